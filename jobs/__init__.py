@@ -1,0 +1,1 @@
+"""The jobs image: preprocessing, training and serving under the SageMaker container contract."""
