@@ -1,0 +1,41 @@
+# Every target installs what it needs first, so each works on a fresh machine.
+# Python 3.11, Node 20 (npm) and a C toolchain are assumed; nothing else.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: run test preview synth setup benchmarks clean
+
+run: preview  ## The main job (until the local cloud lands: synth, security checks, what would be deployed)
+
+test: setup  ## Unit, infra (synth, snapshots, nag, cfn-lint, checkov), jobs, Lambdas, CLI, local cloud
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q
+
+preview: setup  ## Synthesize both stacks (cdk-nag runs), lint them, print what would be deployed
+	npx cdk synth --quiet
+	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml cdk.out/*.template.json
+	$(VENV)/bin/python -m infra.preview cdk.out
+
+synth: setup
+	npx cdk synth --quiet
+
+setup: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt jobs/requirements.txt lambdas/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.venv-checkov/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+clean:
+	rm -rf cdk.out .pytest_cache

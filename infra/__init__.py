@@ -1,0 +1,1 @@
+"""CDK code: configuration, thin stacks, one construct per capability, security checks."""

@@ -1,0 +1,337 @@
+"""The training state machine: validate -> record -> preprocess -> parallel trials -> best -> transform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Size
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from infra.constructs import functions as fns
+from infra.constructs.sagemaker_jobs import (
+    CONTAINER,
+    SageMakerModel,
+    SageMakerProcessingJob,
+    SageMakerTrainingJob,
+    spot_training_parameters,
+)
+from infra.constructs.state_machine_logs import logged_state_machine
+from jobs import contract
+
+# Errors from CreateTrainingJob worth retrying: API throttling and account capacity limits.
+# A job that started and failed is not retried (same name); its Catch records the failure.
+TRANSIENT_SAGEMAKER_ERRORS = [
+    "SageMaker.AmazonSageMakerException",
+    "SageMaker.ResourceLimitExceeded",
+    "SageMaker.ThrottlingException",
+]
+TRAINING_COMPONENT_DISPLAY_NAME = "Training"
+TRANSFORM_CONTENT_TYPE = "text/csv"
+TRANSFORM_ACCEPT = "application/jsonlines"
+TRANSFORM_MAX_PAYLOAD_MB = 6
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    processing_instance_type: str
+    training_instance_type: str
+    transform_instance_type: str
+    volume_size_gb: int
+    max_runtime: Duration
+    spot_training: bool
+    max_wait: Duration
+
+
+class TrainingPipeline(Construct):
+    """One execution = one experiment run of N hyperparameter variants (see docs/lambda-contracts.md)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        functions: fns.ExperimentFunctions,
+        sagemaker_role: iam.IRole,
+        image_uri: str,
+        key: kms.IKey,
+        bucket: s3.IBucket,
+        trial_concurrency: int,
+        jobs: JobSettings,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id)
+
+        validate = _invoke(self, "ValidateInput", functions[fns.VALIDATE_INPUT],
+                           {"input.$": "$", "executionName.$": "$$.Execution.Name"}, output_path="$.Payload")
+        record_experiment = _invoke(self, "RecordExperiment", functions[fns.RECORD_EXPERIMENT],
+                                    sfn.JsonPath.entire_payload)
+
+        preprocess = SageMakerProcessingJob(
+            self, "Preprocess", role=sagemaker_role, parameters=_processing_request(image_uri, key, jobs),
+            ResultPath=None,
+        )
+        record_preprocessing = _invoke(self, "RecordPreprocessing", functions[fns.RECORD_PREPROCESSING],
+                                       {"plan.$": "$", "status": "Completed"})
+        record_preprocessing_failure = _invoke(
+            self, "RecordPreprocessingFailure", functions[fns.RECORD_PREPROCESSING],
+            {"plan.$": "$", "status": "Failed", "error.$": "$.error"})
+        preprocessing_failed = sfn.Fail(self, "PreprocessingFailed", error="PreprocessingFailed",
+                                        cause_path="$.error.Cause")
+        preprocess.add_catch(record_preprocessing_failure.next(preprocessing_failed),
+                             errors=[sfn.Errors.ALL], result_path="$.error")
+
+        trials = sfn.Map(
+            self,
+            "TrainTrials",
+            items_path="$.trials",
+            item_selector={
+                "experimentName.$": "$.experimentName",
+                "preprocessingTrialComponentName.$": "$.preprocessing.trialComponentName",
+                "preprocessingOutputS3Uri.$": "$.preprocessing.outputS3Uri",
+                "trial.$": "$$.Map.Item.Value",
+            },
+            max_concurrency=trial_concurrency,
+            result_path="$.trialResults",
+        )
+        trials.item_processor(self._trial(functions, sagemaker_role, image_uri, key, bucket, jobs))
+
+        select_best = _invoke(
+            self, "SelectBest", functions[fns.SELECT_BEST],
+            {"trials.$": "$.trialResults", "objective.$": "$.objective"},
+            result_path="$.best",
+            result_selector={f"{field}.$": f"$.Payload.{field}" for field in
+                             ("trialName", "trainingJobName", "metric", "value", "modelArtifact")},
+        )
+        create_model = SageMakerModel(
+            self,
+            "CreateModel",
+            # Given here rather than as a CDK S3Location, whose JSONPath form grants S3 on "*".
+            extra_parameters={"PrimaryContainer": {"ModelDataUrl.$": "$.best.modelArtifact"}},
+            model_name=sfn.JsonPath.string_at("$.model.modelName"),
+            primary_container=tasks.ContainerDefinition(
+                image=tasks.DockerImage.from_registry(image_uri),
+                mode=tasks.Mode.SINGLE_MODEL,
+            ),
+            role=sagemaker_role,
+            enable_network_isolation=True,
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        transform = tasks.SageMakerCreateTransformJob(
+            self,
+            "Transform",
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            transform_job_name=sfn.JsonPath.string_at("$.transform.jobName"),
+            model_name=sfn.JsonPath.string_at("$.model.modelName"),
+            role=sagemaker_role,
+            batch_strategy=tasks.BatchStrategy.MULTI_RECORD,
+            max_payload=Size.mebibytes(TRANSFORM_MAX_PAYLOAD_MB),
+            transform_input=tasks.TransformInput(
+                transform_data_source=tasks.TransformDataSource(
+                    s3_data_source=tasks.TransformS3DataSource(
+                        s3_uri=sfn.JsonPath.string_at("$.transform.inputS3Uri"),
+                        s3_data_type=tasks.S3DataType.S3_PREFIX,
+                    )
+                ),
+                content_type=TRANSFORM_CONTENT_TYPE,
+                split_type=tasks.SplitType.LINE,
+            ),
+            transform_output=tasks.TransformOutput(
+                s3_output_path=sfn.JsonPath.string_at("$.transform.outputS3Uri"),
+                accept=TRANSFORM_ACCEPT,
+                assemble_with=tasks.AssembleWith.LINE,
+                encryption_key=key,
+            ),
+            transform_resources=tasks.TransformResources(
+                instance_count=1,
+                instance_type=_instance_type(jobs.transform_instance_type),
+                volume_encryption_key=key,
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        record_transform = _invoke(
+            self, "RecordTransform", functions[fns.RECORD_TRANSFORM],
+            {
+                "experimentName.$": "$.experimentName",
+                "best.$": "$.best",
+                "modelName.$": "$.model.modelName",
+                "transformJobName.$": "$.transform.jobName",
+                "inputS3Uri.$": "$.transform.inputS3Uri",
+                "outputS3Uri.$": "$.transform.outputS3Uri",
+                "datasetS3Uri.$": "$.dataset.s3Uri",
+            },
+        )
+        summarize = sfn.Pass(
+            self,
+            "Summarize",
+            parameters={
+                "experimentName.$": "$.experimentName",
+                "trials.$": "$.trialResults",
+                "best": {"trialName.$": "$.best.trialName", "metric.$": "$.best.metric", "value.$": "$.best.value"},
+                "model.$": "$.model.modelName",
+                "transform": {"jobName.$": "$.transform.jobName", "outputS3Uri.$": "$.transform.outputS3Uri"},
+            },
+        )
+
+        definition = (
+            validate.next(record_experiment)
+            .next(preprocess)
+            .next(record_preprocessing)
+            .next(trials)
+            .next(select_best)
+            .next(create_model)
+            .next(transform)
+            .next(record_transform)
+            .next(summarize)
+        )
+        self.state_machine = logged_state_machine(
+            self,
+            "StateMachine",
+            definition=definition,
+            key=key,
+            log_retention=log_retention,
+            timeout=Duration.hours(24),
+            comment="Preprocess, train one trial per hyperparameter variant, pick the best, batch transform",
+        )
+        for statement in preprocess.policy_statements:
+            self.state_machine.add_to_role_policy(statement)
+
+    def _trial(self, functions, sagemaker_role, image_uri, key, bucket, jobs: JobSettings) -> sfn.IChainable:
+        """Per trial: record it, train it, record the outcome; a failure never fails the Map."""
+        record_trial = _invoke(
+            self, "RecordTrial", functions[fns.RECORD_TRIAL],
+            {"experimentName.$": "$.experimentName", "trial.$": "$.trial",
+             "preprocessingTrialComponentName.$": "$.preprocessingTrialComponentName"},
+        )
+        extra = {
+            "HyperParameters.$": "$.trial.hyperparameters",
+            # Channels and output path come from the state; the CDK's JSONPath S3Location would
+            # grant S3 on "*" to the SageMaker role, so the CDK props only bind the runs/ prefix.
+            "InputDataConfig": [
+                {
+                    "ChannelName": channel,
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3DataDistributionType": "FullyReplicated",
+                            "S3Uri.$": f"States.Format('{{}}{channel}/', $.preprocessingOutputS3Uri)",
+                        }
+                    },
+                }
+                for channel in contract.TRAINING_CHANNELS
+            ],
+            "OutputDataConfig": {"S3OutputPath.$": "$.trial.outputS3Uri"},
+            "ExperimentConfig": {
+                "ExperimentName.$": "$.experimentName",
+                "TrialName.$": "$.trial.trialName",
+                "TrialComponentDisplayName": TRAINING_COMPONENT_DISPLAY_NAME,
+            },
+        }
+        if jobs.spot_training:
+            extra.update(spot_training_parameters(max_wait=jobs.max_wait,
+                                                  checkpoint_s3_uri_path="$.trial.checkpointS3Uri"))
+        train = SageMakerTrainingJob(
+            self,
+            "Train",
+            extra_parameters=extra,
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            training_job_name=sfn.JsonPath.string_at("$.trial.trainingJobName"),
+            role=sagemaker_role,
+            algorithm_specification=tasks.AlgorithmSpecification(
+                training_image=tasks.DockerImage.from_registry(image_uri),
+                training_input_mode=tasks.InputMode.FILE,
+                metric_definitions=[tasks.MetricDefinition(name=m.name, regex=m.regex) for m in contract.METRICS],
+            ),
+            output_data_config=tasks.OutputDataConfig(
+                s3_output_location=tasks.S3Location.from_bucket(bucket, contract.RUNS_PREFIX),
+                encryption_key=key,
+            ),
+            resource_config=tasks.ResourceConfig(
+                instance_count=1,
+                instance_type=_instance_type(jobs.training_instance_type),
+                volume_size=Size.gibibytes(jobs.volume_size_gb),
+                volume_encryption_key=key,
+            ),
+            stopping_condition=tasks.StoppingCondition(max_runtime=jobs.max_runtime),
+            enable_network_isolation=True,
+            result_path="$.training",
+        )
+        train.add_retry(errors=TRANSIENT_SAGEMAKER_ERRORS, interval=Duration.seconds(30), backoff_rate=2,
+                        max_attempts=5, jitter_strategy=sfn.JitterType.FULL)
+        record_training = _invoke(
+            self, "RecordTraining", functions[fns.RECORD_TRAINING],
+            {"experimentName.$": "$.experimentName", "trial.$": "$.trial",
+             "training.$": "$.training", "error.$": "$.error"},
+            output_path="$.Payload",
+        )
+        # CDK drops null from rendered JSON, so "no error" / "no training result" is an empty object.
+        trained = sfn.Pass(self, "Trained", result=sfn.Result.from_object({}), result_path="$.error")
+        not_trained = sfn.Pass(self, "NotTrained", result=sfn.Result.from_object({}), result_path="$.training")
+        train.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path="$.error")
+        not_trained.next(record_training)
+        return record_trial.next(train).next(trained).next(record_training)
+
+
+def _invoke(scope: Construct, id: str, function, payload, **kwargs) -> tasks.LambdaInvoke:
+    """A Lambda task; its result is discarded unless an output or result path says otherwise."""
+    if "output_path" not in kwargs and "result_path" not in kwargs:
+        kwargs["result_path"] = sfn.JsonPath.DISCARD
+    task_input = payload if isinstance(payload, sfn.TaskInput) else (
+        sfn.TaskInput.from_json_path_at(payload) if isinstance(payload, str) else sfn.TaskInput.from_object(payload)
+    )
+    return tasks.LambdaInvoke(scope, id, lambda_function=function, payload=task_input, **kwargs)
+
+
+def _instance_type(sagemaker_type: str) -> ec2.InstanceType:
+    # The CDK renders ec2.InstanceType("m5.large") as "ml.m5.large".
+    return ec2.InstanceType(sagemaker_type.removeprefix("ml."))
+
+
+def _processing_request(image_uri: str, key: kms.IKey, jobs: JobSettings) -> dict:
+    """CreateProcessingJob Parameters (RoleArn is added by the task)."""
+    return {
+        "ProcessingJobName.$": "$.preprocessing.jobName",
+        "AppSpecification": {"ImageUri": image_uri, "ContainerEntrypoint": list(contract.PREPROCESS_ENTRYPOINT)},
+        "ProcessingResources": {
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": jobs.processing_instance_type,
+                "VolumeSizeInGB": jobs.volume_size_gb,
+                "VolumeKmsKeyId": key.key_arn,
+            }
+        },
+        "ProcessingInputs": [
+            {
+                "InputName": contract.RAW_INPUT,
+                "S3Input": {
+                    "S3Uri.$": "$.dataset.s3Uri",
+                    "LocalPath": str(CONTAINER.processing_input(contract.RAW_INPUT)),
+                    "S3DataType": "S3Prefix",
+                    "S3InputMode": "File",
+                    "S3DataDistributionType": "FullyReplicated",
+                },
+            }
+        ],
+        "ProcessingOutputConfig": {
+            "KmsKeyId": key.key_arn,
+            "Outputs": [
+                {
+                    "OutputName": name,
+                    "S3Output": {
+                        "S3Uri.$": f"States.Format('{{}}{name}/', $.preprocessing.outputS3Uri)",
+                        "LocalPath": str(CONTAINER.processing_output(name)),
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+                for name in contract.PROCESSING_OUTPUTS
+            ],
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": int(jobs.max_runtime.to_seconds())},
+        "NetworkConfig": {"EnableNetworkIsolation": True},
+    }

@@ -1,0 +1,112 @@
+"""cdk-nag packs for every stack, and every acknowledged finding with its reason (reviewed here).
+
+Acknowledgements are attached to the narrowest construct that carries the finding, so a new
+resource elsewhere with the same kind of finding is still reported.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+from constructs import IConstruct
+
+AWS = "AwsSolutions::AwsSolutions-"
+NIST = "NIST.800.53.R5::NIST.800.53.R5-"
+
+
+def register_security_checks(app: cdk.App) -> None:
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))
+
+
+def acknowledge_findings(data: cdk.Stack, pipeline: cdk.Stack, *, project_tag: str) -> None:
+    _data_stack(data)
+    # The bucket ARN as cdk-nag prints it (see Config.bucket_name).
+    bucket_arn = f"arn:<AWS::Partition>:s3:::{project_tag}-<AWS::AccountId>-<AWS::Region>"
+    _pipeline_stack(pipeline, bucket_arn=bucket_arn)
+
+
+def _data_stack(data: cdk.Stack) -> None:
+    store = data.node.find_child("Artifacts")
+    for bucket in (store.node.find_child("Bucket"), store.node.find_child("AccessLogs")):
+        _ack(bucket, f"{NIST}S3BucketReplicationEnabled",
+             "Contents are reproducible (raw dataset + pinned code); versioning and retain-on-delete "
+             "protect them; cross-region replication would double storage cost for no recovery gain.")
+    _ack(store.node.find_child("AccessLogs"), f"{NIST}S3DefaultEncryptionKMS",
+         "S3 server access logs can only be delivered to a bucket with SSE-S3 (AES256) default "
+         "encryption, not SSE-KMS.")
+
+
+def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
+    functions = pipeline.node.find_child("Functions")
+    for child in functions.node.children:
+        if isinstance(child, cdk.aws_lambda.Function):
+            _ack(child, f"{NIST}LambdaInsideVPC",
+                 "The functions only call the SageMaker and S3 public APIs and reach no VPC resource; "
+                 "a VPC would add NAT or endpoint cost and no data-path protection.")
+            _ack(child, f"{NIST}LambdaDLQ",
+                 "Invoked synchronously by Step Functions: a failure surfaces in the execution "
+                 "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.")
+            _ack(child.role, f"{AWS}IAM5[Resource::*]",
+                 "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords, which have no "
+                 "resource-level permissions.")
+            _ack(child.role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
+
+    records = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+    for kind in ("experiment", "experiment-trial", "experiment-trial-component"):
+        _ack(functions, f"{AWS}IAM5[Resource::{records}:{kind}/*]",
+             "Experiment, trial and component names are chosen per execution input at run time; the "
+             "statements are limited to the Experiments record types and actions each function needs.")
+    for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*"):
+        _ack(functions.node.find_child("RecordPreprocessingRole"), f"{AWS}IAM5[Action::{action}]",
+             "CDK bucket.grant_read action group, limited to the runs/ prefix of the project bucket.")
+    _ack(functions.node.find_child("RecordPreprocessingRole"),
+         f"{AWS}IAM5[Resource::{bucket_arn}/runs/*]",
+         "Reads stats.json of any run: run prefixes are created per execution.")
+
+    sagemaker_role = pipeline.node.find_child("SageMaker").node.find_child("Role")
+    for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*",
+                   "kms:ReEncrypt*", "kms:GenerateDataKey*"):
+        _ack(sagemaker_role, f"{AWS}IAM5[Action::{action}]",
+             "CDK grant action groups (bucket read/write on the datasets/ and runs/ prefixes, "
+             "encrypt/decrypt on the project key) for jobs reading inputs and writing outputs.")
+    for prefix in ("datasets/*", "runs/*"):
+        _ack(sagemaker_role, f"{AWS}IAM5[Resource::{bucket_arn}/{prefix}]",
+             "Jobs read any dataset and write any run's outputs under these prefixes of the project "
+             "bucket; object keys are chosen per execution.")
+    _ack(sagemaker_role,
+         f"{AWS}IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]",
+         "SageMaker writes job logs to /aws/sagemaker/{TrainingJobs,ProcessingJobs,TransformJobs}.")
+    _ack(sagemaker_role, f"{AWS}IAM5[Resource::*]",
+         "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; "
+         "PutMetricData is limited to the /aws/sagemaker/* namespaces by condition.")
+    _ack(sagemaker_role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
+
+    jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+    training_role = pipeline.node.find_child("Training").node.find_child("StateMachine").node.find_child("Role")
+    for kind in ("processing-job", "training-job", "transform-job", "model"):
+        _ack(training_role, f"{AWS}IAM5[Resource::{jobs}:{kind}/*]",
+             "Job and model names are derived per execution and trial at run time.")
+    for child in functions.node.children:
+        if isinstance(child, cdk.aws_lambda.Function):
+            for role in (training_role, _state_machine_role(pipeline, "Cleanup")):
+                _ack(role, f"{AWS}IAM5[Resource::<{pipeline.get_logical_id(child.node.default_child)}.Arn>:*]",
+                     "Invoking the project's own function, any version or alias of it.")
+    for role in (training_role, _state_machine_role(pipeline, "Cleanup")):
+        _ack(role, f"{AWS}IAM5[Resource::*]",
+             "X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) have no "
+             "resource-level permissions.")
+        _ack(role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
+
+
+_INLINE_REASON = (
+    "The policy is generated by CDK grants for exactly this role and scoped to this project's "
+    "resources; a customer-managed policy would only add indirection."
+)
+
+
+def _state_machine_role(pipeline: cdk.Stack, name: str) -> IConstruct:
+    return pipeline.node.find_child(name).node.find_child("StateMachine").node.find_child("Role")
+
+
+def _ack(scope: IConstruct, finding: str, reason: str) -> None:
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))

@@ -1,0 +1,1 @@
+"""Thin stacks: each composes constructs and wires them with grants."""
