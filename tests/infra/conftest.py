@@ -40,4 +40,4 @@ def synthesize(outdir: Path, **context_overrides) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory) -> Synthesized:
-    return synthesize(tmp_path_factory.mktemp("cdk.out"), localCloud=True)  # TEMP
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
