@@ -82,6 +82,17 @@ PREPROCESS_ENTRYPOINT = ["python3", "-m", "jobs.preprocess"]
 # Serving: SageMaker calls port 8080; SAGEMAKER_BIND_TO_PORT overrides it (local runs).
 SERVING_PORT = 8080
 SERVING_PORT_ENV = "SAGEMAKER_BIND_TO_PORT"
+# Serving: what POST /invocations reads and answers. Batch transform sends TRANSFORM_INPUT_FILE
+# as CSV_CONTENT_TYPE and asks for JSONLINES_CONTENT_TYPE; each output line is one JSON object
+# {PREDICTION_LABEL_KEY: int, PREDICTION_PROBABILITIES_KEY: [10 floats]}, in input order.
+CSV_CONTENT_TYPE = "text/csv"
+JSONLINES_CONTENT_TYPE = "application/jsonlines"
+JSON_CONTENT_TYPE = "application/json"
+NPY_CONTENT_TYPE = "application/x-npy"
+PREDICTION_LABEL_KEY = "label"
+PREDICTION_PROBABILITIES_KEY = "probabilities"
+# Training also writes a summary (per-epoch metrics, throughput) to SM_OUTPUT_DATA_DIR.
+TRAINING_SUMMARY_FILE = "training-summary.json"
 
 # --- Processing inputs and outputs (names are also the folder names) ---------------------------
 RAW_INPUT = "raw"  # /opt/ml/processing/input/raw: MNIST IDX files (gzipped or not)
@@ -131,10 +142,10 @@ HYPERPARAMETERS: tuple[Hyperparameter, ...] = (
     Hyperparameter("kernel_size", int, 5, minimum=1, maximum=7),
     Hyperparameter("dropout", float, 0.2, minimum=0.0, maximum=0.95),
     Hyperparameter("optimizer", str, "sgd", choices=("sgd", "adam")),
-    Hyperparameter("lr", float, 0.01, minimum=1e-6, maximum=10.0),
+    Hyperparameter("lr", float, 0.1, minimum=1e-6, maximum=10.0),
     Hyperparameter("momentum", float, 0.5, minimum=0.0, maximum=0.999),
     Hyperparameter("epochs", int, 2, minimum=1, maximum=1000),
-    Hyperparameter("batch_size", int, 64, minimum=1, maximum=65536),
+    Hyperparameter("batch_size", int, 32, minimum=1, maximum=65536),
     Hyperparameter("seed", int, 1, minimum=0, maximum=2**31 - 1),
 )
 HYPERPARAMETERS_BY_NAME = {h.name: h for h in HYPERPARAMETERS}
@@ -187,3 +198,21 @@ DEFAULT_DATASET_KEY = DATASETS_PREFIX + "digits/"  # the sample dataset uploaded
 
 def run_prefix(experiment_name: str, execution_name: str) -> str:
     return f"{RUNS_PREFIX}{experiment_name}/{execution_name}/"
+
+
+# --- SageMaker Experiments records (the Lambdas write them, the CLI's lineage reads them) -------
+PREPROCESSING_DISPLAY_NAME = "Preprocessing"
+TRAINING_DISPLAY_NAME = "Training"
+TRANSFORM_DISPLAY_NAME = "Transform"
+# SageMaker names the component of a training job started with ExperimentConfig
+# `<TrainingJobName>-aws-training-job` and records the model as output artifact SageMaker.ModelArtifact.
+TRAINING_COMPONENT_SUFFIX = "-aws-training-job"
+SAGEMAKER_MODEL_ARTIFACT = "SageMaker.ModelArtifact"
+# The transform component the transform recorder creates: `<TransformJobName>-component`.
+TRANSFORM_COMPONENT_SUFFIX = "-component"
+# Artifact names (values are S3 URIs, media type "s3/uri"):
+DATASET_ARTIFACT = "dataset"  # input of Preprocessing and Transform: the raw dataset prefix
+# Preprocessing outputs: PROCESSING_OUTPUTS names (train, test, transform, stats) -> their prefixes.
+MODEL_ARTIFACT = "model"  # input of Transform: the best trial's model.tar.gz
+TRANSFORM_INPUT_ARTIFACT = "transform-input"  # input of Transform: test-images.csv
+PREDICTIONS_ARTIFACT = "predictions"  # output of Transform: the batch transform output prefix
