@@ -48,17 +48,13 @@ ALL_FUNCTIONS = (VALIDATE_INPUT, RECORD_EXPERIMENT, RECORD_PREPROCESSING, RECORD
 # Every function but these two writes SageMaker Experiments records.
 PURE_FUNCTIONS = (VALIDATE_INPUT, SELECT_BEST)
 
+# Exactly the calls of lambdas/experiment_records/records.py that the recorders make.
 EXPERIMENT_RECORD_ACTIONS = [
-    "sagemaker:AddTags",
     "sagemaker:AssociateTrialComponent",
     "sagemaker:CreateExperiment",
     "sagemaker:CreateTrial",
     "sagemaker:CreateTrialComponent",
-    "sagemaker:DescribeExperiment",
-    "sagemaker:DescribeTrial",
     "sagemaker:DescribeTrialComponent",
-    "sagemaker:ListTrialComponents",
-    "sagemaker:ListTrials",
     "sagemaker:UpdateTrialComponent",
 ]
 EXPERIMENT_CLEANUP_ACTIONS = [

@@ -1,0 +1,1 @@
+"""The cleanup_experiment function (handler.handler); see docs/lambda-contracts.md."""

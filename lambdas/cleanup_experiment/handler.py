@@ -1,0 +1,44 @@
+"""cleanup_experiment: one resumable pass of the ordered deletion of an experiment's records."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from lambdas.cleanup_experiment.cleanup import CleanupCounts, delete_in_order
+from lambdas.experiment_records import names
+from lambdas.experiment_records.clients import sagemaker_client
+from lambdas.experiment_records.events import InvalidEvent, optional_dict, required_str
+from lambdas.experiment_records.records import ExperimentRecords
+
+logger = Logger()
+# Stop while this much of the invocation is left: one API call with adaptive retries and
+# backoff can take tens of seconds when throttled.
+SAFETY_MARGIN_MS = 60_000
+
+
+def parse_request(event: dict) -> tuple[str, bool, CleanupCounts]:
+    name = required_str(event, "experimentName")
+    if not names.ENTITY_NAME.match(name):
+        raise InvalidEvent(f"experimentName: {name!r} is not a SageMaker experiment name")
+    keep = event.get("keepComponents", False)
+    if not isinstance(keep, bool):
+        raise InvalidEvent(f"keepComponents: must be true or false, got {keep!r}")
+    # The contract's `progress`, or (the cleanup state machine's loop) the previous output itself.
+    progress = optional_dict(event, "progress")
+    if progress is None and ("deleted" in event or "kept" in event):
+        progress = event
+    return name, keep, CleanupCounts.from_event(progress)
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context) -> dict:
+    if not isinstance(event, dict):
+        raise InvalidEvent("event: must be an object")
+    name, keep, progress = parse_request(event)
+    result = delete_in_order(
+        ExperimentRecords(sagemaker_client()), name, keep_components=keep,
+        remaining_ms=context.get_remaining_time_in_millis, safety_margin_ms=SAFETY_MARGIN_MS, progress=progress,
+    )
+    output = result.to_event()
+    logger.info("cleanup pass", extra=output)
+    return output

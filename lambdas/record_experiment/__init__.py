@@ -1,0 +1,1 @@
+"""The record_experiment function (handler.handler); see docs/lambda-contracts.md."""

@@ -1,0 +1,54 @@
+"""record_training: a trial's training outcome on its training component; returns the trial's result."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aws_lambda_powertools import Logger
+
+from jobs import contract
+from lambdas.experiment_records import names
+from lambdas.experiment_records.clients import sagemaker_client
+from lambdas.experiment_records.events import TaskError, TrainingResult, TrialOutcome, TrialPlan, required_str
+from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of, parameters_of
+from lambdas.record_training.outcome import training_outcome
+
+logger = Logger()
+
+
+def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: TrialOutcome) -> TrialOutcome:
+    """Make sure the trial holds a training component that tells the outcome.
+
+    A job started with ExperimentConfig gets its component `<job>-aws-training-job` from
+    SageMaker (status, hyperparameters, metrics, model artifact): it is only associated (again,
+    harmlessly). A job that failed before SageMaker made one (e.g. CreateTrainingJob refused)
+    gets one created here: status Failed with the failure reason, the hyperparameters."""
+    name = names.training_component_name(trial.training_job_name)
+    if records.describe_component(name) is None:
+        if outcome.status == "Completed":
+            # Not expected from SageMaker; recorded anyway so the lineage holds the model. The API
+            # has no call to write metrics: they stay in this function's output.
+            logger.warning("completed training job left no component", extra={"trialComponentName": name})
+        outputs = {contract.SAGEMAKER_MODEL_ARTIFACT: outcome.model_artifact} if outcome.model_artifact else {}
+        now = datetime.now(timezone.utc)
+        records.ensure_component(
+            name,
+            display_name=contract.TRAINING_DISPLAY_NAME,
+            status=ComponentStatus(outcome.status, outcome.failure_reason),
+            parameters=parameters_of(dict(trial.hyperparameters)),
+            output_artifacts=artifacts_of(outputs) if outputs else None,
+            start_time=now,
+            end_time=now,
+        )
+    records.associate(name, trial.trial_name)
+    logger.info("training recorded", extra={"trialName": trial.trial_name, "status": outcome.status,
+                                            "failureReason": outcome.failure_reason})
+    return outcome
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context) -> dict:
+    required_str(event, "experimentName")
+    trial = TrialPlan.parse(event.get("trial") if isinstance(event, dict) else None)
+    outcome = training_outcome(trial, TrainingResult.parse(event.get("training")), TaskError.parse(event.get("error")))
+    return record_training(ExperimentRecords(sagemaker_client()), trial, outcome).to_event()

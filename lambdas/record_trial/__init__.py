@@ -1,0 +1,1 @@
+"""The record_trial function (handler.handler); see docs/lambda-contracts.md."""

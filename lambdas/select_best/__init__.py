@@ -1,0 +1,1 @@
+"""The select_best function (handler.handler); see docs/lambda-contracts.md."""

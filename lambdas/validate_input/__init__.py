@@ -1,0 +1,1 @@
+"""The validate_input function (handler.handler); see docs/lambda-contracts.md."""

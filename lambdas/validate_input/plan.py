@@ -1,0 +1,220 @@
+"""Validates an execution input (design.md) and plans the run: names, hyperparameters, S3 locations.
+
+The CLI imports `check_execution_input` to refuse bad input before calling AWS; the state
+machine's first state calls `plan_run`. Hyperparameter semantics (ranges, choices) are NOT
+checked here: the training job validates them and its FailureReason is recorded on the trial.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from jobs import contract
+from lambdas.experiment_records import names
+
+DEFAULT_EXPERIMENT_NAME = "mnist-cnn"
+INPUT_FIELDS = ("experimentName", "hyperparameters", "trials", "objective", "dataset")
+# CreateTrainingJob HyperParameters: at most 100 entries, keys up to 256 and values up to 2500 characters.
+MAX_HYPERPARAMETERS = 100
+MAX_HYPERPARAMETER_NAME = 256
+MAX_HYPERPARAMETER_VALUE = 2500
+
+
+class InvalidExecutionInput(Exception):
+    """The execution input is refused; the message names the field (Step Functions error name)."""
+
+
+def check_execution_input(raw: dict, *, max_trials: int) -> dict:
+    """The input with defaults applied, once everything not needing the execution name is valid.
+
+    `dataset` is None when absent: plan_run resolves it to the bucket's sample dataset."""
+    if not isinstance(raw, dict):
+        raise InvalidExecutionInput(f"execution input: must be a JSON object, got {_kind(raw)}")
+    unknown = sorted(set(raw) - set(INPUT_FIELDS))
+    if unknown:
+        raise InvalidExecutionInput(
+            f"{unknown[0]}: unknown field (the execution input has {', '.join(INPUT_FIELDS)})")
+    return {
+        "experimentName": _experiment_name(raw.get("experimentName", DEFAULT_EXPERIMENT_NAME)),
+        "hyperparameters": _hyperparameters(raw.get("hyperparameters", {}), "hyperparameters"),
+        "trials": _trials(raw.get("trials"), max_trials),
+        "objective": _objective(raw.get("objective")),
+        "dataset": _dataset(raw.get("dataset")),
+    }
+
+
+def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> dict:
+    """The run plan of docs/lambda-contracts.md (every later state reads it)."""
+    checked = check_execution_input(raw, max_trials=max_trials)
+    if not isinstance(execution_name, str) or not execution_name:
+        raise InvalidExecutionInput("executionName: must be a non-empty string")
+    if not bucket_name:
+        raise InvalidExecutionInput("BUCKET_NAME: the function's bucket is not configured")
+    experiment = checked["experimentName"]
+    run = names.run_id(experiment, execution_name)
+    base = f"s3://{bucket_name}/{contract.run_prefix(experiment, execution_name)}"
+    dataset = checked["dataset"] or {"s3Uri": f"s3://{bucket_name}/{contract.DEFAULT_DATASET_KEY}"}
+    preprocessed = f"{base}preprocessed/"
+    defaults = {h.name: _as_string(h.default) for h in contract.HYPERPARAMETERS}
+    trials = []
+    for index, variant in enumerate(checked["trials"], start=1):
+        trial_name = names.trial_name(experiment, run, index)
+        trials.append({
+            "trialName": trial_name,
+            "trainingJobName": names.training_job_name(experiment, run, index),
+            # contract defaults < the input's hyperparameters < the trial's own entry
+            "hyperparameters": {**defaults, **checked["hyperparameters"], **variant},
+            "variant": dict(variant),
+            "outputS3Uri": f"{base}models/",
+            "checkpointS3Uri": f"{base}checkpoints/{trial_name}/",
+        })
+    plan = {
+        "experimentName": experiment,
+        "executionName": execution_name,
+        "objective": checked["objective"],
+        "dataset": dataset,
+        "preprocessing": {
+            "jobName": names.preprocessing_job_name(experiment, run),
+            "trialComponentName": names.preprocessing_component_name(experiment, run),
+            "outputS3Uri": preprocessed,
+        },
+        "trials": trials,
+        "model": {"modelName": names.model_name(experiment, run)},
+        "transform": {
+            "jobName": names.transform_job_name(experiment, run),
+            "inputS3Uri": f"{preprocessed}{contract.TRANSFORM_OUTPUT}/{contract.TRANSFORM_INPUT_FILE}",
+            "outputS3Uri": f"{base}transform/",
+        },
+    }
+    _check_derived_names(plan)
+    return plan
+
+
+def _check_derived_names(plan: dict) -> None:
+    """Every derived name fits SageMaker's pattern and limit and is unique in the run (fail loudly)."""
+    entities = [("preprocessing.trialComponentName", plan["preprocessing"]["trialComponentName"])]
+    jobs = [("preprocessing.jobName", plan["preprocessing"]["jobName"]),
+            ("model.modelName", plan["model"]["modelName"]),
+            ("transform.jobName", plan["transform"]["jobName"])]
+    for i, trial in enumerate(plan["trials"]):
+        entities.append((f"trials[{i}].trialName", trial["trialName"]))
+        entities.append((f"trials[{i}].trainingJobName component",
+                         names.training_component_name(trial["trainingJobName"])))
+        jobs.append((f"trials[{i}].trainingJobName", trial["trainingJobName"]))
+    entities.append(("transform component", names.transform_component_name(plan["transform"]["jobName"])))
+    for field, name in entities:
+        if not names.ENTITY_NAME.match(name):
+            raise InvalidExecutionInput(
+                f"{field}: derived name {name!r} breaks SageMaker's pattern or "
+                f"{names.ENTITY_NAME_MAX_LENGTH}-character limit")
+    for field, name in jobs:
+        if not names.JOB_NAME.match(name):
+            raise InvalidExecutionInput(
+                f"{field}: derived name {name!r} breaks SageMaker's pattern or "
+                f"{names.JOB_NAME_MAX_LENGTH}-character limit")
+    every = [n.lower() for _, n in entities + jobs]
+    if len(set(every)) != len(every):
+        raise InvalidExecutionInput("trials: derived names are not unique within the run")
+
+
+def _experiment_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidExecutionInput(f"experimentName: must be a string, got {_kind(value)}")
+    if len(value) > names.ENTITY_NAME_MAX_LENGTH:
+        raise InvalidExecutionInput(
+            f"experimentName: {len(value)} characters, SageMaker allows at most {names.ENTITY_NAME_MAX_LENGTH}")
+    if not names.ENTITY_NAME.match(value):
+        raise InvalidExecutionInput(
+            f"experimentName: {value!r} breaks SageMaker's pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} "
+            "(letters, digits and hyphens; starts and ends with a letter or digit)")
+    return value
+
+
+def _hyperparameters(value: Any, field: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise InvalidExecutionInput(f"{field}: must be an object of name -> value, got {_kind(value)}")
+    if len(value) > MAX_HYPERPARAMETERS:
+        raise InvalidExecutionInput(
+            f"{field}: {len(value)} hyperparameters, SageMaker allows at most {MAX_HYPERPARAMETERS}")
+    converted = {}
+    for name, item in value.items():
+        if not name or len(name) > MAX_HYPERPARAMETER_NAME:
+            raise InvalidExecutionInput(
+                f"{field}: hyperparameter names must have 1 to {MAX_HYPERPARAMETER_NAME} characters")
+        if not isinstance(item, (str, int, float, bool)) or (isinstance(item, float) and not math.isfinite(item)):
+            raise InvalidExecutionInput(
+                f"{field}.{name}: must be a string, number or boolean, got {_kind(item)}")
+        text = _as_string(item)
+        if len(text) > MAX_HYPERPARAMETER_VALUE:
+            raise InvalidExecutionInput(f"{field}.{name}: longer than {MAX_HYPERPARAMETER_VALUE} characters")
+        converted[name] = text
+    return converted
+
+
+def _trials(value: Any, max_trials: int) -> list[dict[str, str]]:
+    if value is None:
+        raise InvalidExecutionInput(
+            'trials: missing; give a list of hyperparameter variants, e.g. [{"hidden_channels": 2}]')
+    if not isinstance(value, list):
+        raise InvalidExecutionInput(f"trials: must be a list of objects, got {_kind(value)}")
+    if not value:
+        raise InvalidExecutionInput("trials: empty; give at least one hyperparameter variant")
+    if len(value) > max_trials:
+        raise InvalidExecutionInput(
+            f"trials: {len(value)} trials, this deployment allows at most {max_trials} (MAX_TRIALS)")
+    variants = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise InvalidExecutionInput(
+                f"trials[{i}]: must be an object of hyperparameter -> value, got {_kind(entry)}")
+        variants.append(_hyperparameters(entry, f"trials[{i}]"))
+    return variants
+
+
+def _objective(value: Any) -> dict[str, str]:
+    if value is None:
+        return dict(contract.DEFAULT_OBJECTIVE)
+    if not isinstance(value, dict):
+        raise InvalidExecutionInput(f"objective: must be an object with metric and goal, got {_kind(value)}")
+    unknown = sorted(set(value) - {"metric", "goal"})
+    if unknown:
+        raise InvalidExecutionInput(f"objective.{unknown[0]}: unknown field (objective has metric and goal)")
+    metric = value.get("metric", contract.DEFAULT_OBJECTIVE["metric"])
+    if metric not in contract.METRICS_BY_NAME:
+        raise InvalidExecutionInput(
+            f"objective.metric: {metric!r} is not a recorded metric; one of {', '.join(contract.METRICS_BY_NAME)}")
+    if "goal" not in value and metric != contract.DEFAULT_OBJECTIVE["metric"]:
+        raise InvalidExecutionInput(f"objective.goal: required with objective.metric {metric!r}; one of "
+                                    f"{', '.join(contract.OBJECTIVE_GOALS)}")
+    goal = value.get("goal", contract.DEFAULT_OBJECTIVE["goal"])
+    if goal not in contract.OBJECTIVE_GOALS:
+        raise InvalidExecutionInput(f"objective.goal: {goal!r}; one of {', '.join(contract.OBJECTIVE_GOALS)}")
+    return {"metric": metric, "goal": goal}
+
+
+def _dataset(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidExecutionInput(f"dataset: must be an object with s3Uri, got {_kind(value)}")
+    unknown = sorted(set(value) - {"s3Uri"})
+    if unknown:
+        raise InvalidExecutionInput(f"dataset.{unknown[0]}: unknown field (dataset has s3Uri)")
+    uri = value.get("s3Uri")
+    if not isinstance(uri, str) or not uri.startswith("s3://") or len(uri) <= len("s3://") or uri[5] == "/":
+        raise InvalidExecutionInput(f"dataset.s3Uri: must be an s3://bucket/prefix/ URI, got {uri!r}")
+    return copy.deepcopy(value)
+
+
+def _as_string(value: Any) -> str:
+    """SageMaker takes hyperparameters as strings; the jobs parse them back."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)

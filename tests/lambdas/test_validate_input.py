@@ -1,0 +1,118 @@
+"""validate_input: defaults, the run plan's shape and names, and a clear error for each bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jobs import contract
+from lambdas.validate_input import handler as validate
+from lambdas.validate_input.plan import InvalidExecutionInput, check_execution_input, plan_run
+
+BUCKET = "experiments-bucket"
+NOTEBOOK_INPUT = {
+    "experimentName": "mnist-cnn",
+    "hyperparameters": {"epochs": 2, "dropout": 0.2, "kernel_size": 5, "optimizer": "sgd"},
+    "trials": [{"hidden_channels": 2}, {"hidden_channels": 5}, {"hidden_channels": 10},
+               {"hidden_channels": 20}, {"hidden_channels": 32}],
+    "objective": {"metric": "test:accuracy", "goal": "Maximize"},
+    "dataset": {"s3Uri": "s3://data-bucket/mnist/raw/"},
+}
+JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+ENTITY_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$")
+
+
+def plan(raw, execution="exec-1", max_trials=10):
+    return plan_run(raw, execution_name=execution, bucket_name=BUCKET, max_trials=max_trials)
+
+
+def test_the_notebook_input_plans_five_trials_with_string_hyperparameters():
+    run = plan(NOTEBOOK_INPUT, execution="run_2026-11-29_01")
+    base = f"s3://{BUCKET}/runs/mnist-cnn/run_2026-11-29_01/"
+    assert run["experimentName"] == "mnist-cnn" and run["executionName"] == "run_2026-11-29_01"
+    assert run["objective"] == {"metric": "test:accuracy", "goal": "Maximize"}
+    assert run["dataset"] == {"s3Uri": "s3://data-bucket/mnist/raw/"}
+    assert run["preprocessing"]["outputS3Uri"] == base + "preprocessed/"
+    assert run["transform"]["inputS3Uri"] == base + "preprocessed/transform/test-images.csv"
+    assert run["transform"]["outputS3Uri"] == base + "transform/"
+    assert [t["variant"] for t in run["trials"]] == [{"hidden_channels": str(c)} for c in (2, 5, 10, 20, 32)]
+    first = run["trials"][0]
+    assert first["hyperparameters"] == {**{h.name: str(h.default) for h in contract.HYPERPARAMETERS},
+                                        "epochs": "2", "dropout": "0.2", "kernel_size": "5", "optimizer": "sgd",
+                                        "hidden_channels": "2"}
+    assert all(isinstance(v, str) for t in run["trials"] for v in t["hyperparameters"].values())
+    assert first["outputS3Uri"] == base + "models/"
+    assert first["checkpointS3Uri"] == f"{base}checkpoints/{first['trialName']}/"
+    assert set(run) == {"experimentName", "executionName", "objective", "dataset", "preprocessing", "trials",
+                        "model", "transform"}
+
+
+def test_defaults_apply_to_everything_but_trials():
+    run = plan({"trials": [{}]})
+    assert run["experimentName"] == "mnist-cnn"
+    assert run["objective"] == contract.DEFAULT_OBJECTIVE
+    assert run["dataset"] == {"s3Uri": f"s3://{BUCKET}/{contract.DEFAULT_DATASET_KEY}"}
+    assert run["trials"][0]["hyperparameters"] == {h.name: str(h.default) for h in contract.HYPERPARAMETERS}
+    assert check_execution_input({"trials": [{}]}, max_trials=1)["dataset"] is None
+
+
+def test_booleans_become_true_false_and_semantics_are_left_to_the_training_job():
+    run = plan({"trials": [{"optimizer": "rmsprop", "flag": True, "lr": 1e9}]})
+    hps = run["trials"][0]["hyperparameters"]
+    assert hps["optimizer"] == "rmsprop"  # out of contract.HYPERPARAMETERS' choices: training refuses it
+    assert hps["flag"] == "true" and hps["lr"] == "1000000000.0"
+
+
+def test_derived_names_fit_sagemaker_limits_and_are_unique_per_execution_and_trial():
+    longest = "e" + "-x" * 59 + "9"  # 120 characters, the API's maximum
+    assert len(longest) == 120
+    runs = [plan({"experimentName": longest, "trials": [{}] * 10}, execution=e, max_trials=10)
+            for e in ("a" * 80, "a" * 79 + "b", "x_y")]
+    jobs, entities = [], []
+    for run in runs:
+        jobs += [run["preprocessing"]["jobName"], run["model"]["modelName"], run["transform"]["jobName"]]
+        jobs += [t["trainingJobName"] for t in run["trials"]]
+        entities += [run["preprocessing"]["trialComponentName"]] + [t["trialName"] for t in run["trials"]]
+        entities += [t["trainingJobName"] + "-aws-training-job" for t in run["trials"]]
+    assert all(JOB_NAME.match(n) for n in jobs), [n for n in jobs if not JOB_NAME.match(n)]
+    assert all(ENTITY_NAME.match(n) for n in entities), [n for n in entities if not ENTITY_NAME.match(n)]
+    assert len(set(jobs)) == len(jobs) and len(set(entities)) == len(entities)
+
+
+def test_the_same_execution_plans_the_same_names():
+    assert plan(NOTEBOOK_INPUT) == plan(NOTEBOOK_INPUT)
+
+
+@pytest.mark.parametrize("raw, field", [
+    ({}, "trials"),
+    ({"trials": []}, "trials"),
+    ({"trials": {"hidden_channels": 2}}, "trials"),
+    ({"trials": [{}] * 11}, "trials"),
+    ({"trials": [{}, 5]}, r"trials\[1\]"),
+    ({"trials": [{"hidden_channels": [2]}]}, r"trials\[0\]\.hidden_channels"),
+    ({"trials": [{"hidden_channels": None}]}, r"trials\[0\]\.hidden_channels"),
+    ({"trials": [{}], "hyperparameters": {"dropout": {"value": 0.2}}}, r"hyperparameters\.dropout"),
+    ({"trials": [{}], "hyperparameters": [1]}, "hyperparameters"),
+    ({"trials": [{}], "experimentName": "mnist_cnn"}, "experimentName"),
+    ({"trials": [{}], "experimentName": "-mnist"}, "experimentName"),
+    ({"trials": [{}], "experimentName": "a" * 121}, "experimentName"),
+    ({"trials": [{}], "experimentName": 7}, "experimentName"),
+    ({"trials": [{}], "objective": {"metric": "val:f1", "goal": "Maximize"}}, r"objective\.metric"),
+    ({"trials": [{}], "objective": {"metric": "test:loss", "goal": "Lowest"}}, r"objective\.goal"),
+    ({"trials": [{}], "objective": {"metric": "test:loss"}}, r"objective\.goal"),
+    ({"trials": [{}], "dataset": {"s3Uri": "https://bucket/raw/"}}, r"dataset\.s3Uri"),
+    ({"trials": [{}], "dataset": "s3://bucket/raw/"}, "dataset"),
+    ({"trials": [{}], "trial": [{}]}, "trial"),
+])
+def test_each_bad_input_is_refused_with_an_error_naming_the_field(raw, field):
+    with pytest.raises(InvalidExecutionInput, match=f"^{field}"):
+        check_execution_input(raw, max_trials=10)
+
+
+def test_the_handler_returns_the_plan_and_raises_the_named_error(aws, context):
+    out = validate.handler({"input": NOTEBOOK_INPUT, "executionName": "exec-1"}, context)
+    assert out == plan(NOTEBOOK_INPUT)
+    with pytest.raises(InvalidExecutionInput, match="^trials") as caught:
+        validate.handler({"input": {"trials": []}, "executionName": "exec-1"}, context)
+    assert type(caught.value).__name__ == "InvalidExecutionInput"  # the error name Step Functions shows

@@ -1,0 +1,280 @@
+"""The local SageMaker Experiments API enforces the real API's rules, with the real error codes."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from ops.local_cloud import emulator, experiments
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def sm():
+    emulator.install()
+    with mock_aws():
+        yield boto3.client("sagemaker", region_name=REGION, config=Config(retries={"mode": "standard", "max_attempts": 1}))
+
+
+def error_of(call, **request) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as caught:
+        call(**request)
+    response = caught.value.response
+    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def make(sm, experiment="exp", trials=("t1",), components=("c1",)):
+    sm.create_experiment(ExperimentName=experiment)
+    for trial in trials:
+        sm.create_trial(TrialName=trial, ExperimentName=experiment)
+    for component in components:
+        sm.create_trial_component(TrialComponentName=component)
+
+
+def test_a_trial_is_not_deletable_while_a_component_is_associated(sm):
+    make(sm)
+    sm.associate_trial_component(TrialComponentName="c1", TrialName="t1")
+    code, message, status = error_of(sm.delete_trial, TrialName="t1")
+    assert (code, status) == ("ValidationException", 400)
+    assert "t1" in message
+    sm.disassociate_trial_component(TrialComponentName="c1", TrialName="t1")
+    sm.delete_trial(TrialName="t1")
+    assert error_of(sm.describe_trial, TrialName="t1")[0] == "ResourceNotFound"
+
+
+def test_an_experiment_is_not_deletable_while_it_has_trials(sm):
+    make(sm, components=())
+    code, _, status = error_of(sm.delete_experiment, ExperimentName="exp")
+    assert (code, status) == ("ValidationException", 400)
+    sm.delete_trial(TrialName="t1")
+    sm.delete_experiment(ExperimentName="exp")
+    assert sm.list_experiments()["ExperimentSummaries"] == []
+
+
+def test_a_component_is_not_deletable_while_associated_with_any_trial(sm):
+    make(sm, trials=("t1", "t2"))
+    sm.associate_trial_component(TrialComponentName="c1", TrialName="t1")
+    sm.associate_trial_component(TrialComponentName="c1", TrialName="t2")
+    sm.disassociate_trial_component(TrialComponentName="c1", TrialName="t1")
+    code, message, _ = error_of(sm.delete_trial_component, TrialComponentName="c1")
+    assert code == "ValidationException"
+    assert "is linked to 1 or more trials and cannot be deleted" in message
+    sm.disassociate_trial_component(TrialComponentName="c1", TrialName="t2")
+    sm.delete_trial_component(TrialComponentName="c1")
+
+
+def test_a_component_can_belong_to_several_trials_of_several_experiments(sm):
+    make(sm, trials=("t1", "t2"))
+    make(sm, experiment="exp2", trials=("u1",), components=())
+    for trial in ("t1", "t2", "u1"):
+        sm.associate_trial_component(TrialComponentName="c1", TrialName=trial)
+    held_by = sm.list_trials(TrialComponentName="c1")["TrialSummaries"]
+    assert sorted(t["TrialName"] for t in held_by) == ["t1", "t2", "u1"]
+    # Disassociating from one trial leaves the others alone.
+    sm.disassociate_trial_component(TrialComponentName="c1", TrialName="t1")
+    assert sorted(t["TrialName"] for t in sm.list_trials(TrialComponentName="c1")["TrialSummaries"]) == ["t2", "u1"]
+    search = sm.search(Resource="ExperimentTrialComponent",
+                       SearchExpression={"Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals",
+                                                      "Value": "exp2"}]})
+    assert [r["TrialComponent"]["TrialComponentName"] for r in search["Results"]] == ["c1"]
+
+
+@pytest.mark.parametrize("call, request_", [
+    ("describe_experiment", {"ExperimentName": "missing"}),
+    ("describe_trial", {"TrialName": "missing"}),
+    ("describe_trial_component", {"TrialComponentName": "missing"}),
+    ("delete_experiment", {"ExperimentName": "missing"}),
+    ("delete_trial", {"TrialName": "missing"}),
+    ("delete_trial_component", {"TrialComponentName": "missing"}),
+    ("create_trial", {"TrialName": "t9", "ExperimentName": "missing"}),
+    ("associate_trial_component", {"TrialComponentName": "missing", "TrialName": "t1"}),
+    ("disassociate_trial_component", {"TrialComponentName": "c1", "TrialName": "t1"}),  # not associated
+    ("list_trial_components", {"TrialName": "missing"}),
+    ("update_trial_component", {"TrialComponentName": "missing"}),
+])
+def test_a_missing_record_is_resource_not_found_with_http_400(sm, call, request_):
+    make(sm)
+    code, _, status = error_of(getattr(sm, call), **request_)
+    assert (code, status) == ("ResourceNotFound", 400)
+
+
+def test_a_duplicate_create_is_the_real_already_exists_error(sm):
+    make(sm)
+    for call, request_ in ((sm.create_experiment, {"ExperimentName": "exp"}),
+                           (sm.create_trial, {"TrialName": "t1", "ExperimentName": "exp"}),
+                           (sm.create_trial_component, {"TrialComponentName": "c1"}),
+                           # "The name must be unique in your account and is not case-sensitive."
+                           (sm.create_trial_component, {"TrialComponentName": "C1"})):
+        code, message, status = error_of(call, **request_)
+        assert (code, status) == ("ValidationException", 400)
+        assert "already exists" in message
+
+
+def test_names_break_the_pattern_with_a_validation_error(sm):
+    code, message, _ = error_of(sm.create_experiment, ExperimentName="bad_name")
+    assert code == "ValidationException" and "regular expression pattern" in message
+    code, _, _ = error_of(sm.create_experiment, ExperimentName="a" * 121)
+    assert code == "ValidationException"
+
+
+def test_list_trial_components_filters_by_experiment_trial_or_source_and_only_one(sm):
+    make(sm, trials=("t1", "t2"), components=("c1", "c2", "c3"))
+    make(sm, experiment="exp2", trials=("u1",), components=("d1",))
+    sm.associate_trial_component(TrialComponentName="c1", TrialName="t1")
+    sm.associate_trial_component(TrialComponentName="c2", TrialName="t2")
+    sm.associate_trial_component(TrialComponentName="d1", TrialName="u1")
+
+    def names(**request_):
+        return sorted(c["TrialComponentName"] for c in sm.list_trial_components(**request_)["TrialComponentSummaries"])
+
+    assert names(ExperimentName="exp") == ["c1", "c2"]  # moto ignores this filter; the real API does not
+    assert names(TrialName="t2") == ["c2"]
+    assert names() == ["c1", "c2", "c3", "d1"]
+    backend = experiments.backend_for(ACCOUNT, REGION)
+    job = "job-1"
+    backend.record_training_job(training_job_name=job, training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}",
+                                experiment_config={"TrialName": "t1", "TrialComponentDisplayName": "Training"},
+                                status="Completed", final_metrics={"test:accuracy": 97.5})
+    assert names(SourceArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}") == ["job-1-aws-training-job"]
+    code, _, _ = error_of(sm.list_trial_components, ExperimentName="exp", TrialName="t1")
+    assert code == "ValidationException"
+
+
+def test_pagination_with_next_token_visits_every_record_once_even_while_deleting(sm):
+    sm.create_experiment(ExperimentName="exp")
+    for i in range(25):
+        sm.create_trial(TrialName=f"t{i}", ExperimentName="exp")
+    seen, token = [], None
+    while True:
+        page = sm.list_trials(ExperimentName="exp", MaxResults=7, **({"NextToken": token} if token else {}))
+        for trial in page["TrialSummaries"]:
+            seen.append(trial["TrialName"])
+            sm.delete_trial(TrialName=trial["TrialName"])  # deleting what was listed moves no later record
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(seen) == sorted(f"t{i}" for i in range(25))
+    assert len(seen) == 25
+    assert error_of(sm.list_trials, MaxResults=101)[0] == "ValidationException"
+
+
+def test_components_keep_parameters_artifacts_status_and_metrics(sm):
+    sm.create_trial_component(
+        TrialComponentName="c1", DisplayName="Preprocessing", Status={"PrimaryStatus": "InProgress"},
+        InputArtifacts={"dataset": {"MediaType": "s3/uri", "Value": "s3://b/raw/"}},
+    )
+    sm.update_trial_component(
+        TrialComponentName="c1", Status={"PrimaryStatus": "Completed"},
+        Parameters={"normalization_mean": {"NumberValue": 0.1307}, "optimizer": {"StringValue": "sgd"}},
+        OutputArtifacts={"train": {"MediaType": "s3/uri", "Value": "s3://b/train/"}},
+    )
+    sm.update_trial_component(TrialComponentName="c1", ParametersToRemove=["optimizer"])
+    described = sm.describe_trial_component(TrialComponentName="c1")
+    assert described["DisplayName"] == "Preprocessing"
+    assert described["Status"] == {"PrimaryStatus": "Completed"}
+    assert described["Parameters"] == {"normalization_mean": {"NumberValue": 0.1307}}
+    assert described["InputArtifacts"]["dataset"]["Value"] == "s3://b/raw/"
+    assert described["OutputArtifacts"]["train"]["Value"] == "s3://b/train/"
+    code, _, _ = error_of(sm.update_trial_component, TrialComponentName="c1", Status={"PrimaryStatus": "Done"})
+    assert code == "ValidationException"
+
+
+def test_tags_on_experiment_records_and_moto_keeps_its_other_sagemaker_resources(sm):
+    arn = sm.create_experiment(ExperimentName="exp", Tags=[{"Key": "team", "Value": "ml"}])["ExperimentArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "dev"}])
+    assert {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn)["Tags"]} == {"team": "ml", "stage": "dev"}
+    # Models stay moto's, tags on them too.
+    model_arn = sm.create_model(ModelName="m1", ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
+                                PrimaryContainer={"Image": "img"}, Tags=[{"Key": "k", "Value": "v"}])["ModelArn"]
+    assert sm.describe_model(ModelName="m1")["ModelArn"] == model_arn
+    assert sm.list_tags(ResourceArn=model_arn)["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert sm.search(Resource="TrainingJob")["Results"] == []  # moto's own Search still answers the rest
+
+
+def test_each_mock_starts_with_no_records():
+    emulator.install()
+    with mock_aws():
+        boto3.client("sagemaker", region_name=REGION).create_experiment(ExperimentName="exp")
+    with mock_aws():
+        assert boto3.client("sagemaker", region_name=REGION).list_experiments()["ExperimentSummaries"] == []
+
+
+def test_injected_throttling_is_seeded_and_retried_by_botocore():
+    backend = experiments.ExperimentsBackend(ACCOUNT, REGION)
+    backend.inject_throttling(0.3, seed=1)
+    outcomes = []
+    for i in range(40):
+        try:
+            backend.call("CreateExperiment", {"ExperimentName": f"e{i}"})
+            outcomes.append("ok")
+        except experiments.ThrottlingException:
+            outcomes.append("throttled")
+    again = experiments.ExperimentsBackend(ACCOUNT, REGION)
+    again.inject_throttling(0.3, seed=1)
+    replay = []
+    for i in range(40):
+        try:
+            again.call("CreateExperiment", {"ExperimentName": f"e{i}"})
+            replay.append("ok")
+        except experiments.ThrottlingException:
+            replay.append("throttled")
+    assert outcomes == replay
+    assert 4 <= outcomes.count("throttled") <= 24
+
+
+def test_the_moto_server_answers_with_aws_json_errors():
+    """Server mode (the local cloud) goes through the same SageMakerResponse: JSON errors, HTTP 400."""
+    from moto.server import ThreadedMotoServer
+
+    emulator.install()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        client = boto3.client("sagemaker", region_name=REGION, endpoint_url=endpoint,
+                              config=Config(retries={"mode": "standard", "max_attempts": 1}))
+        client.create_experiment(ExperimentName="exp")
+        client.create_trial(TrialName="t1", ExperimentName="exp")
+        assert error_of(client.delete_experiment, ExperimentName="exp")[:1] == ("ValidationException",)
+        request = urllib.request.Request(
+            endpoint, data=json.dumps({"TrialName": "missing"}).encode(), method="POST",
+            headers={"X-Amz-Target": "SageMaker.DescribeTrial", "Content-Type": "application/x-amz-json-1.1",
+                     "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sagemaker/aws4_request, "
+                                      "SignedHeaders=host, Signature=x"})
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=10)
+        assert caught.value.code == 400
+        assert json.loads(caught.value.read())["__type"] == "ResourceNotFound"
+    finally:
+        server.stop()
+        experiments.reset_backends()
+
+
+def test_a_training_job_with_experiment_config_is_recorded_as_sagemaker_does():
+    backend = experiments.ExperimentsBackend(ACCOUNT, REGION)
+    backend.call("CreateExperiment", {"ExperimentName": "exp"})
+    backend.call("CreateTrial", {"TrialName": "t1", "ExperimentName": "exp"})
+    start = time.time()
+    name = backend.record_training_job(
+        training_job_name="job", training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/job",
+        experiment_config={"ExperimentName": "exp", "TrialName": "t1", "TrialComponentDisplayName": "Training"},
+        status="Failed", hyperparameters={"optimizer": "rmsprop"}, failure_reason="optimizer: 'rmsprop' not in sgd, adam",
+    )
+    assert name == "job-aws-training-job"
+    view = backend.call("DescribeTrialComponent", {"TrialComponentName": name})
+    assert view["DisplayName"] == "Training"
+    assert view["Status"] == {"PrimaryStatus": "Failed", "Message": "optimizer: 'rmsprop' not in sgd, adam"}
+    assert view["Source"]["SourceType"] == "SageMakerTrainingJob"
+    assert view["Parameters"] == {"optimizer": {"StringValue": "rmsprop"}}
+    assert view["EndTime"].timestamp() >= start
+    assert backend.trials_holding(name) == ["t1"]
