@@ -6,11 +6,15 @@ VENV := .venv
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: run test preview synth setup benchmarks clean
+.PHONY: run test preview synth setup up benchmarks clean
 
-run: preview  ## The main job (until the local cloud lands: synth, security checks, what would be deployed)
+run: setup  ## The main job: local cloud up, stacks deployed, the notebook's five trials run, report written, cloud stopped
+	$(VENV)/bin/python -m ops.local_cloud demo
 
-test: setup  ## Unit, infra (synth, snapshots, nag, cfn-lint, checkov), jobs, Lambdas, CLI, local cloud
+up: setup  ## Local cloud up with the stacks deployed, until Ctrl-C (then use `python -m ops` against it)
+	$(VENV)/bin/python -m ops.local_cloud up
+
+test: setup  ## Infra (synth, snapshots, nag, cfn-lint, checkov), jobs, Lambdas, CLI, local cloud, end to end
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q
 
 preview: setup  ## Synthesize both stacks (cdk-nag runs), lint them, print what would be deployed
@@ -37,5 +41,10 @@ node_modules/.installed: package.json package-lock.json
 	.venv-checkov/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+benchmarks: setup  ## Print the figures quoted in the README (several minutes)
+	$(VENV)/bin/python -m benchmarks.jobs_throughput
+	$(VENV)/bin/python -m benchmarks.cleanup_benchmark
+	$(VENV)/bin/python -m benchmarks.local_pipeline
+
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache .local-cloud

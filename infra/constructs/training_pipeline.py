@@ -75,7 +75,10 @@ class TrainingPipeline(Construct):
 
         preprocess = SageMakerProcessingJob(
             self, "Preprocess", role=sagemaker_role, parameters=_processing_request(image_uri, key, jobs),
-            ResultPath=None,
+            # Keep the run plan: the CDK drops a null ResultPath from a CustomState, so the job's
+            # Describe output (which would replace the whole state) is reduced and put beside it.
+            ResultSelector={"ProcessingJobArn.$": "$.ProcessingJobArn", "ProcessingJobStatus.$": "$.ProcessingJobStatus"},
+            ResultPath="$.preprocessingJob",
         )
         record_preprocessing = _invoke(self, "RecordPreprocessing", functions[fns.RECORD_PREPROCESSING],
                                        {"plan.$": "$", "status": "Completed"})

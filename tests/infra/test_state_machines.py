@@ -184,3 +184,13 @@ def test_sagemaker_parameters_are_valid_api_requests(training, state, operation,
     if operation == "CreateTransformJob":
         assert request["BatchStrategy"] == "MultiRecord"
         assert request["TransformInput"]["SplitType"] == "Line"
+
+
+def test_no_task_of_the_main_chain_replaces_the_run_plan(training):
+    # Each later state reads the plan (names, S3 URIs): a task's result must go beside it or nowhere.
+    for name in state_order(training)[1:-1]:
+        state = training["States"][name]
+        if state["Type"] in ("Task", "Map"):
+            assert "OutputPath" not in state, name
+            assert "ResultPath" in state, f"{name} would replace the run plan with its result"
+            assert state["ResultPath"] is None or state["ResultPath"].startswith("$."), name

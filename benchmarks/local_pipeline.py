@@ -1,0 +1,142 @@
+"""Wall time of the local pipeline (5 trials) at MaxConcurrency 1 and 2, jobs vs orchestration, peak memory.
+
+Each concurrency gets a fresh local cloud and its own `cdk deploy -c trialConcurrency=N`. Job time
+comes from the SageMaker API (Describe*Job start and end of every processing, training and
+transform job); Lambda time from the invocation logs; orchestration is the rest of the wall time
+(state transitions, Lambda process start-up, polling). Memory is the summed RSS of every process
+of the local cloud's process group (server, jobs, model server, Lambdas), sampled every 0.2 s.
+
+    .venv/bin/python benchmarks/local_pipeline.py [--trials 2,5,10,20,32] [--concurrency 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs import contract  # noqa: E402
+from jobs.digits import write_digits  # noqa: E402
+from ops.local_cloud.cloud import LocalCloud, group_members  # noqa: E402
+from ops.local_cloud.deploy import deploy  # noqa: E402
+
+PAGE_KB = 1024
+
+
+class PeakMemory(threading.Thread):
+    """Largest summed resident memory of a process group seen while running."""
+
+    def __init__(self, group: int, interval_s: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.group, self.interval_s, self.peak_bytes = group, interval_s, 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.peak_bytes = max(self.peak_bytes, sum(_rss(pid) for pid in group_members(self.group)))
+            self._halt.wait(self.interval_s)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * PAGE_KB
+    except OSError:
+        pass
+    return 0
+
+
+def union_seconds(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
+def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
+    with tempfile.TemporaryDirectory(prefix="local-pipeline-") as run_dir, LocalCloud(run_dir) as cloud:
+        memory = PeakMemory(cloud.process_group)
+        memory.start()
+        started = time.monotonic()
+        outputs = deploy(cloud.endpoint_url, work_dir=cloud.run_dir, context={"trialConcurrency": str(concurrency)})
+        deploy_s = time.monotonic() - started
+        pipeline = outputs["ExperimentsPipeline"]
+        s3, sfn, sagemaker = cloud.client("s3"), cloud.client("stepfunctions"), cloud.client("sagemaker")
+        for path in write_digits(Path(run_dir) / "digits"):
+            s3.upload_file(str(path), pipeline["BucketName"], contract.DEFAULT_DATASET_KEY + path.name)
+        execution_input = {"experimentName": f"bench-c{concurrency}",
+                           "trials": [{"hidden_channels": h} for h in hidden_channels]}
+        started = time.monotonic()
+        arn = sfn.start_execution(stateMachineArn=pipeline["TrainingStateMachineArn"],
+                                  input=json.dumps(execution_input))["executionArn"]
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            time.sleep(0.2)
+        wall_s = time.monotonic() - started
+        memory.stop()
+        if described["status"] != "SUCCEEDED":
+            raise SystemExit(f"concurrency {concurrency}: execution {described['status']}: {described.get('cause')}")
+        jobs = []
+        for name in (j["ProcessingJobName"] for j in sagemaker.list_processing_jobs()["ProcessingJobSummaries"]):
+            d = sagemaker.describe_processing_job(ProcessingJobName=name)
+            jobs.append(("processing", d["ProcessingStartTime"], d["ProcessingEndTime"]))
+        for name in (j["TrainingJobName"] for j in sagemaker.list_training_jobs()["TrainingJobSummaries"]):
+            d = sagemaker.describe_training_job(TrainingJobName=name)
+            jobs.append(("training", d["TrainingStartTime"], d["TrainingEndTime"]))
+        for name in (j["TransformJobName"] for j in sagemaker.list_transform_jobs()["TransformJobSummaries"]):
+            d = sagemaker.describe_transform_job(TransformJobName=name)
+            jobs.append(("transform", d["TransformStartTime"], d["TransformEndTime"]))
+        intervals = [(s.timestamp(), e.timestamp()) for _, s, e in jobs]
+        lambda_ms = [float(m.group(1)) for log in (Path(run_dir) / "logs" / "lambda").rglob("*.log")
+                     for m in re.finditer(r"Duration: (\d+) ms", log.read_text(errors="replace"))]
+        accuracies = [t["metrics"].get("test:accuracy") for t in json.loads(described["output"])["trials"]]
+        return {
+            "concurrency": concurrency, "deploy_s": deploy_s, "wall_s": wall_s,
+            "jobs": len(jobs), "job_sum_s": sum(e - s for s, e in intervals), "job_busy_s": union_seconds(intervals),
+            "training_sum_s": sum((e - s).total_seconds() for k, s, e in jobs if k == "training"),
+            "lambda_invocations": len(lambda_ms), "lambda_sum_s": sum(lambda_ms) / 1000,
+            "peak_memory_gb": memory.peak_bytes / 1e9, "best_accuracy": max(a for a in accuracies if a is not None),
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", default="2,5,10,20,32", help="hidden_channels of each trial")
+    parser.add_argument("--concurrency", default="1,2", help="trialConcurrency values to compare")
+    args = parser.parse_args()
+    hidden = [int(h) for h in args.trials.split(",")]
+    results = [run_once(int(c), hidden) for c in args.concurrency.split(",")]
+    print(f"local pipeline, {len(hidden)} trials (hidden_channels {args.trials}), digits dataset")
+    header = ("MaxConcurrency", "wall s", "jobs busy s", "orchestration s", "job sum s", "training sum s",
+              "lambda calls", "lambda sum s", "peak memory GB", "deploy s", "best acc %")
+    print(" | ".join(header))
+    for r in results:
+        print(" | ".join([f"{r['concurrency']}", f"{r['wall_s']:.1f}", f"{r['job_busy_s']:.1f}",
+                          f"{r['wall_s'] - r['job_busy_s']:.1f}", f"{r['job_sum_s']:.1f}", f"{r['training_sum_s']:.1f}",
+                          f"{r['lambda_invocations']}", f"{r['lambda_sum_s']:.1f}", f"{r['peak_memory_gb']:.2f}",
+                          f"{r['deploy_s']:.1f}", f"{r['best_accuracy']:.2f}"]))
+    if len(results) >= 2:
+        first, second = results[0], results[1]
+        print(f"wall time ratio MaxConcurrency {first['concurrency']} / {second['concurrency']}: "
+              f"{first['wall_s'] / second['wall_s']:.2f}x")
+    peak = max(r["peak_memory_gb"] for r in results)
+    print(f"peak memory of the whole local cloud: {peak:.2f} GB ({'under' if peak < 6 else 'OVER'} the 6 GB target)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

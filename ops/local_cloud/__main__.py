@@ -1,0 +1,66 @@
+"""`python -m ops.local_cloud serve|up|demo`: the local AWS, a deployed local cloud, the full local run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ops.local_cloud.cloud import DEFAULT_RUN_DIR
+
+
+@click.group()
+def main() -> None:
+    """The embedded local cloud: the real stacks and executions, without AWS."""
+
+
+@main.command()
+@click.option("--port", type=int, required=True)
+@click.option("--run-dir", type=click.Path(path_type=Path), default=DEFAULT_RUN_DIR, show_default=True)
+def serve(port: int, run_dir: Path) -> None:
+    """Serve the local AWS in the foreground (LocalCloud starts this as its child process)."""
+    from ops.local_cloud.server import serve as serve_forever
+
+    serve_forever(port, run_dir.resolve())
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="default: a free port")
+@click.option("--run-dir", type=click.Path(path_type=Path), default=DEFAULT_RUN_DIR, show_default=True)
+@click.option("--deploy/--no-deploy", default=True, show_default=True, help="cdk bootstrap + deploy --all")
+def up(port: int | None, run_dir: Path, deploy: bool) -> None:
+    """Start the local cloud, deploy the stacks, and keep it running until Ctrl-C."""
+    import time
+
+    from ops.local_cloud.cloud import LocalCloud
+    from ops.local_cloud.deploy import deploy as deploy_stacks
+
+    with LocalCloud(run_dir, port=port) as cloud:
+        click.echo(f"local cloud on {cloud.endpoint_url} (run folder {cloud.run_dir})")
+        if deploy:
+            started = time.monotonic()
+            outputs = deploy_stacks(cloud.endpoint_url, work_dir=cloud.run_dir)
+            click.echo(f"deployed {', '.join(outputs)} in {time.monotonic() - started:.0f} s")
+        click.echo(f"in another shell:  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_ACCESS_KEY_ID=local "
+                   "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1")
+        click.echo("Ctrl-C stops the local cloud and everything it started.")
+        try:
+            while cloud.process.poll() is None:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command()
+@click.option("--run-dir", type=click.Path(path_type=Path), default=DEFAULT_RUN_DIR, show_default=True)
+@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports/local-run"), show_default=True)
+@click.option("--experiment-name", default="mnist-cnn", show_default=True)
+def demo(run_dir: Path, report_dir: Path, experiment_name: str) -> None:
+    """The full local run: start, deploy, upload digits, run the notebook's five trials, report, stop."""
+    from ops.local_cloud.demo import run_demo
+
+    raise SystemExit(run_demo(run_dir=run_dir, report_dir=report_dir, experiment_name=experiment_name))
+
+
+if __name__ == "__main__":
+    main()

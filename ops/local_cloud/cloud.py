@@ -1,0 +1,166 @@
+"""`LocalCloud`: starts the local AWS as a child process, waits until it answers, stops it leaving nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from ops.local_cloud.deploy import REGION, local_aws_env
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_RUN_DIR = PROJECT_ROOT / ".local-cloud"
+
+
+class LocalCloudError(RuntimeError):
+    """The local cloud did not start; the message quotes its log."""
+
+
+class LocalCloud:
+    """with LocalCloud() as cloud: cloud.endpoint_url -> "http://localhost:PORT".
+
+    The server runs in its own process group, and every job, model server and Lambda process it
+    starts stays in that group, so `stop()` ends all of them together.
+    """
+
+    def __init__(self, run_dir: Path | str = DEFAULT_RUN_DIR, *, port: int | None = None,
+                 startup_timeout_s: float = 60) -> None:
+        self.run_dir = Path(run_dir).resolve()
+        self.port = port
+        self.startup_timeout_s = startup_timeout_s
+        self.process: subprocess.Popen | None = None
+        self.process_group: int | None = None  # kept after stop(), to check nothing is left
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def server_log(self) -> Path:
+        return self.run_dir / "server.log"
+
+    def env(self) -> dict[str, str]:
+        """os.environ plus what points the AWS SDKs and the CDK CLI at this cloud."""
+        return local_aws_env(self.endpoint_url)
+
+    def client(self, service: str):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url,
+                            aws_access_key_id="local", aws_secret_access_key="local", aws_session_token="local",
+                            config=Config(retries={"mode": "adaptive", "max_attempts": 5}))
+
+    def start(self) -> "LocalCloud":
+        if self.process is not None:
+            raise LocalCloudError("already started")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+        with self.server_log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ops.local_cloud", "serve", "--port", str(self.port),
+                 "--run-dir", str(self.run_dir)],
+                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.process_group = self.process.pid  # start_new_session: the group id is the server's pid
+        self._wait_ready()
+        return self
+
+    def leftover_processes(self) -> list[int]:
+        """Live processes of the cloud's process group (the server, jobs, Lambdas); [] once stopped."""
+        return group_members(self.process_group) if self.process_group else []
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                raise LocalCloudError(f"the local cloud exited at start; its log {self.server_log}:\n"
+                                      + _tail(self.server_log))
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/data.json", timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answered
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise LocalCloudError(f"the local cloud did not answer within {self.startup_timeout_s:.0f} s; "
+                              f"see {self.server_log}")
+
+    def stop(self, timeout_s: float = 15) -> None:
+        """Ends the server and everything it started (its whole process group)."""
+        if self.process is None:
+            return
+        group = self.process.pid  # start_new_session: the group id is the server's pid
+        _signal_group(group, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            pass
+        deadline = time.monotonic() + 5
+        while _group_alive(group) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _group_alive(group):
+            _signal_group(group, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> "LocalCloud":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _signal_group(group: int, sig: int) -> None:
+    try:
+        os.killpg(group, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def group_members(group: int) -> list[int]:
+    """Pids of the live (not zombie) processes in a process group, read from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    if not path.is_file():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,171 @@
+"""End to end on the local cloud: deploy the real stacks, run the training and cleanup state machines."""
+
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from jobs import contract
+from jobs.digits import write_digits
+from ops.local_cloud.cloud import LocalCloud
+from ops.local_cloud.deploy import deploy
+from ops.local_cloud.run_logs import describe_failure
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-cloud-e2e")]  # one deploy per run
+
+EXPERIMENT = "e2e-digits"
+OTHER_EXPERIMENT = "e2e-untouched"
+TRIALS = [{"hidden_channels": 4}, {"hidden_channels": 8}, {"hidden_channels": 4, "optimizer": "rmsprop"}]
+
+
+class Deployed:
+    def __init__(self, cloud: LocalCloud, outputs: dict) -> None:
+        self.cloud = cloud
+        pipeline = outputs["ExperimentsPipeline"]
+        self.bucket = pipeline["BucketName"]
+        self.training = pipeline["TrainingStateMachineArn"]
+        self.cleanup = pipeline["CleanupStateMachineArn"]
+        self.sfn = cloud.client("stepfunctions")
+        self.sagemaker = cloud.client("sagemaker")
+        self.s3 = cloud.client("s3")
+
+    def run(self, state_machine: str, execution_input: dict, name: str, timeout_s: float = 240) -> dict:
+        arn = self.sfn.start_execution(stateMachineArn=state_machine, name=name,
+                                       input=json.dumps(execution_input))["executionArn"]
+        deadline = time.monotonic() + timeout_s
+        while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, f"{name} still running after {timeout_s} s"
+            time.sleep(1)
+        described["history"] = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        return described
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    def components(self, experiment: str) -> dict[str, dict]:
+        """{trial name: {component display name: DescribeTrialComponent}} as the notebook's analytics see it."""
+        view = {}
+        for trial in self.sagemaker.list_trials(ExperimentName=experiment, MaxResults=100)["TrialSummaries"]:
+            summaries = self.sagemaker.list_trial_components(TrialName=trial["TrialName"],
+                                                             MaxResults=100)["TrialComponentSummaries"]
+            view[trial["TrialName"]] = {
+                s["DisplayName"]: self.sagemaker.describe_trial_component(TrialComponentName=s["TrialComponentName"])
+                for s in summaries}
+        return view
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    with LocalCloud(tmp_path_factory.mktemp("local-cloud")) as cloud:
+        stacks = Deployed(cloud, deploy(cloud.endpoint_url, work_dir=cloud.run_dir))
+        for path in write_digits(tmp_path_factory.mktemp("digits")):
+            stacks.s3.upload_file(str(path), stacks.bucket, contract.DEFAULT_DATASET_KEY + path.name)
+        yield stacks
+
+
+@pytest.fixture(scope="module")
+def execution(deployed):
+    described = deployed.run(deployed.training, {"experimentName": EXPERIMENT, "hyperparameters": {"epochs": 2},
+                                                 "trials": TRIALS}, name="e2e-three-trials")
+    assert described["status"] == "SUCCEEDED", (
+        f"{described['status']}: {described.get('error')}: {(described.get('cause') or '')[:300]}\n"
+        + describe_failure(deployed.cloud.run_dir, described["history"]))
+    return json.loads(described["output"])
+
+
+def test_a_trial_with_a_bad_hyperparameter_is_recorded_failed_and_the_run_succeeds(execution):
+    by_optimizer = {t["hyperparameters"]["optimizer"]: t for t in execution["trials"] if
+                    t["hyperparameters"]["hidden_channels"] == "4"}
+    failed = by_optimizer["rmsprop"]
+    assert failed["status"] == "Failed"
+    assert "rmsprop" in failed["failureReason"]
+    assert [t["status"] for t in execution["trials"]].count("Completed") == 2
+
+
+def test_the_best_trial_is_the_most_accurate_completed_one(execution):
+    completed = [t for t in execution["trials"] if t["status"] == "Completed"]
+    best = max(completed, key=lambda t: t["metrics"]["test:accuracy"])
+    assert execution["best"] == {"trialName": best["trialName"], "metric": "test:accuracy",
+                                 "value": best["metrics"]["test:accuracy"]}
+
+
+def test_the_transform_writes_one_prediction_per_input_record(deployed, execution):
+    output_prefix = execution["transform"]["outputS3Uri"].split(deployed.bucket + "/", 1)[1]
+    outputs = deployed.keys(output_prefix)
+    assert [key.rsplit("/", 1)[1] for key in outputs] == [contract.TRANSFORM_INPUT_FILE + ".out"]
+    predictions = deployed.s3.get_object(Bucket=deployed.bucket, Key=outputs[0])["Body"].read().decode().splitlines()
+    inputs_key = output_prefix.replace("transform/", "preprocessed/transform/") + contract.TRANSFORM_INPUT_FILE
+    inputs = deployed.s3.get_object(Bucket=deployed.bucket, Key=inputs_key)["Body"].read().decode().splitlines()
+    assert len(predictions) == len(inputs) > 0
+    first = json.loads(predictions[0])
+    assert 0 <= first["label"] <= 9 and len(first["probabilities"]) == 10
+
+
+def test_experiment_records_are_what_the_notebook_shows(deployed, execution):
+    view = deployed.components(EXPERIMENT)
+    assert set(view) == {t["trialName"] for t in execution["trials"]}
+    preprocessing_names = {components["Preprocessing"]["TrialComponentName"] for components in view.values()}
+    assert len(preprocessing_names) == 1  # one preprocessing component, associated with every trial
+    for trial in execution["trials"]:
+        training = view[trial["trialName"]]["Training"]
+        assert training["TrialComponentName"] == trial["trainingJobName"] + "-aws-training-job"
+        assert training["Source"]["SourceType"] == "SageMakerTrainingJob"
+        assert training["Status"]["PrimaryStatus"] == trial["status"]
+        parameter = training["Parameters"]["hidden_channels"]
+        assert parameter.get("StringValue", parameter.get("NumberValue")) in ("4", "8", 4.0, 8.0)
+        metrics = {m["MetricName"]: m["Last"] for m in training.get("Metrics", [])}
+        if trial["status"] == "Completed":
+            assert metrics["test:accuracy"] == pytest.approx(trial["metrics"]["test:accuracy"])
+            assert training["OutputArtifacts"]["SageMaker.ModelArtifact"]["Value"] == trial["modelArtifact"]
+            assert set(training["InputArtifacts"]) >= set(contract.TRAINING_CHANNELS)
+        else:
+            assert "rmsprop" in training["Status"]["Message"]
+    assert "Transform" in view[execution["best"]["trialName"]]
+
+
+def test_cleanup_removes_that_experiment_and_leaves_another_untouched(deployed, execution):
+    sagemaker = deployed.sagemaker
+    sagemaker.create_experiment(ExperimentName=OTHER_EXPERIMENT)
+    sagemaker.create_trial(TrialName="untouched-trial", ExperimentName=OTHER_EXPERIMENT)
+    sagemaker.create_trial_component(TrialComponentName="untouched-component", DisplayName="Training")
+    sagemaker.associate_trial_component(TrialComponentName="untouched-component", TrialName="untouched-trial")
+    component_names = [c["TrialComponentName"] for components in deployed.components(EXPERIMENT).values()
+                       for c in components.values()]
+
+    described = deployed.run(deployed.cleanup, {"experimentName": EXPERIMENT}, name="e2e-cleanup")
+
+    assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        sagemaker.describe_experiment(ExperimentName=EXPERIMENT)
+    for trial in execution["trials"]:
+        with pytest.raises(ClientError, match="ResourceNotFound"):
+            sagemaker.describe_trial(TrialName=trial["trialName"])
+    for name in set(component_names):
+        with pytest.raises(ClientError, match="ResourceNotFound"):
+            sagemaker.describe_trial_component(TrialComponentName=name)
+    untouched = deployed.components(OTHER_EXPERIMENT)
+    assert {trial: {name: c["TrialComponentName"] for name, c in components.items()}
+            for trial, components in untouched.items()} == {"untouched-trial": {"Training": "untouched-component"}}
+    assert sagemaker.describe_experiment(ExperimentName=OTHER_EXPERIMENT)["ExperimentName"] == OTHER_EXPERIMENT
+
+
+def test_invalid_input_fails_at_validation_and_creates_nothing(deployed):
+    objects_before = set(deployed.keys(contract.RUNS_PREFIX))
+    experiments_before = deployed.sagemaker.list_experiments()["ExperimentSummaries"]
+
+    described = deployed.run(deployed.training, {"experimentName": "e2e-invalid", "trials": []}, name="e2e-invalid")
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "InvalidExecutionInput"
+    assert "trials" in described["cause"]
+    failed_states = [e["stateExitedEventDetails"]["name"] for e in described["history"]
+                     if e["type"].endswith("StateExited")]
+    assert failed_states == []  # it failed inside its first state, ValidateInput
+    entered = [e["stateEnteredEventDetails"]["name"] for e in described["history"] if e["type"].endswith("StateEntered")]
+    assert entered == ["ValidateInput"]
+    assert set(deployed.keys(contract.RUNS_PREFIX)) == objects_before
+    assert deployed.sagemaker.list_experiments()["ExperimentSummaries"] == experiments_before
+    assert not [j for j in deployed.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+                if j["TrainingJobName"].startswith("e2e-invalid")]

@@ -1,0 +1,223 @@
+"""The local AWS as a whole: state machines run SageMaker jobs and Lambda code, logs are kept, stop is clean."""
+
+import io
+import json
+import time
+import zipfile
+
+import pytest
+
+from jobs import contract
+from jobs.digits import write_digits
+from ops.local_cloud.cloud import LocalCloud, group_members as members
+
+pytestmark = pytest.mark.xdist_group("local-cloud-server")  # one server per run
+
+BUCKET = "local-cloud-tests"
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"Service": ["lambda.amazonaws.com",
+                                                                           "states.amazonaws.com"]}}]}
+HANDLER = '''
+import time
+import boto3
+
+class NoCompletedTrial(Exception):
+    pass
+
+def handler(event, context):
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("fail"):
+        raise NoCompletedTrial("no trial completed")
+    return {"buckets": [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]],
+            "remainingMs": context.get_remaining_time_in_millis()}
+'''
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    with LocalCloud(tmp_path_factory.mktemp("run")) as running:
+        iam = running.client("iam")
+        running.role = iam.create_role(RoleName="local", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        running.client("s3").create_bucket(Bucket=BUCKET)
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as package:
+            package.writestr("probe/handler.py", HANDLER)
+        running.client("lambda").create_function(
+            FunctionName="probe", Runtime="python3.12", Role=running.role, Handler="probe.handler.handler",
+            Code={"ZipFile": code.getvalue()}, Timeout=30)
+        yield running
+
+
+def run_execution(cloud, definition: dict, execution_input: dict, timeout_s: float = 240) -> dict:
+    sfn = cloud.client("stepfunctions")
+    name = f"sm-{time.monotonic_ns()}"
+    arn = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=cloud.role)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input))["executionArn"]
+    deadline = time.monotonic() + timeout_s
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "execution still running"
+        time.sleep(0.5)
+    return described
+
+
+def test_lambda_runs_its_package_against_the_local_cloud(cloud):
+    response = cloud.client("lambda").invoke(FunctionName="probe", Payload=b"{}")
+    assert "FunctionError" not in response
+    payload = json.load(response["Payload"])
+    assert BUCKET in payload["buckets"]  # its boto3 calls reached this cloud
+    assert 0 < payload["remainingMs"] <= 30_000
+
+
+def test_a_handler_running_past_its_timeout_is_ended(cloud):
+    client = cloud.client("lambda")
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("probe/handler.py", HANDLER)
+    client.create_function(FunctionName="probe-short", Runtime="python3.12", Role=cloud.role,
+                           Handler="probe.handler.handler", Code={"ZipFile": package.getvalue()}, Timeout=1)
+    started = time.monotonic()
+    response = client.invoke(FunctionName="probe-short", Payload=b'{"sleep": 30}')
+    assert time.monotonic() - started < 10
+    assert response["FunctionError"] == "Unhandled"
+    assert json.load(response["Payload"])["errorType"] == "Sandbox.Timedout"
+
+
+def test_handler_errors_reach_step_functions_by_exception_class_name(cloud):
+    definition = {"StartAt": "Invoke", "States": {
+        "Invoke": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": {"FunctionName": "probe", "Payload": {"fail": True}},
+                   "Catch": [{"ErrorEquals": ["NoCompletedTrial"], "ResultPath": "$.error", "Next": "Caught"}],
+                   "End": True},
+        "Caught": {"Type": "Pass", "End": True}}}
+    execution = run_execution(cloud, definition, {})
+    assert execution["status"] == "SUCCEEDED"
+    error = json.loads(execution["output"])["error"]
+    assert error["Error"] == "NoCompletedTrial"
+    assert json.loads(error["Cause"])["errorMessage"] == "no trial completed"
+    logs = list((cloud.run_dir / "logs" / "lambda" / "probe").glob("*.log"))
+    assert any("NoCompletedTrial: no trial completed" in log.read_text() for log in logs)
+
+
+def pipeline_definition(role: str) -> dict:
+    """Processing -> training -> model -> transform, the stacks' SageMaker states in miniature."""
+    prefix = f"s3://{BUCKET}/runs/t/"
+    return {"StartAt": "Preprocess", "States": {
+        "Preprocess": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync",
+                       "ResultPath": None, "Next": "Train", "Parameters": {
+            "ProcessingJobName.$": "$.name", "RoleArn": role,
+            "AppSpecification": {"ImageUri": "repo:local", "ContainerEntrypoint": contract.PREPROCESS_ENTRYPOINT},
+            "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                      "VolumeSizeInGB": 1}},
+            "ProcessingInputs": [{"InputName": "raw", "S3Input": {
+                "S3Uri": f"s3://{BUCKET}/datasets/digits/", "LocalPath": "/opt/ml/processing/input/raw",
+                "S3DataType": "S3Prefix", "S3InputMode": "File"}}],
+            "ProcessingOutputConfig": {"Outputs": [{"OutputName": n, "S3Output": {
+                "S3Uri": f"{prefix}pre/{n}/", "LocalPath": f"/opt/ml/processing/output/{n}",
+                "S3UploadMode": "EndOfJob"}} for n in contract.PROCESSING_OUTPUTS]}}},
+        "Train": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+                  "ResultPath": "$.training", "Next": "Model",
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TrainingFailed"}],
+                  "Parameters": {
+            "TrainingJobName.$": "$.name", "RoleArn": role, "HyperParameters.$": "$.hyperparameters",
+            "AlgorithmSpecification": {"TrainingImage": "repo:local", "TrainingInputMode": "File",
+                                       "MetricDefinitions": contract.metric_definitions()},
+            "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": f"{prefix}pre/{c}/"}}} for c in contract.TRAINING_CHANNELS],
+            "OutputDataConfig": {"S3OutputPath": f"{prefix}models/"},
+            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 300}}},
+        "TrainingFailed": {"Type": "Pass", "End": True},
+        "Model": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createModel", "ResultPath": None,
+                  "Next": "Transform", "Parameters": {
+            "ModelName.$": "$.name", "ExecutionRoleArn": role,
+            "PrimaryContainer": {"Image": "repo:local", "ModelDataUrl.$": "$.training.ModelArtifacts.S3ModelArtifacts"}}},
+        "Transform": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync",
+                      "ResultPath": "$.transform", "End": True, "Parameters": {
+            "TransformJobName.$": "$.name", "ModelName.$": "$.name", "BatchStrategy": "MultiRecord",
+            "MaxPayloadInMB": 6,
+            "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                               "S3Uri": f"{prefix}pre/transform/test-images.csv"}},
+                               "ContentType": "text/csv", "SplitType": "Line"},
+            "TransformOutput": {"S3OutputPath": f"{prefix}transform/", "Accept": "application/jsonlines",
+                                "AssembleWith": "Line"},
+            "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large"}}}}}
+
+
+@pytest.fixture(scope="module")
+def digits(cloud, tmp_path_factory):
+    s3 = cloud.client("s3")
+    for path in write_digits(tmp_path_factory.mktemp("raw")):
+        s3.upload_file(str(path), BUCKET, contract.DEFAULT_DATASET_KEY + path.name)
+
+
+def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
+    hyperparameters = {"hidden_channels": "4", "epochs": "1"}
+    execution = run_execution(cloud, pipeline_definition(cloud.role), {"name": "pipe-ok", "hyperparameters": hyperparameters})
+
+    assert execution["status"] == "SUCCEEDED"
+    output = json.loads(execution["output"])
+    training = output["training"]
+    assert training["TrainingJobStatus"] == "Completed"
+    assert training["ModelArtifacts"]["S3ModelArtifacts"] == f"s3://{BUCKET}/runs/t/models/pipe-ok/output/model.tar.gz"
+    metrics = {m["MetricName"]: m["Value"] for m in training["FinalMetricDataList"]}
+    assert set(metrics) == {"train:loss", "test:loss", "test:accuracy"}
+    assert output["transform"]["TransformJobStatus"] == "Completed"
+    sagemaker = cloud.client("sagemaker")
+    assert sagemaker.describe_training_job(TrainingJobName="pipe-ok")["TrainingJobStatus"] == "Completed"
+    assert sagemaker.describe_processing_job(ProcessingJobName="pipe-ok")["ProcessingJobStatus"] == "Completed"
+    s3 = cloud.client("s3")
+    predictions = s3.get_object(Bucket=BUCKET, Key="runs/t/transform/test-images.csv.out")["Body"].read().decode()
+    inputs = s3.get_object(Bucket=BUCKET, Key="runs/t/pre/transform/test-images.csv")["Body"].read().decode()
+    assert len(predictions.splitlines()) == len(inputs.splitlines())
+    assert set(json.loads(predictions.splitlines()[0])) >= {"label", "probabilities"}
+    assert (cloud.run_dir / "logs" / "training-jobs" / "pipe-ok.log").is_file()
+
+
+def test_a_failed_training_job_fails_its_task_with_the_describe_output(cloud, digits):
+    execution = run_execution(cloud, pipeline_definition(cloud.role),
+                              {"name": "pipe-bad", "hyperparameters": {"optimizer": "rmsprop", "epochs": "1"}})
+
+    assert execution["status"] == "SUCCEEDED"
+    error = json.loads(execution["output"])["error"]
+    assert error["Error"] == "States.TaskFailed"
+    cause = json.loads(error["Cause"])
+    assert cause["TrainingJobStatus"] == "Failed"
+    assert "rmsprop" in cause["FailureReason"]
+    described = cloud.client("sagemaker").describe_training_job(TrainingJobName="pipe-bad")
+    assert described["TrainingJobStatus"] == "Failed" and "rmsprop" in described["FailureReason"]
+
+
+def test_stop_ends_the_server_and_every_process_it_started(tmp_path):
+    cloud = LocalCloud(tmp_path).start()
+    try:
+        iam = cloud.client("iam")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as package:
+            package.writestr("probe/handler.py", HANDLER)
+        cloud.client("lambda").create_function(FunctionName="sleeper", Runtime="python3.12", Role=role,
+                                               Handler="probe.handler.handler", Code={"ZipFile": code.getvalue()},
+                                               Timeout=120)
+        cloud.client("lambda").invoke(FunctionName="sleeper", InvocationType="Event", Payload=b'{"sleep": 100}')
+        group = cloud.process_group
+        deadline = time.monotonic() + 20
+        while len(members(group)) < 2:  # the server and the Lambda's process
+            assert time.monotonic() < deadline, "the Lambda process never started"
+            time.sleep(0.2)
+    finally:
+        cloud.stop()
+    assert members(group) == [] == cloud.leftover_processes()
+
+
+
+def test_an_execution_started_without_a_name_gets_one(cloud):
+    definition = {"StartAt": "Name", "States": {"Name": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name"},
+                                                         "End": True}}}
+    sfn = cloud.client("stepfunctions")
+    arn = sfn.create_state_machine(name="unnamed", definition=json.dumps(definition), roleArn=cloud.role)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        time.sleep(0.2)
+    name = json.loads(described["output"])["name"]
+    assert name and name != "None" and execution.endswith(":" + name)

@@ -1,0 +1,181 @@
+"""The job runner: the container contract a job sees, what lands in S3, what Describe*Job says."""
+
+import io
+import json
+import sys
+import tarfile
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ops.local_cloud import sagemaker_jobs
+from ops.local_cloud.sagemaker_jobs import JobContext, batch_records
+
+BUCKET = "jobs-bucket"
+FAKE_IMAGE = [sys.executable, str(Path(__file__).with_name("fake_image.py"))]
+
+
+@pytest.fixture
+def context(tmp_path, monkeypatch):
+    monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", FAKE_IMAGE)
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        for key, body in {"data/train/images.npy": b"1", "data/train/labels.npy": b"2", "data/test/images.npy": b"3",
+                          "ckpt/t1/checkpoint-1.pt": b"old"}.items():
+            s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        published = []
+        job_context = JobContext(account="123456789012", region="us-east-1", run_dir=tmp_path, s3=s3,
+                                 publish=lambda kind, d: published.append(d.get("TrainingJobStatus")))
+        job_context.published = published  # what Describe*Job would have answered, in order
+        yield job_context
+
+
+class Tracker:
+    def __init__(self):
+        self.calls = []
+
+    def started(self, description):
+        self.calls.append(("started", description["TrainingJobStatus"]))
+
+    def finished(self, description, series):
+        self.calls.append(("finished", description["TrainingJobStatus"], series))
+
+
+def training_request(name="t1", **hps):
+    return {
+        "TrainingJobName": name,
+        "HyperParameters": {"hidden_channels": "5", "epochs": "2", **hps},
+        "AlgorithmSpecification": {"TrainingImage": "repo:local", "TrainingInputMode": "File",
+                                   "MetricDefinitions": [{"Name": "test:accuracy", "Regex": r"Test Accuracy: (.*?)%;"},
+                                                         {"Name": "train:loss", "Regex": r"Train Loss: (.*?);"}]},
+        "RoleArn": "arn:aws:iam::123456789012:role/r",
+        "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/data/{c}/"}}} for c in ("train", "test")],
+        "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/models"},
+        "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+        "CheckpointConfig": {"S3Uri": f"s3://{BUCKET}/ckpt/{name}/", "LocalPath": "/opt/ml/checkpoints"},
+        "ExperimentConfig": {"ExperimentName": "e", "TrialName": "trial-1"},
+    }
+
+
+def read_model(context, key) -> dict:
+    body = context.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+        return json.load(tar.extractfile("seen.json"))
+
+
+def test_training_job_runs_under_the_container_contract(context):
+    tracker = Tracker()
+    description = sagemaker_jobs.run_training_job(context, training_request(), tracker)
+
+    assert description["TrainingJobStatus"] == "Completed"
+    assert context.published[0] == "InProgress" and context.published[-1] == "Completed"
+    model_uri = f"s3://{BUCKET}/models/t1/output/model.tar.gz"
+    assert description["ModelArtifacts"] == {"S3ModelArtifacts": model_uri}
+    seen = read_model(context, "models/t1/output/model.tar.gz")
+    root = context.run_dir / "jobs" / "training-jobs" / "t1"
+    assert seen["hyperparameters"] == {"hidden_channels": "5", "epochs": "2"}  # strings, as SageMaker passes them
+    assert seen["channels"] == {"train": ["images.npy", "labels.npy"], "test": ["images.npy"]}
+    assert seen["restored"] == ["checkpoint-1.pt"]
+    assert seen["resourceconfig"]["current_host"] == "algo-1"
+    assert set(seen["inputdataconfig"]) == {"train", "test"}
+    env = seen["env"]
+    assert env["SM_MODEL_DIR"] == str(root / "model")
+    assert env["SM_CHANNEL_TRAIN"] == str(root / "input" / "data" / "train")
+    assert json.loads(env["SM_HPS"]) == {"hidden_channels": "5", "epochs": "2"}
+    assert env["SM_HP_HIDDEN_CHANNELS"] == "5" and env["SM_CURRENT_HOST"] == "algo-1"
+    assert json.loads(env["SM_TRAINING_ENV"])["job_name"] == "t1"
+    # Metrics: the last value each MetricDefinitions regex captured.
+    metrics = {m["MetricName"]: m["Value"] for m in description["FinalMetricDataList"]}
+    assert metrics == {"test:accuracy": 75.5, "train:loss": 0.5}
+    keys = {o["Key"] for o in context.s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert {"ckpt/t1/checkpoint-2.pt", "models/t1/output/output.tar.gz"} <= keys
+    assert tracker.calls[0] == ("started", "InProgress")
+    assert tracker.calls[1][:2] == ("finished", "Completed")
+    assert tracker.calls[1][2]["test:accuracy"] == [50.0, 75.5]
+    assert "Test Accuracy: 75.5000%;" in (context.run_dir / "logs" / "training-jobs" / "t1.log").read_text()
+
+
+def test_failed_training_job_reports_the_failure_file_and_keeps_checkpoints(context):
+    description = sagemaker_jobs.run_training_job(context, training_request("t2", fail="optimizer rmsprop"))
+
+    assert description["TrainingJobStatus"] == "Failed"
+    assert description["FailureReason"] == "AlgorithmError: ValueError: optimizer rmsprop"
+    assert "ModelArtifacts" not in description
+    keys = {o["Key"] for o in context.s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert "ckpt/t2/checkpoint-2.pt" in keys
+    assert not any(k.startswith("models/t2/output/model") for k in keys)
+
+
+def test_training_job_over_its_max_runtime_fails(context, monkeypatch):
+    monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", [sys.executable, "-c", "import time; time.sleep(30)"])
+    request = {**training_request("t3"), "StoppingCondition": {"MaxRuntimeInSeconds": 1}}
+    description = sagemaker_jobs.run_training_job(context, request)
+    assert description["TrainingJobStatus"] == "Failed"
+    assert description["FailureReason"].startswith("MaxRuntimeExceeded")
+
+
+def test_non_string_hyperparameters_are_refused(context):
+    with pytest.raises(sagemaker_jobs.JobRequestError, match="HyperParameters.epochs"):
+        sagemaker_jobs.run_training_job(context, {**training_request(), "HyperParameters": {"epochs": 2}})
+
+
+def test_transform_sends_line_records_in_payload_sized_batches_and_assembles_by_line(context):
+    sagemaker_jobs.run_training_job(context, training_request("t4"))
+    lines = [f"{i}," + "0.5," * 20 for i in range(100)]
+    context.s3.put_object(Bucket=BUCKET, Key="in/test-images.csv", Body="\n".join(lines) + "\n")
+    request = {
+        "TransformJobName": "x1", "ModelName": "m", "BatchStrategy": "MultiRecord", "MaxPayloadInMB": 1,
+        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                           "S3Uri": f"s3://{BUCKET}/in/test-images.csv"}},
+                           "ContentType": "text/csv", "SplitType": "Line"},
+        "TransformOutput": {"S3OutputPath": f"s3://{BUCKET}/out/", "Accept": "application/jsonlines",
+                            "AssembleWith": "Line"},
+        "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large"},
+    }
+    model = {"PrimaryContainer": {"ModelDataUrl": f"s3://{BUCKET}/models/t4/output/model.tar.gz"}}
+    description = sagemaker_jobs.run_transform_job(context, request, model)
+
+    assert description["TransformJobStatus"] == "Completed", description.get("FailureReason")
+    out = context.s3.get_object(Bucket=BUCKET, Key="out/test-images.csv.out")["Body"].read().decode()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["first"] for r in records] == [str(i) for i in range(100)]  # one per input record, in order
+    assert records[0]["n"] == 100  # 100 small records fit one 1 MB request
+
+
+def test_batches_respect_max_payload_and_single_record():
+    records = [b"x" * 400] * 5
+    assert [len(b) for b in batch_records(records, "MultiRecord", 1000, joiner=b"\n")] == [801, 801, 400]
+    assert len(batch_records(records, "SingleRecord", 1000, joiner=b"\n")) == 5
+    with pytest.raises(sagemaker_jobs.TransformError, match="exceeds MaxPayloadInMB"):
+        batch_records([b"x" * 2000], "MultiRecord", 1000, joiner=b"\n")
+
+
+def test_processing_job_maps_local_paths_into_its_root(context, monkeypatch):
+    script = "import os, pathlib; r = pathlib.Path(os.environ['OPT_ML_ROOT']) / 'processing'; " \
+             "(r / 'output/o/n.txt').write_text(str(len(list((r / 'input/raw').iterdir()))))"
+    request = {
+        "ProcessingJobName": "p1", "RoleArn": "arn:aws:iam::123456789012:role/r",
+        "AppSpecification": {"ImageUri": "repo:local", "ContainerEntrypoint": ["python3", "-c", script]},
+        "ProcessingInputs": [{"InputName": "raw", "S3Input": {"S3Uri": f"s3://{BUCKET}/data/train/",
+                                                              "LocalPath": "/opt/ml/processing/input/raw"}}],
+        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "o", "S3Output": {
+            "S3Uri": f"s3://{BUCKET}/out/o/", "LocalPath": "/opt/ml/processing/output/o"}}]},
+    }
+    description = sagemaker_jobs.run_processing_job(context, request)
+    assert description["ProcessingJobStatus"] == "Completed"
+    assert context.s3.get_object(Bucket=BUCKET, Key="out/o/n.txt")["Body"].read() == b"2"
+
+
+@pytest.mark.parametrize("uri, expected", [
+    (f"s3://{BUCKET}/data/train/", ["images.npy", "labels.npy"]),
+    (f"s3://{BUCKET}/data/train", ["images.npy", "labels.npy"]),  # a folder without its slash
+    (f"s3://{BUCKET}/data/train/labels.npy", ["labels.npy"]),  # one file keeps its name
+])
+def test_s3_prefix_downloads_lay_files_out_relative_to_the_prefix(context, tmp_path, uri, expected):
+    written = sagemaker_jobs.download_prefix(context.s3, uri, tmp_path / "channel")
+    assert sorted(p.relative_to(tmp_path / "channel").as_posix() for p in written) == expected
