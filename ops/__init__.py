@@ -1,0 +1,1 @@
+"""Operating the deployed stacks: the operator CLI and the embedded local cloud."""

@@ -1,0 +1,126 @@
+"""Finds the deployed stacks' outputs and makes the boto3 clients every command uses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from ops.errors import OperatorError
+
+DEFAULT_STACK_PREFIX = "Experiments"
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+DEFAULT_MAX_TRIALS = 20  # cdk.json context `maxTrials`, when the CLI runs outside the repository
+# Adaptive mode retries throttling with client-side rate limiting; after this many retries the
+# error reaches the operator as one line (ops.errors.explain_aws_error).
+MAX_RETRIES = 7
+
+# docs/stack-outputs.md: the pipeline stack answers every lookup the CLI needs.
+TRAINING_STATE_MACHINE_OUTPUT = "TrainingStateMachineArn"
+CLEANUP_STATE_MACHINE_OUTPUT = "CleanupStateMachineArn"
+BUCKET_OUTPUT = "BucketName"
+VALIDATE_STATE = "ValidateInput"
+
+
+@dataclass(frozen=True)
+class AwsAccess:
+    """Where the CLI talks to: an endpoint (real AWS when None), a region, a stack prefix."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    stack_prefix: str = DEFAULT_STACK_PREFIX
+
+    @cached_property
+    def session(self) -> boto3.session.Session:
+        return boto3.session.Session(region_name=self.region)
+
+    def client(self, service: str):
+        config = Config(retries={"mode": "adaptive", "total_max_attempts": MAX_RETRIES + 1})
+        # endpoint_url=None lets boto3 use AWS_ENDPOINT_URL(_<SERVICE>) or the real endpoint.
+        return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+
+    @cached_property
+    def sagemaker(self):
+        return self.client("sagemaker")
+
+    @cached_property
+    def stepfunctions(self):
+        return self.client("stepfunctions")
+
+    @property
+    def where(self) -> str:
+        region = self.session.region_name or "no region"
+        return f"{region} at {self.endpoint_url}" if self.endpoint_url else region
+
+    @property
+    def pipeline_stack_name(self) -> str:
+        return f"{self.stack_prefix}Pipeline"
+
+    def deployment(self) -> "Deployment":
+        return Deployment.look_up(self)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The outputs of the deployed `<prefix>Pipeline` stack."""
+
+    stack_name: str
+    training_state_machine_arn: str
+    cleanup_state_machine_arn: str
+    bucket_name: str
+
+    @classmethod
+    def look_up(cls, aws: AwsAccess) -> "Deployment":
+        name = aws.pipeline_stack_name
+        try:
+            stacks = aws.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in error.response.get("Error", {}).get("Message", ""):
+                raise OperatorError(
+                    f"stack {name} is not deployed in {aws.where}: run `cdk deploy --all` "
+                    f"(or pass the --stack-prefix it was deployed with)") from None
+            raise
+        stack = stacks[0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        missing = [key for key in (TRAINING_STATE_MACHINE_OUTPUT, CLEANUP_STATE_MACHINE_OUTPUT, BUCKET_OUTPUT)
+                   if key not in outputs]
+        if missing:
+            raise OperatorError(
+                f"stack {name} ({stack.get('StackStatus', 'unknown status')}) has no output "
+                f"{', '.join(missing)}: deploy this project's stacks with `cdk deploy --all`")
+        return cls(
+            stack_name=name,
+            training_state_machine_arn=outputs[TRAINING_STATE_MACHINE_OUTPUT],
+            cleanup_state_machine_arn=outputs[CLEANUP_STATE_MACHINE_OUTPUT],
+            bucket_name=outputs[BUCKET_OUTPUT],
+        )
+
+
+def local_max_trials() -> int:
+    """The project's default trial limit (cdk.json context `maxTrials`)."""
+    try:
+        return int(json.loads(CDK_JSON.read_text())["context"]["maxTrials"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_MAX_TRIALS
+
+
+def deployed_max_trials(aws: AwsAccess, deployment: Deployment) -> int | None:
+    """MAX_TRIALS of the deployed validation function, or None when it cannot be read.
+
+    The limit is a deploy-time setting; reading it from the function the state machine calls
+    keeps the CLI's check identical to the state machine's. Any failure (no lambda:Get*
+    permission, an encrypted environment, a definition without a Lambda) falls back.
+    """
+    try:
+        definition = json.loads(aws.stepfunctions.describe_state_machine(
+            stateMachineArn=deployment.training_state_machine_arn)["definition"])
+        function = definition["States"][VALIDATE_STATE]["Parameters"]["FunctionName"]
+        configuration = aws.client("lambda").get_function_configuration(FunctionName=function)
+        return int(configuration["Environment"]["Variables"]["MAX_TRIALS"])
+    except (ClientError, KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,102 @@
+"""Reads SageMaker Experiments records (experiments, trials, trial components) with plain boto3.
+
+Plain boto3 rather than the SageMaker SDK's ExperimentAnalytics: the same calls work against AWS
+and the local cloud, and the CLI stays free of the SDK's ~450 MB.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from botocore.exceptions import ClientError
+
+from jobs import contract
+from ops.errors import OperatorError
+
+TRAINING_SOURCE_TYPE = "SageMakerTrainingJob"  # Source.SourceType of a component SageMaker made for a job
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _not_found(error: ClientError) -> bool:
+    details = error.response.get("Error", {})
+    message = details.get("Message", "").lower()
+    return details.get("Code") == "ResourceNotFound" or (
+        details.get("Code") == "ValidationException" and ("not find" in message or "not exist" in message
+                                                          or "not found" in message))
+
+
+def describe_experiment(sagemaker, name: str) -> dict:
+    try:
+        return sagemaker.describe_experiment(ExperimentName=name)
+    except ClientError as error:
+        if _not_found(error):
+            raise OperatorError(f"experiment {name} not found (list them with `python -m ops experiments`)") from None
+        raise
+
+
+def describe_trial(sagemaker, name: str) -> dict:
+    try:
+        return sagemaker.describe_trial(TrialName=name)
+    except ClientError as error:
+        if _not_found(error):
+            raise OperatorError(f"trial {name} not found (`python -m ops compare EXPERIMENT` lists its trials)") from None
+        raise
+
+
+def _paginate(sagemaker, operation: str, key: str, **kwargs) -> list[dict]:
+    items: list[dict] = []
+    for page in sagemaker.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+def experiments(sagemaker) -> list[dict]:
+    return _paginate(sagemaker, "list_experiments", "ExperimentSummaries")
+
+
+def trials(sagemaker, experiment_name: str) -> list[dict]:
+    return _paginate(sagemaker, "list_trials", "TrialSummaries", ExperimentName=experiment_name)
+
+
+def trial_components(sagemaker, trial_name: str, cache: dict[str, dict] | None = None) -> list[dict]:
+    """DescribeTrialComponent of every component of a trial (the shared ones described once via `cache`)."""
+    cache = {} if cache is None else cache
+    described = []
+    for summary in _paginate(sagemaker, "list_trial_components", "TrialComponentSummaries", TrialName=trial_name):
+        name = summary["TrialComponentName"]
+        if name not in cache:
+            cache[name] = sagemaker.describe_trial_component(TrialComponentName=name)
+        described.append(cache[name])
+    return sorted(described, key=lambda c: c.get("CreationTime") or _EPOCH)
+
+
+def is_training(component: dict) -> bool:
+    source = component.get("Source") or {}
+    return (component.get("DisplayName") == contract.TRAINING_DISPLAY_NAME
+            or component["TrialComponentName"].endswith(contract.TRAINING_COMPONENT_SUFFIX)
+            or source.get("SourceType") == TRAINING_SOURCE_TYPE)
+
+
+def training_job_name(component: dict) -> str:
+    source_arn = (component.get("Source") or {}).get("SourceArn", "")
+    if ":training-job/" in source_arn:
+        return source_arn.rsplit("/", 1)[1]
+    return component["TrialComponentName"].removesuffix(contract.TRAINING_COMPONENT_SUFFIX)
+
+
+def parameter_value(parameter: dict):
+    """A component parameter as a number when it is one (SageMaker records hyperparameters as text)."""
+    if "NumberValue" in parameter:
+        return parameter["NumberValue"]
+    text = parameter.get("StringValue", "")
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def final_metrics(component: dict) -> dict[str, float]:
+    """Each metric's last value, as the training job's FinalMetricDataList."""
+    return {m["MetricName"]: m["Last"] for m in component.get("Metrics") or [] if "Last" in m}

@@ -1,0 +1,154 @@
+"""`cleanup` asks first, then reports what the cleanup state machine deleted; and the one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from ops import deployment
+from ops.local_cloud import experiments
+from tests.cli import fake_cloud
+
+
+def _cleanup_executions(outputs: dict) -> list[dict]:
+    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    return sfn.list_executions(stateMachineArn=outputs["CleanupStateMachineArn"])["executions"]
+
+
+def test_cleanup_refuses_without_confirmation_when_nobody_can_answer(recorded, run_cli):
+    result = run_cli("cleanup", fake_cloud.EXPERIMENT)  # no stdin
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: not deleting mnist-cnn without confirmation: answer the prompt or pass --yes")
+    assert _cleanup_executions(recorded) == []
+
+
+def test_cleanup_answered_no_deletes_nothing(recorded, run_cli):
+    result = run_cli("cleanup", fake_cloud.EXPERIMENT, input="n\n")
+
+    assert result.exit_code == 1
+    assert "Delete experiment mnist-cnn, its trials and trial components (5 trials)?" in result.stderr
+    assert _cleanup_executions(recorded) == []
+
+
+def test_cleanup_with_yes_starts_the_state_machine_and_reports_deleted_counts(recorded, run_cli):
+    result = run_cli("cleanup", fake_cloud.EXPERIMENT, "--yes", "--keep-components", "--interval", "0")
+
+    assert result.exit_code == 0, result.output
+    [execution] = _cleanup_executions(recorded)
+    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    sent = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert sent == {"experimentName": "mnist-cnn", "keepComponents": True}
+    assert f"Started cleanup {execution['name']}" in result.stdout
+    # Progress: both passes of the state machine, the second one's counts.
+    assert "2 passes, deleted so far: associations 11, trialComponents 7, trials 5, experiment 1" in result.stdout
+    for line in ("deleted associations       │    11", "deleted trialComponents    │     7",
+                 "deleted trials             │     5", "deleted experiment         │     1"):
+        assert line in result.stdout
+
+
+def test_cleanup_confirmed_on_the_prompt_runs(recorded, run_cli):
+    result = run_cli("cleanup", fake_cloud.EXPERIMENT, "--interval", "0", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert len(_cleanup_executions(recorded)) == 1
+
+
+def test_cleanup_of_an_unknown_experiment_is_one_line(deployed, run_cli):
+    result = run_cli("cleanup", "ghost", "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: experiment ghost not found (list them with `python -m ops experiments`)"]
+    assert _cleanup_executions(deployed) == []
+
+
+@pytest.mark.parametrize("command", [
+    ["start", "--grid", "hidden_channels=2"],
+    ["watch", "some-execution"],
+    ["cleanup", "mnist-cnn", "--yes"],
+])
+def test_commands_needing_the_stacks_say_when_they_are_not_deployed(aws, run_cli, command):
+    result = run_cli(*command)
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: stack ExperimentsPipeline is not deployed in us-east-1: run `cdk deploy --all` "
+        "(or pass the --stack-prefix it was deployed with)"]
+
+
+def test_stack_prefix_and_region_choose_the_stacks(aws, run_cli):
+    fake_cloud.deploy_stacks(prefix="Team")
+
+    assert run_cli("--stack-prefix", "Team", "start", "--experiment", "e1", "--grid", "hidden_channels=2").exit_code == 0
+    other_region = run_cli("--region", "eu-west-1", "--stack-prefix", "Team", "watch", "x")
+    assert other_region.stderr.startswith("Error: stack TeamPipeline is not deployed in eu-west-1")
+
+
+def test_no_credentials_is_one_line(aws, run_cli, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+
+    result = run_cli("experiments")
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), "
+        "or run `aws configure` / `aws sso login`"]
+
+
+def test_no_region_is_one_line(aws, run_cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+
+    result = run_cli("experiments")
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: no AWS region configured: pass --region or set AWS_DEFAULT_REGION"]
+
+
+def test_throttling_is_retried_then_reported_in_one_line(recorded, run_cli, monkeypatch):
+    backend = experiments.backend_for(fake_cloud.ACCOUNT, fake_cloud.REGION)
+    monkeypatch.setattr(deployment, "MAX_RETRIES", 2)  # keep the back-off short
+
+    backend.inject_throttling(0.999, actions=["DescribeExperiment"])
+    result = run_cli("compare", fake_cloud.EXPERIMENT)
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: AWS kept throttling DescribeExperiment (ThrottlingException) after 2 retries: "
+        "wait a minute and run the command again"]
+    assert backend.throttled["DescribeExperiment"] == 3  # every attempt was made
+
+
+def test_occasional_throttling_is_absorbed_by_the_retries(recorded, run_cli, monkeypatch):
+    # The outcome of retried throttling, not botocore's clock: no back-off waits, no rate limiting.
+    from botocore.retries import bucket, standard
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    monkeypatch.setattr(bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)
+    backend = experiments.backend_for(fake_cloud.ACCOUNT, fake_cloud.REGION)
+    backend.inject_throttling(0.3, seed=7)
+
+    result = run_cli("compare", fake_cloud.EXPERIMENT)
+
+    assert result.exit_code == 0, result.output
+    assert sum(backend.throttled.values()) > 0
+    assert len([line for line in result.stdout.splitlines() if "-trial-hc" in line]) == 5
+
+
+def test_unreachable_endpoint_is_one_line(aws, run_cli, monkeypatch):
+    monkeypatch.setattr(deployment, "MAX_RETRIES", 0)
+    # moto lets unknown hosts through to the network; port 9 on localhost refuses at once.
+    result = run_cli("--endpoint-url", "http://localhost:9", "experiments")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: cannot reach the AWS endpoint http://localhost:9/: check --endpoint-url / AWS_ENDPOINT_URL "
+        "(is the local cloud running?)"]

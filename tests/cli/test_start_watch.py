@@ -1,0 +1,202 @@
+"""`start` and `watch`: input built from flags and checked before AWS, live progress, exit codes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import click
+
+from ops.execution_progress import ExecutionProgress
+from tests.cli import fake_cloud
+
+
+def _executions(outputs: dict) -> list[dict]:
+    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    return sfn.list_executions(stateMachineArn=outputs["TrainingStateMachineArn"])["executions"]
+
+
+def _input_of(execution: dict) -> dict:
+    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    return json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+
+
+def test_start_sends_the_grid_as_trials_and_prints_how_to_watch(deployed, run_cli):
+    result = run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10,20,32",
+                     "--set", "epochs=2", "--set", "dropout=0.2", "--objective", "test:accuracy", "--goal", "max")
+
+    assert result.exit_code == 0, result.output
+    [execution] = _executions(deployed)
+    assert execution["name"].startswith("mnist-cnn-")
+    assert _input_of(execution) == {
+        "experimentName": "mnist-cnn",
+        "trials": [{"hidden_channels": h} for h in (2, 5, 10, 20, 32)],
+        "hyperparameters": {"epochs": 2, "dropout": 0.2},
+        "objective": {"metric": "test:accuracy", "goal": "Maximize"},
+    }
+    assert f"Started execution {execution['name']} (5 trials" in result.stdout
+    assert execution["executionArn"] in result.stdout
+    assert f"python -m ops watch {execution['name']}" in result.stdout
+
+
+def test_grid_flags_multiply_into_trials_and_input_file_is_overridden_by_flags(deployed, run_cli, tmp_path):
+    file = tmp_path / "input.json"
+    file.write_text(json.dumps({"experimentName": "from-file", "trials": [{"hidden_channels": 1}],
+                                "hyperparameters": {"epochs": 1, "optimizer": "adam"}}))
+
+    result = run_cli("start", "--input", str(file), "--grid", "hidden_channels=2,5", "--grid", "optimizer=sgd,adam",
+                     "--set", "epochs=3", "--set", "shuffle=true", "--name", "my-run")
+
+    assert result.exit_code == 0, result.output
+    [execution] = _executions(deployed)
+    assert execution["name"] == "my-run"
+    assert _input_of(execution) == {
+        "experimentName": "from-file",
+        "trials": [{"hidden_channels": 2, "optimizer": "sgd"}, {"hidden_channels": 2, "optimizer": "adam"},
+                   {"hidden_channels": 5, "optimizer": "sgd"}, {"hidden_channels": 5, "optimizer": "adam"}],
+        "hyperparameters": {"epochs": 3, "optimizer": "adam", "shuffle": True},
+    }
+
+
+def _assert_one_line_error(result, *fragments: str, code: int = 2) -> None:
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_bad_flags_give_one_line_errors_and_start_nothing(deployed, run_cli, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    cases = [
+        (["--grid", "hidden_channels"], ["--grid expects NAME=VALUE"]),
+        (["--set", "epochs=2"], ["no trials"]),
+        (["--grid", "hidden_channels=2", "--goal", "sideways"], ["--goal must be max or min"]),
+        (["--grid", "hidden_channels=2", "--objective", "test:f1"], ["objective.metric", "test:f1"]),
+        (["--grid", "hidden_channels=" + ",".join(map(str, range(1, 30)))], ["trials: 29 trials", "at most 20"]),
+        (["--grid", "hidden_channels=2", "--experiment", "bad_name!"], ["experimentName"]),
+        (["--grid", "hidden_channels=2", "--dataset", "https://example.com/x"], ["dataset.s3Uri"]),
+        (["--grid", "hidden_channels=2", "--name", "has space"], ["--name"]),
+        (["--input", str(broken)], ["--input", "not JSON"]),
+        (["--input", str(tmp_path / "missing.json")], ["--input", "cannot read"]),
+        (["--grid", "hidden_channels=2", "--bogus"], ["No such option '--bogus'", "python -m ops start --help"]),
+    ]
+    for flags, fragments in cases:
+        _assert_one_line_error(run_cli("start", *flags), *fragments)
+    assert _executions(deployed) == []
+
+
+def test_bad_input_is_refused_before_any_aws_call(aws, run_cli):
+    # Nothing is deployed: the input error, not "stack not deployed", proves the check came first.
+    result = run_cli("start", "--grid", "hidden_channels=2", "--goal", "up")
+    _assert_one_line_error(result, "--goal")
+
+
+def test_start_watch_follows_a_successful_execution_to_its_summary(deployed, run_cli):
+    result = run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10,20,32",
+                     "--watch", "--interval", "0.05")
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Summarize: trials 5/5 (queued 0 · running 0 · completed 5 · failed 0)" in out
+    assert f"Best trial: {fake_cloud.trial_name(20)}  test:accuracy = 97.9" in out
+    assert f"Failed trial {fake_cloud.trial_name(32)}: {fake_cloud.FAILURE_REASON}" in out
+    assert f"Batch transform: {fake_cloud.TRANSFORM_JOB} -> {fake_cloud.RUN}transform/" in out
+    assert "python -m ops compare mnist-cnn" in out
+
+
+def test_watch_counts_failed_trials_from_the_history(deployed, run_cli):
+    start = run_cli("start", "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "mixed")
+    assert start.exit_code == 0, start.output
+
+    result = run_cli("watch", "mixed", "--interval", "0")
+
+    assert result.exit_code == 0, result.output
+    assert "trials 3/3 (queued 0 · running 0 · completed 2 · failed 1)" in result.stdout
+
+
+def test_watch_of_a_failed_execution_exits_1_with_the_failed_state_error_and_cause(deployed, run_cli):
+    start = run_cli("start", "--experiment", fake_cloud.BROKEN_EXPERIMENT, "--grid", "hidden_channels=2",
+                    "--name", "doomed")
+    assert start.exit_code == 0, start.output
+
+    result = run_cli("watch", "doomed", "--interval", "0")
+
+    assert result.exit_code == 1, result.output
+    assert "Execution doomed FAILED in state PreprocessingFailed" in result.stdout
+    assert "error: PreprocessingFailed" in result.stdout
+    assert "cause: ClientError: no MNIST files under s3://missing/raw/" in result.stdout
+
+
+def test_watch_accepts_an_execution_arn(deployed, run_cli):
+    assert run_cli("start", "--grid", "hidden_channels=2", "--experiment", "mnist-cnn", "--name", "by-arn").exit_code == 0
+    [execution] = _executions(deployed)
+
+    result = run_cli("watch", execution["executionArn"], "--interval", "0")
+
+    assert result.exit_code == 0, result.output
+    assert "Best trial:" in result.stdout
+
+
+def test_watch_of_an_unknown_execution_is_one_line(deployed, run_cli):
+    result = run_cli("watch", "never-started", "--interval", "0")
+    _assert_one_line_error(result, "execution never-started not found", code=1)
+
+
+def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cli, monkeypatch):
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich treats the captured output as a terminal
+    assert run_cli("start", "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "live").exit_code == 0
+
+    result = run_cli("watch", "live", "--interval", "0")
+
+    assert result.exit_code == 0, result.output
+    out = click.unstyle(result.stdout)
+    assert "live  SUCCEEDED  elapsed 0:00:00  state Summarize" in out
+    assert "3/3 queued 0 · running 0 · completed 2 · failed 1" in out
+    rows = [line.split() for line in out.splitlines() if "kernel_size=" in line]
+    assert rows == [["0", "kernel_size=3", "RecordTraining", "completed"],
+                    ["1", "kernel_size=5", "RecordTraining", "completed"],
+                    ["2", "kernel_size=7", "RecordTraining", "failed"]]
+
+
+def test_progress_mid_run_counts_queued_running_completed_and_failed(aws):
+    """The history cut while the Map runs: what watch shows between polls. One trial at a time,
+    so the cut is the same on every run."""
+    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    definition = fake_cloud.training_definition()
+    definition["States"]["TrainTrials"]["MaxConcurrency"] = 1
+    machine = sfn.create_state_machine(name="sequential", definition=json.dumps(definition),
+                                       roleArn=f"arn:aws:iam::{fake_cloud.ACCOUNT}:role/states")["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, name="mid-run", input=json.dumps(
+        {"experimentName": "mnist-cnn", "trials": [{"kernel_size": k} for k in (7, 5, 3, 5)]}))["executionArn"]
+    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        time.sleep(0.01)  # let the execution's thread run
+    events = sfn.get_execution_history(executionArn=arn)["events"]
+    # Up to the moment the third iteration starts: trial 0 failed (NotTrained), trial 1 done, 2 just started.
+    third = next(e["id"] for e in events if e["type"] == "MapIterationStarted"
+                 and e["mapIterationStartedEventDetails"]["index"] == 2)
+    progress = ExecutionProgress()
+    progress.apply([e for e in events if e["id"] <= third])
+
+    assert progress.state == "TrainTrials"
+    assert progress.total_trials == 4
+    assert (progress.queued, progress.running, progress.completed, progress.failed) == (1, 1, 1, 1)
+    assert progress.trials[0].state == "RecordTraining" and progress.trials[0].outcome == "failed"
+
+    progress.apply(events)  # the rest, as the next poll brings it
+    assert (progress.queued, progress.running, progress.completed, progress.failed) == (0, 0, 3, 1)
+    assert progress.state == "Summarize" and progress.failure is None
+
+
+def test_start_checks_the_trial_limit_of_the_deployed_validation_function(aws, run_cli):
+    outputs = fake_cloud.deploy_stacks(validate_function_arn=fake_cloud.validate_function(max_trials=3))
+
+    refused = run_cli("start", "--grid", "hidden_channels=2,5,10,20")
+    _assert_one_line_error(refused, "trials: 4 trials", "at most 3 (MAX_TRIALS)")
+    assert _executions(outputs) == []
+
+    assert run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10").exit_code == 0
+    assert len(_executions(outputs)) == 1
