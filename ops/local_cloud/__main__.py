@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -35,12 +37,20 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
     from ops.local_cloud.cloud import LocalCloud
     from ops.local_cloud.deploy import deploy as deploy_stacks
 
+    # Ctrl-C or a plain `kill` ends the with-block, which stops the server and all it started
+    # (SIGINT too, even when a non-interactive shell started this in the background with it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with LocalCloud(run_dir, port=port) as cloud:
         click.echo(f"local cloud on {cloud.endpoint_url} (run folder {cloud.run_dir})")
         if deploy:
             started = time.monotonic()
             outputs = deploy_stacks(cloud.endpoint_url, work_dir=cloud.run_dir)
             click.echo(f"deployed {', '.join(outputs)} in {time.monotonic() - started:.0f} s")
+            from ops.local_cloud.demo import upload_sample_dataset
+
+            bucket = outputs["ExperimentsPipeline"]["BucketName"]
+            click.echo(f"sample dataset (the default dataset.s3Uri): {upload_sample_dataset(cloud, bucket)}")
         click.echo(f"in another shell:  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_ACCESS_KEY_ID=local "
                    "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1")
         click.echo("Ctrl-C stops the local cloud and everything it started.")

@@ -47,10 +47,7 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
         _say(f"deployed {' and '.join(outputs)} with cdk in {timings['deploy']:.0f} s")
 
         s3 = cloud.client("s3")
-        staging = cloud.run_dir / "digits"
-        for path in write_digits(staging):
-            s3.upload_file(str(path), bucket, contract.DEFAULT_DATASET_KEY + path.name)
-        _say(f"uploaded the digits sample dataset to s3://{bucket}/{contract.DEFAULT_DATASET_KEY}")
+        _say(f"uploaded the digits sample dataset to {upload_sample_dataset(cloud, bucket)}")
 
         execution = f"{experiment_name}-local-{time.strftime('%Y%m%d%H%M%S')}"
         step = time.monotonic()
@@ -92,6 +89,14 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
         return 1
     _say("local cloud stopped; no process of it left behind")
     return 0
+
+
+def upload_sample_dataset(cloud: LocalCloud, bucket: str) -> str:
+    """The digits in MNIST's raw layout under the default dataset prefix; returns that S3 URI."""
+    s3 = cloud.client("s3")
+    for path in write_digits(cloud.run_dir / "digits"):
+        s3.upload_file(str(path), bucket, contract.DEFAULT_DATASET_KEY + path.name)
+    return f"s3://{bucket}/{contract.DEFAULT_DATASET_KEY}"
 
 
 def _transform_sample(s3, bucket: str, result: dict, destination: Path) -> dict:
