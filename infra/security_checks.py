@@ -38,24 +38,29 @@ def _data_stack(data: cdk.Stack) -> None:
 
 def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
     functions = pipeline.node.find_child("Functions")
-    for child in functions.node.children:
-        if isinstance(child, cdk.aws_lambda.Function):
-            _ack(child, f"{NIST}LambdaInsideVPC",
-                 "The functions only call the SageMaker and S3 public APIs and reach no VPC resource; "
-                 "a VPC would add NAT or endpoint cost and no data-path protection.")
-            _ack(child, f"{NIST}LambdaDLQ",
-                 "Invoked synchronously by Step Functions: a failure surfaces in the execution "
-                 "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.")
-            _ack(child.role, f"{AWS}IAM5[Resource::*]",
-                 "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords, which have no "
-                 "resource-level permissions.")
-            _ack(child.role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
+    lambdas = [child for child in functions.node.children if isinstance(child, cdk.aws_lambda.Function)]
+    for function in lambdas:
+        _ack(function, f"{NIST}LambdaInsideVPC",
+             "The functions only call the SageMaker and S3 public APIs and reach no VPC resource; "
+             "a VPC would add NAT or endpoint cost and no data-path protection.")
+        _ack(function, f"{NIST}LambdaDLQ",
+             "Invoked synchronously by Step Functions: a failure surfaces in the execution "
+             "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.")
+        cleanup = function.node.id == "CleanupExperiment"
+        _ack(function.role, f"{AWS}IAM5[Resource::*]",
+             "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords"
+             + (" and the cleanup lists trials and components with sagemaker:ListTrials/ListTrialComponents;"
+                " none of these actions has resource-level permissions." if cleanup else
+                ", which have no resource-level permissions."))
+        _ack(function.role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
 
     records = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
-    for kind in ("experiment", "experiment-trial", "experiment-trial-component"):
-        _ack(functions, f"{AWS}IAM5[Resource::{records}:{kind}/*]",
-             "Experiment, trial and component names are chosen per execution input at run time; the "
-             "statements are limited to the Experiments record types and actions each function needs.")
+    recorders = [f for f in lambdas if f.node.id not in ("ValidateInput", "SelectBest")]
+    for function in recorders:
+        for kind in ("experiment", "experiment-trial", "experiment-trial-component"):
+            _ack(function.role, f"{AWS}IAM5[Resource::{records}:{kind}/*]",
+                 "Experiment, trial and component names are chosen per execution input at run time; the "
+                 "statement is limited to the Experiments record types and the actions this function calls.")
     for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*"):
         _ack(functions.node.find_child("RecordPreprocessingRole"), f"{AWS}IAM5[Action::{action}]",
              "CDK bucket.grant_read action group, limited to the runs/ prefix of the project bucket.")
@@ -86,15 +91,19 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
     for kind in ("processing-job", "training-job", "transform-job", "model"):
         _ack(training_role, f"{AWS}IAM5[Resource::{jobs}:{kind}/*]",
              "Job and model names are derived per execution and trial at run time.")
-    for child in functions.node.children:
-        if isinstance(child, cdk.aws_lambda.Function):
-            for role in (training_role, _state_machine_role(pipeline, "Cleanup")):
-                _ack(role, f"{AWS}IAM5[Resource::<{pipeline.get_logical_id(child.node.default_child)}.Arn>:*]",
-                     "Invoking the project's own function, any version or alias of it.")
-    for role in (training_role, _state_machine_role(pipeline, "Cleanup")):
-        _ack(role, f"{AWS}IAM5[Resource::*]",
-             "X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) have no "
-             "resource-level permissions.")
+    cleanup_role = _state_machine_role(pipeline, "Cleanup")
+    for function in lambdas:
+        # Each state machine role is acknowledged only for the functions it invokes.
+        role = cleanup_role if function.node.id == "CleanupExperiment" else training_role
+        _ack(role, f"{AWS}IAM5[Resource::<{pipeline.get_logical_id(function.node.default_child)}.Arn>:*]",
+             "Invoking the project's own function, any version or alias of it.")
+    no_resource_level = ("X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) have no "
+                         "resource-level permissions")
+    _ack(training_role, f"{AWS}IAM5[Resource::*]",
+         no_resource_level + "; nor has sagemaker:ListTags, which the Step Functions SageMaker integration "
+         "calls on the jobs it runs (granted by the CDK's SageMaker tasks).")
+    _ack(cleanup_role, f"{AWS}IAM5[Resource::*]", no_resource_level + ".")
+    for role in (training_role, cleanup_role):
         _ack(role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
 
 

@@ -65,6 +65,12 @@ class ContainerPaths:
     def checkpoints(self) -> Path:
         return self.root / "checkpoints"
 
+    @property
+    def exit_message(self) -> Path:
+        """A processing job's message file: its first 1 KB becomes DescribeProcessingJob's
+        ExitMessage (processing jobs do not read the training `failure` file)."""
+        return self.root / "output" / "message"
+
     # processing
     def processing_input(self, name: str) -> Path:
         return self.root / "processing" / "input" / name

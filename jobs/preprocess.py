@@ -24,6 +24,7 @@ from jobs import contract
 NUM_CLASSES = 10
 IDX_UBYTE = 0x08
 PIXEL_MAX = 255.0  # IDX images are unsigned bytes; scale to [0, 1] before standardising
+EXIT_MESSAGE_LIMIT = 1024  # SageMaker keeps the first 1 KB of the message file
 
 
 class PreprocessingError(Exception):
@@ -146,9 +147,11 @@ def main() -> int:
     except PreprocessingError as error:
         message = f"preprocessing failed: {error}"
         print(message, file=sys.stderr, flush=True)
-        # The processing job's failure text, as for training (harmless where it is not read).
-        paths.failure.parent.mkdir(parents=True, exist_ok=True)
-        paths.failure.write_text(message[:1024])
+        # SageMaker Processing reports /opt/ml/output/message as the job's ExitMessage; the
+        # training-style failure file is written too, for runners that read that one.
+        for path in (paths.exit_message, paths.failure):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(message[:EXIT_MESSAGE_LIMIT])
         return 1
     print(f"preprocessing done: {json.dumps(stats)}", flush=True)
     return 0

@@ -12,6 +12,8 @@ from constructs import Construct
 
 from infra.constructs.state_machine_logs import logged_state_machine
 
+PAUSE_BETWEEN_PASSES = Duration.seconds(5)
+
 
 class CleanupPipeline(Construct):
     """Input `{"experimentName": ..., "keepComponents": false}`; each pass resumes the last one."""
@@ -35,10 +37,14 @@ class CleanupPipeline(Construct):
             output_path="$.Payload",
         )
         finished = sfn.Succeed(self, "Deleted")
+        # A pass that stopped because the API throttled or still held a record must not be
+        # re-run at once: a hot loop adds to the throttling and can run the execution into the
+        # 25,000-event history limit. The pause costs nothing next to a full pass (minutes).
+        pause = sfn.Wait(self, "PauseBetweenPasses", time=sfn.WaitTime.duration(PAUSE_BETWEEN_PASSES))
         delete_records.next(
             sfn.Choice(self, "Done?")
             .when(sfn.Condition.boolean_equals("$.done", True), finished)
-            .otherwise(delete_records)
+            .otherwise(pause.next(delete_records))
         )
         self.state_machine = logged_state_machine(
             self,

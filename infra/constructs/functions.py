@@ -58,11 +58,16 @@ EXPERIMENT_RECORD_ACTIONS = [
     "sagemaker:UpdateTrialComponent",
 ]
 EXPERIMENT_CLEANUP_ACTIONS = [
+    "sagemaker:AssociateTrialComponent",  # gives a component back to its trial after throttling
     "sagemaker:DeleteExperiment",
     "sagemaker:DeleteTrial",
     "sagemaker:DeleteTrialComponent",
     "sagemaker:DescribeExperiment",
     "sagemaker:DisassociateTrialComponent",
+]
+# The cleanup's listings. These actions have no resource-level permissions (the Service
+# Authorization Reference lists no resource type for them): granted on record ARNs they are denied.
+EXPERIMENT_LISTING_ACTIONS = [
     "sagemaker:ListTrialComponents",
     "sagemaker:ListTrials",
 ]
@@ -137,6 +142,8 @@ class ExperimentFunctions(Construct):
                 continue
             actions = EXPERIMENT_CLEANUP_ACTIONS if spec is CLEANUP_EXPERIMENT else EXPERIMENT_RECORD_ACTIONS
             self.functions[spec.name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=records))
+        self.functions[CLEANUP_EXPERIMENT.name].add_to_role_policy(
+            iam.PolicyStatement(actions=EXPERIMENT_LISTING_ACTIONS, resources=["*"]))
         # The preprocessing recorder reads stats.json written by the processing job.
         bucket.grant_read(self.functions[RECORD_PREPROCESSING.name], f"{contract.RUNS_PREFIX}*")
         key.grant_decrypt(self.functions[RECORD_PREPROCESSING.name])

@@ -34,6 +34,8 @@ class JobsRepository(Construct):
         )
         # `cdk deploy` publishes the jobs image with the bootstrap image-publishing role; that
         # role's own policy only covers the bootstrap repository, so this repository lets it push.
+        # The role itself is the principal: a statement naming the account root (even with an
+        # aws:PrincipalArn condition) only delegates to IAM policies, which this role lacks here.
         publishing_role = Fn.sub(
             DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
             {"Qualifier": DefaultStackSynthesizer.DEFAULT_QUALIFIER},
@@ -41,7 +43,7 @@ class JobsRepository(Construct):
         self.repository.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CdkImagePublishing",
-                principals=[iam.AccountRootPrincipal()],
+                principals=[iam.ArnPrincipal(publishing_role)],
                 actions=[
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:BatchGetImage",
@@ -52,6 +54,5 @@ class JobsRepository(Construct):
                     "ecr:PutImage",
                     "ecr:UploadLayerPart",
                 ],
-                conditions={"ArnEquals": {"aws:PrincipalArn": publishing_role}},
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Size
@@ -25,13 +26,16 @@ from infra.constructs.sagemaker_jobs import (
 from infra.constructs.state_machine_logs import logged_state_machine
 from jobs import contract
 
-# Errors from CreateTrainingJob worth retrying: API throttling and account capacity limits.
-# A job that started and failed is not retried (same name); its Catch records the failure.
-TRANSIENT_SAGEMAKER_ERRORS = [
-    "SageMaker.AmazonSageMakerException",
-    "SageMaker.ResourceLimitExceeded",
-    "SageMaker.ThrottlingException",
-]
+# The error names the Step Functions SageMaker integration really emits (its examples in the
+# Step Functions developer guide, "Create and manage Amazon SageMaker AI jobs"): the SDK's
+# exception class names. A quota or capacity limit on Create*Job is
+# "SageMaker.ResourceLimitExceededException". Every other API error, throttling ("Rate exceeded")
+# as much as ValidationException, arrives as the catch-all "SageMaker.AmazonSageMakerException":
+# it is retried only briefly, so a request SageMaker refuses fails its trial within seconds,
+# not after many minutes of backoff. A job that started and failed is not retried (same name);
+# the trial's Catch records the failure.
+CAPACITY_ERRORS = ["SageMaker.ResourceLimitExceededException"]
+SAGEMAKER_API_ERRORS = ["SageMaker.AmazonSageMakerException"]
 TRAINING_COMPONENT_DISPLAY_NAME = "Training"
 TRANSFORM_CONTENT_TYPE = "text/csv"
 TRANSFORM_ACCEPT = "application/jsonlines"
@@ -154,7 +158,7 @@ class TrainingPipeline(Construct):
             transform_resources=tasks.TransformResources(
                 instance_count=1,
                 instance_type=_instance_type(jobs.transform_instance_type),
-                volume_encryption_key=key,
+                volume_encryption_key=_volume_key(key, jobs.transform_instance_type),
             ),
             result_path=sfn.JsonPath.DISCARD,
         )
@@ -181,6 +185,11 @@ class TrainingPipeline(Construct):
                 "transform": {"jobName.$": "$.transform.jobName", "outputS3Uri.$": "$.transform.outputS3Uri"},
             },
         )
+
+        # Before the definition is rendered: a retry added after the state machine is lost.
+        for job in (preprocess, transform):
+            retry_sagemaker_errors(job)
+        retry_sagemaker_errors(create_model, capacity=False)
 
         definition = (
             validate.next(record_experiment)
@@ -259,14 +268,13 @@ class TrainingPipeline(Construct):
                 instance_count=1,
                 instance_type=_instance_type(jobs.training_instance_type),
                 volume_size=Size.gibibytes(jobs.volume_size_gb),
-                volume_encryption_key=key,
+                volume_encryption_key=_volume_key(key, jobs.training_instance_type),
             ),
             stopping_condition=tasks.StoppingCondition(max_runtime=jobs.max_runtime),
             enable_network_isolation=True,
             result_path="$.training",
         )
-        train.add_retry(errors=TRANSIENT_SAGEMAKER_ERRORS, interval=Duration.seconds(30), backoff_rate=2,
-                        max_attempts=5, jitter_strategy=sfn.JitterType.FULL)
+        retry_sagemaker_errors(train)
         record_training = _invoke(
             self, "RecordTraining", functions[fns.RECORD_TRAINING],
             {"experimentName.$": "$.experimentName", "trial.$": "$.trial",
@@ -281,6 +289,21 @@ class TrainingPipeline(Construct):
         return record_trial.next(train).next(trained).next(record_training)
 
 
+def retry_sagemaker_errors(state, *, capacity: bool = True) -> None:
+    """Retry a SageMaker call that the API refused.
+
+    Capacity (a job's instance quota, which frees up as other trials' jobs finish): backoff from
+    30 s, at most ~7.5 min in all. Any other API error (throttling, or a request SageMaker
+    rejects): ~14 s at most, long enough to ride out throttling and short enough that a
+    ValidationException fails the state within seconds.
+    """
+    if capacity:
+        state.add_retry(errors=CAPACITY_ERRORS, interval=Duration.seconds(30), backoff_rate=2,
+                        max_attempts=4, jitter_strategy=sfn.JitterType.FULL)
+    state.add_retry(errors=SAGEMAKER_API_ERRORS, interval=Duration.seconds(2), backoff_rate=2,
+                    max_attempts=3, jitter_strategy=sfn.JitterType.FULL)
+
+
 def _invoke(scope: Construct, id: str, function, payload, **kwargs) -> tasks.LambdaInvoke:
     """A Lambda task; its result is discarded unless an output or result path says otherwise."""
     if "output_path" not in kwargs and "result_path" not in kwargs:
@@ -289,6 +312,31 @@ def _invoke(scope: Construct, id: str, function, payload, **kwargs) -> tasks.Lam
         sfn.TaskInput.from_json_path_at(payload) if isinstance(payload, str) else sfn.TaskInput.from_object(payload)
     )
     return tasks.LambdaInvoke(scope, id, lambda_function=function, payload=task_input, **kwargs)
+
+
+# Families whose instances bring NVMe instance storage without a "d" in their name.
+_INSTANCE_STORE_FAMILIES = frozenset({"g5", "g6", "gr6", "p5", "p6", "trn1", "trn2", "i3", "i4"})
+
+
+def has_instance_storage(sagemaker_type: str) -> bool:
+    """Whether a SageMaker instance type has local instance storage (m5d, c5d, g4dn, p4d, g5, ...).
+
+    The API reference (ResourceConfig, ProcessingClusterConfig, TransformResources): "You can't
+    request a VolumeKmsKeyId when using an instance type with local storage"; such volumes are
+    encrypted by a hardware module on the instance. The request would fail validation.
+    """
+    family = sagemaker_type.removeprefix("ml.").split(".")[0].split("-")[0]
+    match = re.fullmatch(r"([a-z]+)(\d+)([a-z]*)", family)
+    if match is None:
+        return False
+    letters, generation, suffix = match.groups()
+    return "d" in suffix or f"{letters}{generation}" in _INSTANCE_STORE_FAMILIES
+
+
+def _volume_key(key: kms.IKey, sagemaker_type: str) -> kms.IKey | None:
+    """The project key for a job's EBS volume; none for a type whose local storage SageMaker
+    encrypts itself (it rejects a key there)."""
+    return None if has_instance_storage(sagemaker_type) else key
 
 
 def _instance_type(sagemaker_type: str) -> ec2.InstanceType:
@@ -306,7 +354,7 @@ def _processing_request(image_uri: str, key: kms.IKey, jobs: JobSettings) -> dic
                 "InstanceCount": 1,
                 "InstanceType": jobs.processing_instance_type,
                 "VolumeSizeInGB": jobs.volume_size_gb,
-                "VolumeKmsKeyId": key.key_arn,
+                **({"VolumeKmsKeyId": key.key_arn} if _volume_key(key, jobs.processing_instance_type) else {}),
             }
         },
         "ProcessingInputs": [

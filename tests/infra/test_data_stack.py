@@ -1,5 +1,7 @@
 """The stateful stack: encryption, SSL, public access, retention, the repository's settings."""
 
+import json
+
 from tests.infra.templates import resources
 
 
@@ -74,7 +76,11 @@ def test_repository_lets_only_the_cdk_image_publishing_role_push(synthesized):
     (repo,) = resources(synthesized.data, "AWS::ECR::Repository").values()
     (statement,) = repo["Properties"]["RepositoryPolicyText"]["Statement"]
     assert "ecr:PutImage" in statement["Action"]
-    assert "image-publishing-role" in str(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+    # The role itself, not the account root: an account principal only delegates to IAM
+    # policies, and the bootstrap publishing role's own policy covers only the bootstrap repository.
+    (principal,) = statement["Principal"].values()
+    assert "image-publishing-role" in json.dumps(principal)
+    assert ":root" not in json.dumps(statement["Principal"]) and "Condition" not in statement
 
 
 def test_stateful_stack_has_termination_protection(synthesized):

@@ -84,3 +84,29 @@ def test_outputs_name_everything_the_cli_needs(synthesized):
     assert set(synthesized.data["Outputs"]) >= {"BucketName", "KeyArn", "RepositoryName", "RepositoryUri"}
     assert set(synthesized.pipeline["Outputs"]) >= {
         "BucketName", "SageMakerRoleArn", "TrainingStateMachineArn", "CleanupStateMachineArn", "JobsImageUri"}
+
+
+def _camel(operation: str) -> str:
+    return "".join(part.capitalize() for part in operation.split("_"))
+
+
+def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_work(synthesized):
+    import re
+    from pathlib import Path
+
+    records = (Path(__file__).resolve().parents[2] / "lambdas" / "experiment_records" / "records.py").read_text()
+    called = {f"sagemaker:{_camel(op)}" for op in set(re.findall(r"self\.client\.([a-z_]+)", records)) - {"get_paginator"}}
+    called |= {f"sagemaker:{_camel(op)}" for op in re.findall(r"_pages\(\"([a-z_]+)\"", records)}
+    assert {"sagemaker:ListTrials", "sagemaker:ListTrialComponents", "sagemaker:AssociateTrialComponent"} <= called
+    granted = {}
+    for lid, statement, actions in _statements(synthesized.pipeline):
+        if lid.startswith("FunctionsCleanupExperimentRole"):
+            for action in actions:
+                granted.setdefault(action, []).append(statement["Resource"])
+    # The cleanup runs everything but creating records (the recorders' part).
+    cleanup_calls = {a for a in called if not a.startswith(("sagemaker:Create", "sagemaker:UpdateTrialComponent",
+                                                             "sagemaker:DescribeTrialComponent"))}
+    assert cleanup_calls <= set(granted), cleanup_calls - set(granted)
+    # Listings have no resource-level permissions: on record ARNs they would be denied.
+    for action in ("sagemaker:ListTrials", "sagemaker:ListTrialComponents"):
+        assert granted[action] == ["*"], (action, granted[action])

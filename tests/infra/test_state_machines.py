@@ -104,17 +104,42 @@ def test_spot_can_be_switched_off(tmp_path):
     assert params["StoppingCondition"] == {"MaxRuntimeInSeconds": synth.config.max_runtime_seconds}
 
 
+def _retry_seconds(retrier) -> float:
+    """The longest a retrier can wait in all before its error goes on to the Catch."""
+    interval = retrier.get("IntervalSeconds", 1)
+    return sum(interval * retrier.get("BackoffRate", 2.0) ** n for n in range(retrier.get("MaxAttempts", 3)))
+
+
 def test_training_retries_transient_errors_and_catches_the_rest(training):
     trial = training["States"]["TrainTrials"]["ItemProcessor"]["States"]
-    (retry,) = trial["Train"]["Retry"]
-    assert "SageMaker.ResourceLimitExceeded" in retry["ErrorEquals"]
-    assert "SageMaker.ThrottlingException" in retry["ErrorEquals"]
-    assert retry["BackoffRate"] == 2 and retry["MaxAttempts"] >= 3 and retry["JitterStrategy"] == "FULL"
+    retries = {name: retrier for retrier in trial["Train"]["Retry"] for name in retrier["ErrorEquals"]}
+    # The names Step Functions' SageMaker integration emits (SDK exception class names): a
+    # "SageMaker.ResourceLimitExceeded" retrier would never match the capacity error.
+    capacity = retries["SageMaker.ResourceLimitExceededException"]
+    assert capacity["BackoffRate"] == 2 and capacity["MaxAttempts"] >= 3 and capacity["JitterStrategy"] == "FULL"
+    throttling = retries["SageMaker.AmazonSageMakerException"]
+    assert throttling["JitterStrategy"] == "FULL" and throttling["MaxAttempts"] >= 2
     (catch,) = trial["Train"]["Catch"]
     assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotTrained"}
     # Both paths end in the same recorder, whose output is the trial's result.
     assert trial["NotTrained"]["Next"] == trial["Trained"]["Next"] == "RecordTraining"
     assert trial["RecordTraining"]["OutputPath"] == "$.Payload"
+
+
+def test_every_sagemaker_call_retries_throttling_but_fails_a_refused_request_within_seconds(training):
+    # "SageMaker.AmazonSageMakerException" is the catch-all of the SageMaker API: throttling, and
+    # also ValidationException (a bad instance type, a bad request). Retrying it for minutes would
+    # hold every trial of a misconfigured run in backoff before its Catch records the failure.
+    for name, state in _states(training).items():
+        if ":states:::sagemaker:" not in state.get("Resource", ""):
+            continue
+        retries = state.get("Retry", [])
+        names = [n for retrier in retries for n in retrier["ErrorEquals"]]
+        assert "SageMaker.AmazonSageMakerException" in names, name
+        assert all(n.endswith("Exception") for n in names if n.startswith("SageMaker.")), (name, names)
+        for retrier in retries:
+            if "SageMaker.AmazonSageMakerException" in retrier["ErrorEquals"]:
+                assert _retry_seconds(retrier) <= 30, (name, retrier)
 
 
 def test_preprocessing_failure_is_recorded_then_fails_the_execution(training):
@@ -128,7 +153,9 @@ def test_cleanup_calls_the_function_until_done(cleanup):
     assert state_order(cleanup) == ["DeleteRecords", "Done?"]
     choice = cleanup["States"]["Done?"]
     assert choice["Choices"] == [{"Variable": "$.done", "BooleanEquals": True, "Next": "Deleted"}]
-    assert choice["Default"] == "DeleteRecords"
+    # Not done: the next pass follows after a pause, never in a hot loop against a throttling API.
+    pause = cleanup["States"][choice["Default"]]
+    assert pause["Type"] == "Wait" and pause["Seconds"] >= 1 and pause["Next"] == "DeleteRecords"
     assert cleanup["States"]["DeleteRecords"]["Parameters"]["Payload.$"] == "$"
 
 
@@ -194,3 +221,58 @@ def test_no_task_of_the_main_chain_replaces_the_run_plan(training):
             assert "OutputPath" not in state, name
             assert "ResultPath" in state, f"{name} would replace the run plan with its result"
             assert state["ResultPath"] is None or state["ResultPath"].startswith("$."), name
+
+
+JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")  # SageMaker's pattern for job and model names
+
+
+def test_requests_built_from_a_real_run_plan_are_valid(training):
+    # The PLAN above is hand-written; this one comes from the validation Lambda's own code, with
+    # numbers in the input and the longest experiment name, so the hyperparameter strings and the
+    # name lengths are those a real execution sends.
+    from lambdas.validate_input.plan import plan_run
+
+    plan = plan_run({"experimentName": "e" * 120, "hyperparameters": {"epochs": 3, "dropout": 0.25},
+                     "trials": [{"hidden_channels": n} for n in (2, 32)],
+                     "dataset": {"s3Uri": "s3://bucket/datasets/digits/"}},
+                    execution_name="x" * 80, bucket_name="bucket", max_trials=20)
+    plan["best"] = {"trialName": plan["trials"][0]["trialName"], "modelArtifact": "s3://bucket/runs/m/model.tar.gz"}
+    item = {"experimentName": plan["experimentName"], "preprocessingTrialComponentName": "c",
+            "preprocessingOutputS3Uri": plan["preprocessing"]["outputS3Uri"], "trial": plan["trials"][1]}
+    states = _states(training)
+    for state, operation, data, name_field in [
+        ("Preprocess", "CreateProcessingJob", plan, "ProcessingJobName"),
+        ("Train", "CreateTrainingJob", item, "TrainingJobName"),
+        ("CreateModel", "CreateModel", plan, "ModelName"),
+        ("Transform", "CreateTransformJob", plan, "TransformJobName"),
+    ]:
+        request = _concrete(states[state]["Parameters"], data)
+        model = botocore.session.get_session().get_service_model("sagemaker").operation_model(operation)
+        report = ParamValidator().validate(request, model.input_shape)
+        assert not report.has_errors(), (state, report.generate_report())
+        assert JOB_NAME.fullmatch(request[name_field]), (state, request[name_field])
+    train = _concrete(states["Train"]["Parameters"], item)
+    assert train["HyperParameters"]["epochs"] == "3" and train["HyperParameters"]["hidden_channels"] == "32"
+    assert all(isinstance(v, str) for v in train["HyperParameters"].values())
+
+
+def test_volume_key_is_sent_only_for_instance_types_without_local_storage(training, tmp_path):
+    # SageMaker rejects VolumeKmsKeyId for types with instance storage (ml.g4dn, ml.g5, ml.m5d...):
+    # a GPU training type must not turn every trial into a ValidationException.
+    from tests.infra.conftest import synthesize
+
+    states = _states(training)  # cdk.json's ml.m5.large everywhere: the project key on every volume
+    assert "VolumeKmsKeyId" in states["Preprocess"]["Parameters"]["ProcessingResources"]["ClusterConfig"]
+    assert "VolumeKmsKeyId" in states["Train"]["Parameters"]["ResourceConfig"]
+    assert "VolumeKmsKeyId" in states["Transform"]["Parameters"]["TransformResources"]
+
+    synth = synthesize(tmp_path, processingInstanceType="ml.m5d.large", trainingInstanceType="ml.g4dn.xlarge",
+                       transformInstanceType="ml.g5.xlarge", localCloud=True)
+    states = _states(state_machine_definition(synth.pipeline, "TrainingStateMachine"))
+    assert "VolumeKmsKeyId" not in states["Preprocess"]["Parameters"]["ProcessingResources"]["ClusterConfig"]
+    assert states["Train"]["Parameters"]["ResourceConfig"]["InstanceType"] == "ml.g4dn.xlarge"
+    assert "VolumeKmsKeyId" not in states["Train"]["Parameters"]["ResourceConfig"]
+    assert "VolumeKmsKeyId" not in states["Transform"]["Parameters"]["TransformResources"]
+    # Outputs stay encrypted with the project key whatever the instance type.
+    assert "KmsKeyId" in states["Train"]["Parameters"]["OutputDataConfig"]
+    assert "KmsKeyId" in states["Transform"]["Parameters"]["TransformOutput"]

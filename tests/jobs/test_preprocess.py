@@ -99,3 +99,16 @@ def test_no_input_folder_fails_saying_where_it_looked(tmp_path):
     result = run_job(["jobs.preprocess"], tmp_path)
     assert result.returncode != 0
     assert f"{tmp_path / 'processing' / 'input' / 'raw'} does not exist" in result.stderr
+
+
+def test_bad_input_is_reported_as_the_processing_jobs_exit_message(tmp_path):
+    # SageMaker Processing returns the first 1 KB of /opt/ml/output/message as ExitMessage
+    # (the training-only `failure` file is not read for processing jobs).
+    raw = contract.ContainerPaths(tmp_path).processing_input(contract.RAW_INPUT)
+    write_digits(raw, compress=True)
+    _drop_test_labels(raw)
+    result = run_job(["jobs.preprocess"], tmp_path)
+    assert result.returncode != 0
+    message = contract.ContainerPaths(tmp_path).exit_message.read_text()
+    assert message.startswith("preprocessing failed: missing input file t10k-labels-idx1-ubyte")
+    assert contract.ContainerPaths(tmp_path).exit_message == tmp_path / "output" / "message"
