@@ -5,14 +5,18 @@ plus one training component per trial (2 components per trial). The cleanup func
 runs in-process against moto with the enforcing Experiments API, pass after pass like the cleanup
 state machine, until done.
 
-    .venv/bin/python -m benchmarks.cleanup_benchmark [--trials 200] [--throttle 0.3]
+    .venv/bin/python benchmarks/cleanup_benchmark.py [--trials 200] [--throttle 0.3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, like the other benchmarks
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -128,7 +128,7 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
     console = _console()
     trials = len(checked.get("trials") or raw["trials"])
     console.print(f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment "
-                  f"{checked['experimentName']})")
+                  f"{checked['experimentName']})", soft_wrap=True)
     console.print(f"  {started['executionArn']}", soft_wrap=True)
     console.print(f"Watch it: {_again(ctx, 'watch', execution)}", soft_wrap=True)
     if then_watch:

@@ -42,7 +42,13 @@ class AwsAccess:
     def client(self, service: str):
         config = Config(retries={"mode": "adaptive", "total_max_attempts": MAX_RETRIES + 1})
         # endpoint_url=None lets boto3 use AWS_ENDPOINT_URL(_<SERVICE>) or the real endpoint.
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        try:
+            return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        except ValueError as error:  # botocore: "Invalid endpoint: <url>" (flag or AWS_ENDPOINT_URL)
+            if "endpoint" not in str(error).lower():
+                raise
+            raise OperatorError(f"{error}: give a URL such as http://localhost:PORT "
+                                "(--endpoint-url or AWS_ENDPOINT_URL)") from None
 
     @cached_property
     def sagemaker(self):

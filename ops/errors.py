@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
     TokenRetrievalError,
 )
 
@@ -40,6 +43,11 @@ class InvalidUsage(OperatorError):
 
 def explain_aws_error(error: Exception) -> str | None:
     """One line saying what went wrong and what to do, for botocore errors; None for others."""
+    if isinstance(error, ProfileNotFound):
+        return (f"AWS profile {error.kwargs.get('profile', '')} not found: check AWS_PROFILE "
+                "(`aws configure list-profiles` lists them)")
+    if isinstance(error, InvalidRegionError):
+        return f"{str(error).rstrip('.')}: pass --region with a region name such as us-east-1"
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
         return ("no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), "
                 "or run `aws configure` / `aws sso login`")
@@ -63,4 +71,7 @@ def explain_aws_error(error: Exception) -> str | None:
         if code in DENIED_CODES:
             return f"AWS denied {operation} ({code}): {message}"
         return f"{operation} failed: {code}: {message}"
+    if isinstance(error, BotoCoreError):
+        # Timeouts, TLS and configuration problems: botocore's own message is one readable line.
+        return f"AWS SDK error ({type(error).__name__}): {error}"
     return None

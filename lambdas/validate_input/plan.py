@@ -36,9 +36,11 @@ def check_execution_input(raw: dict, *, max_trials: int) -> dict:
     if unknown:
         raise InvalidExecutionInput(
             f"{unknown[0]}: unknown field (the execution input has {', '.join(INPUT_FIELDS)})")
+    # null means "absent" for every field with a default, as objective and dataset already read it.
+    experiment_name, hyperparameters = raw.get("experimentName"), raw.get("hyperparameters")
     return {
-        "experimentName": _experiment_name(raw.get("experimentName", DEFAULT_EXPERIMENT_NAME)),
-        "hyperparameters": _hyperparameters(raw.get("hyperparameters", {}), "hyperparameters"),
+        "experimentName": _experiment_name(DEFAULT_EXPERIMENT_NAME if experiment_name is None else experiment_name),
+        "hyperparameters": _hyperparameters({} if hyperparameters is None else hyperparameters, "hyperparameters"),
         "trials": _trials(raw.get("trials"), max_trials),
         "objective": _objective(raw.get("objective")),
         "dataset": _dataset(raw.get("dataset")),

@@ -11,7 +11,20 @@ import click
 from ops.local_cloud.cloud import DEFAULT_RUN_DIR
 
 
-@click.group()
+class LocalCloudGroup(click.Group):
+    """A local cloud that cannot start or deploy says so as click's `Error: ...` (with the log's tail), not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from ops.local_cloud.cloud import LocalCloudError
+        from ops.local_cloud.deploy import DeployError
+
+        try:
+            return super().invoke(ctx)
+        except (LocalCloudError, DeployError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=LocalCloudGroup)
 def main() -> None:
     """The embedded local cloud: the real stacks and executions, without AWS."""
 

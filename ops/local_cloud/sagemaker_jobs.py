@@ -406,10 +406,15 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
         command = IMAGE_ENTRYPOINT + [contract.TRAIN_ARGUMENT]
         log_line(log, f"training job {name}: {' '.join(command)}")
         max_runtime = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+        # The log is appended to (a job name reused in a kept run folder): metrics are this run's only.
+        log_start = log.stat().st_size
         code, timed_out = run_process(context, command, env={**base_environment(root), **env,
                                                              **(request.get("Environment") or {})},
                                       cwd=root, log=log, max_runtime_s=max_runtime)
-        metric_series = parse_metric_series(log.read_text(errors="replace"),
+        with log.open("rb") as written:
+            written.seek(log_start)
+            output = written.read().decode(errors="replace")
+        metric_series = parse_metric_series(output,
                                             request.get("AlgorithmSpecification", {}).get("MetricDefinitions", []))
         if checkpoint:  # spot resume needs them whatever the outcome
             upload_folder(context.s3, checkpoint_dir, checkpoint["S3Uri"])

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 
@@ -28,6 +29,7 @@ def serve(port: int, run_dir: Path) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    _stop_when_orphaned(lambda: stop(None, None))
     print(f"local cloud serving on http://localhost:{port} (run folder {run_dir})", flush=True)
     try:
         server.serve_forever()
@@ -35,3 +37,17 @@ def serve(port: int, run_dir: Path) -> None:
         runtime.children.terminate_all()
         print("local cloud stopped", flush=True)
     sys.exit(0)
+
+
+def _stop_when_orphaned(stop, interval_s: float = 1.0) -> None:
+    """Whoever started the server (LocalCloud, a shell) can die without stopping it (SIGKILL, a
+    crashed test worker): the server then notices it was re-parented and shuts down with its jobs."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        print(f"local cloud: its parent process {parent} is gone; stopping", flush=True)
+        stop()
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()

@@ -152,3 +152,40 @@ def test_unreachable_endpoint_is_one_line(aws, run_cli, monkeypatch):
     assert result.stderr.strip().splitlines() == [
         "Error: cannot reach the AWS endpoint http://localhost:9/: check --endpoint-url / AWS_ENDPOINT_URL "
         "(is the local cloud running?)"]
+
+
+@pytest.mark.parametrize("global_flags, environment, expected", [
+    (["--endpoint-url", "notaurl"], {}, "Error: Invalid endpoint: notaurl: give a URL such as http://localhost:PORT "
+                                        "(--endpoint-url or AWS_ENDPOINT_URL)"),
+    ([], {"AWS_ENDPOINT_URL": "notaurl"}, "Error: Invalid endpoint: notaurl: give a URL such as "
+                                          "http://localhost:PORT (--endpoint-url or AWS_ENDPOINT_URL)"),
+    ([], {"AWS_PROFILE": "no-such-profile"}, "Error: AWS profile no-such-profile not found: check AWS_PROFILE "
+                                             "(`aws configure list-profiles` lists them)"),
+    (["--region", "bad region!"], {}, "Error: Provided region_name 'bad region!' doesn't match a supported format: "
+                                      "pass --region with a region name such as us-east-1"),
+])
+def test_bad_aws_configuration_is_one_line(aws, run_cli, monkeypatch, tmp_path, global_flags, environment, expected):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    result = run_cli(*global_flags, "experiments")
+
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines() == [expected]
+    assert "Traceback" not in result.output
+
+
+def test_any_other_sdk_failure_is_one_line(recorded, run_cli, monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+
+    def time_out(*args, **kwargs):
+        raise ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")
+
+    monkeypatch.setattr("ops.experiment_records.describe_experiment", time_out)
+    result = run_cli("compare", fake_cloud.EXPERIMENT)
+
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines() == [
+        'Error: AWS SDK error (ReadTimeoutError): Read timeout on endpoint URL: '
+        '"https://api.sagemaker.us-east-1.amazonaws.com/"']

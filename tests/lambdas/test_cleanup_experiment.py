@@ -171,3 +171,24 @@ def test_a_pass_throttled_between_release_and_decision_leaves_no_orphan(backend,
 def test_a_bad_cleanup_request_names_the_field(aws, context, event, field):
     with pytest.raises(Exception, match=field):
         cleanup.handler(event, context)
+
+
+def test_the_documented_progress_field_carries_the_counts_and_empty_progress_means_none(backend):
+    build_experiment(backend, "mnist", 3)
+    budget = {"checks": 0}
+
+    def remaining() -> int:  # the first pass stops after a few checks; later passes have time
+        budget["checks"] += 1
+        return 0 if budget["checks"] == 6 else 300_000
+
+    context = FakeContext(remaining)
+    for empty in (None, {}):
+        assert cleanup.parse_request({"experimentName": "mnist", "progress": empty})[2] == cleanup.CleanupCounts()
+    first = cleanup.handler({"experimentName": "mnist", "progress": None}, context)
+    assert first["done"] is False and first["deleted"]["associations"] > 0
+
+    final = cleanup.handler({"experimentName": "mnist", "keepComponents": False, "progress": first}, context)
+
+    assert final["done"] is True
+    assert final["deleted"] == {"associations": 6, "trialComponents": 4, "trials": 3, "experiment": 1}
+    assert snapshot(backend) == EMPTY

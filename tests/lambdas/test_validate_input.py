@@ -57,6 +57,14 @@ def test_defaults_apply_to_everything_but_trials():
     assert check_execution_input({"trials": [{}]}, max_trials=1)["dataset"] is None
 
 
+def test_null_means_the_default_for_every_field_that_has_one():
+    checked = check_execution_input({"trials": [{}], "experimentName": None, "hyperparameters": None,
+                                     "objective": None, "dataset": None}, max_trials=1)
+    assert checked == check_execution_input({"trials": [{}]}, max_trials=1)
+    with pytest.raises(InvalidExecutionInput, match="^trials: missing"):
+        check_execution_input({"trials": None}, max_trials=1)
+
+
 def test_booleans_become_true_false_and_semantics_are_left_to_the_training_job():
     run = plan({"trials": [{"optimizer": "rmsprop", "flag": True, "lr": 1e9}]})
     hps = run["trials"][0]["hyperparameters"]

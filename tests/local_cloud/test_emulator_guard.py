@@ -122,3 +122,38 @@ def test_parser_start_execution_keeps_its_signature():
 
     assert parameters(StepFunctionsParserBackend.start_execution)[:5] == [
         "self", "state_machine_arn", "name", "execution_input", "trace_header"]
+
+
+def test_a_different_moto_version_is_refused_before_anything_is_patched(monkeypatch):
+    monkeypatch.setattr(emulator, "version", lambda name: "5.3.0")
+    with pytest.raises(emulator.EmulatorVersionError, match="5.2.5 internals but moto 5.3.0"):
+        emulator.check_moto_version()
+
+
+def test_the_pin_is_the_one_the_requirements_install():
+    from pathlib import Path
+
+    requirements = (Path(emulator.__file__).resolve().parents[2] / "requirements-dev.txt").read_text()
+    assert f"moto[server]=={emulator.MOTO_VERSION}" in requirements.split()
+
+
+def test_sagemaker_responses_keep_the_experiment_actions_the_api_is_plugged_into():
+    from moto.core.base_backend import BackendDict
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+    from moto.core.utils import camelcase_to_underscores
+    from moto.sagemaker.responses import SageMakerResponse
+
+    emulator.install()
+    for action in (*emulator.EXPERIMENT_ACTIONS, *emulator.EXPERIMENT_SHARED_ACTIONS):
+        method = getattr(SageMakerResponse, camelcase_to_underscores(action), None)
+        assert callable(method), action
+    # The request body, the account and region the plug reads from a response object.
+    from moto.core.responses import BaseResponse
+
+    source = inspect.getsource(BaseResponse)
+    for assignment in ("self.body =", "self.current_account =", "self.region ="):
+        assert assignment in source, assignment
+    assert parameters(JsonRESTError.__init__)[:3] == ["self", "error_type", "message"]
+    assert parameters(ActionResult.__init__)[:2] == ["self", "result"]
+    assert isinstance(inspect.getattr_static(BackendDict, "reset"), classmethod)

@@ -211,6 +211,29 @@ def test_stop_ends_the_server_and_every_process_it_started(tmp_path):
 
 
 
+def test_a_server_whose_starter_was_killed_stops_itself(tmp_path):
+    """SIGKILL of whoever started the local cloud (a crashed test worker, a killed `up`) leaves nothing."""
+    import signal
+    import subprocess
+    import sys
+
+    starter = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from ops.local_cloud.cloud import LocalCloud; "
+         f"cloud = LocalCloud({str(tmp_path)!r}).start(); print(cloud.process_group, flush=True); time.sleep(600)"],
+        cwd=contract.__file__.rsplit("/jobs/", 1)[0], stdout=subprocess.PIPE, text=True)
+    try:
+        group = int(starter.stdout.readline())
+        assert members(group), "the local cloud did not start"
+    finally:
+        starter.send_signal(signal.SIGKILL)
+        starter.wait()
+    deadline = time.monotonic() + 20
+    while members(group):
+        assert time.monotonic() < deadline, f"the orphaned local cloud is still running: {members(group)}"
+        time.sleep(0.2)
+    assert "is gone; stopping" in (tmp_path / "server.log").read_text()
+
+
 def test_an_execution_started_without_a_name_gets_one(cloud):
     definition = {"StartAt": "Name", "States": {"Name": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name"},
                                                          "End": True}}}
@@ -221,3 +244,21 @@ def test_an_execution_started_without_a_name_gets_one(cloud):
         time.sleep(0.2)
     name = json.loads(described["output"])["name"]
     assert name and name != "None" and execution.endswith(":" + name)
+
+
+def test_a_local_cloud_that_cannot_start_is_an_error_line_not_a_traceback(tmp_path):
+    """`python -m ops.local_cloud up` on a port already taken: click's Error line with the server log's tail."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "ops.local_cloud", "up", "--no-deploy", "--port", str(port),
+                                 "--run-dir", str(tmp_path)], cwd=contract.__file__.rsplit("/jobs/", 1)[0],
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: the local cloud exited at start; its log"), result.stderr
+    assert "Traceback" not in result.stderr.split("\n", 1)[0] and "LocalCloudError" not in result.stderr

@@ -111,6 +111,16 @@ def test_failed_training_job_reports_the_failure_file_and_keeps_checkpoints(cont
     assert not any(k.startswith("models/t2/output/model") for k in keys)
 
 
+def test_metrics_come_from_this_run_only_when_a_job_name_is_reused_in_a_kept_run_folder(context, monkeypatch):
+    assert sagemaker_jobs.run_training_job(context, training_request("t4"))["FinalMetricDataList"]
+    # The same job name again (a new local cloud on the same run folder): this run prints no metric.
+    monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    description = sagemaker_jobs.run_training_job(context, training_request("t4"))
+    assert description["TrainingJobStatus"] == "Failed"
+    assert description["FinalMetricDataList"] == []
+    assert "Test Accuracy: 75.5000%;" in (context.run_dir / "logs" / "training-jobs" / "t4.log").read_text()
+
+
 def test_training_job_over_its_max_runtime_fails(context, monkeypatch):
     monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", [sys.executable, "-c", "import time; time.sleep(30)"])
     request = {**training_request("t3"), "StoppingCondition": {"MaxRuntimeInSeconds": 1}}
