@@ -18,6 +18,7 @@ from ops.deployment import DEFAULT_STACK_PREFIX, AwsAccess, deployed_max_trials,
 from ops.errors import InvalidUsage, OperatorError, explain_aws_error
 
 PROGRAM = "python -m ops"
+UNBOUNDED_TRIALS = 10_000  # the pre-check leaves the trial limit to the deployment
 
 
 class OperatorGroup(click.Group):
@@ -109,15 +110,17 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
     aws: AwsAccess = ctx.obj
     raw = execution_input.build_input(input_file=input_file, grid=grid, assignments=assignments,
                                       experiment=experiment, objective=objective, goal=goal, dataset=dataset)
-    # Checked before any AWS call, with the same code the state machine's first state runs.
-    max_trials = local_max_trials()
-    checked = execution_input.check(raw, max_trials=max_trials)
+    # Checked before any AWS call, with the same code the state machine's first state runs. The
+    # trial limit is the deployment's (a stack deployed with -c maxTrials=50 takes 50 trials), so
+    # here it only bounds the count by what any deployment could take.
+    checked = execution_input.check(raw, max_trials=UNBOUNDED_TRIALS)
     execution = (execution_input.check_execution_name(name) if name
                  else execution_input.execution_name(checked["experimentName"]))
     deployment = aws.deployment()
-    # Again with the deployment's own limit and bucket, and the names the execution name yields.
+    # Again with the deployment's own limit (cdk.json's when it cannot be read) and bucket, and the
+    # names the execution name yields; still before anything is started.
     execution_input.check_plan(raw, execution_name=execution, bucket_name=deployment.bucket_name,
-                               max_trials=deployed_max_trials(aws, deployment) or max_trials)
+                               max_trials=deployed_max_trials(aws, deployment) or local_max_trials())
     try:
         started = aws.stepfunctions.start_execution(
             stateMachineArn=deployment.training_state_machine_arn, name=execution, input=json.dumps(raw))

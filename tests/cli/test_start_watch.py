@@ -209,3 +209,11 @@ def test_start_checks_the_trial_limit_of_the_deployed_validation_function(aws, r
 
     assert run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10").exit_code == 0
     assert len(_executions(outputs)) == 1
+
+
+def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_allows(aws, run_cli):
+    outputs = fake_cloud.deploy_stacks(validate_function_arn=fake_cloud.validate_function(max_trials=40))
+
+    accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 30))))
+    assert accepted.exit_code == 0, accepted.output
+    assert len(_executions(outputs)) == 1
