@@ -13,7 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
-from ops import cleanup_watch, execution_input, execution_watch, experiment_records, trial_analytics, trial_lineage
+from ops import (cleanup_watch, execution_input, execution_watch, experiment_records, failure_locations,
+                 trial_analytics, trial_lineage)
 from ops.deployment import DEFAULT_STACK_PREFIX, AwsAccess, deployed_max_trials, local_max_trials
 from ops.errors import InvalidUsage, OperatorError, explain_aws_error
 
@@ -175,7 +176,11 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
                       soft_wrap=True)
         ctx.exit(130)
     if final["status"] != "SUCCEEDED":
-        execution_watch.report_failure(console, final, progress)
+        failure = progress.failure
+        locations = failure_locations.look_up(
+            aws, final, state=failure.state if failure else None,
+            cause=(failure.cause if failure else None) or final.get("cause") or "")
+        execution_watch.report_failure(console, final, progress, where_to_look=locations.lines())
         ctx.exit(1)
     if training:
         execution_watch.report_training_outcome(console, final)

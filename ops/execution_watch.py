@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Sequence
 
 from botocore.exceptions import ClientError
 from rich import box
@@ -145,7 +145,8 @@ def watch_execution(stepfunctions, description: dict, *, console: Console, inter
     return follow(stepfunctions, arn, progress, interval=interval, on_update=print_changes), progress
 
 
-def report_failure(console: Console, description: dict, progress: ExecutionProgress) -> None:
+def report_failure(console: Console, description: dict, progress: ExecutionProgress,
+                   where_to_look: Sequence[str] = ()) -> None:
     failure = progress.failure
     error = (failure.error if failure else None) or description.get("error") or description["status"]
     cause = (failure.cause if failure else None) or description.get("cause") or ""
@@ -153,6 +154,10 @@ def report_failure(console: Console, description: dict, progress: ExecutionProgr
     console.print(Text.assemble((f"Execution {description['name']} {description['status']}{where}", "bold red")))
     console.print(Text(f"error: {error}"), soft_wrap=True)
     console.print(Text(f"cause: {readable_cause(cause) or '(none given)'}"), soft_wrap=True)
+    if where_to_look:
+        console.print("where to look:")
+        for line in where_to_look:
+            console.print(Text(f"  {line}"), soft_wrap=True)
 
 
 def report_training_outcome(console: Console, description: dict) -> None:
