@@ -189,3 +189,18 @@ def test_processing_job_maps_local_paths_into_its_root(context, monkeypatch):
 def test_s3_prefix_downloads_lay_files_out_relative_to_the_prefix(context, tmp_path, uri, expected):
     written = sagemaker_jobs.download_prefix(context.s3, uri, tmp_path / "channel")
     assert sorted(p.relative_to(tmp_path / "channel").as_posix() for p in written) == expected
+
+
+def test_training_jobs_running_at_once_share_the_machines_cpus(monkeypatch):
+    from ops.local_cloud.sagemaker_jobs import CpuShares
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    shares = CpuShares()
+    with shares.share() as first:
+        with shares.share() as second:
+            with shares.share() as third:
+                assert (first, second, third) == (4, 2, 1)
+        with shares.share() as after_two_left:
+            assert after_two_left == 2  # the first job still runs
+    with shares.share() as alone:
+        assert alone == 4
