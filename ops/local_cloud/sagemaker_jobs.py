@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
 from jobs import contract
+from ops.local_cloud.cloud import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The jobs image's ENTRYPOINT (`python3 -m jobs`), run with this interpreter: the venv holds the
@@ -579,12 +579,6 @@ def run_transform_job(context: JobContext, request: dict, model: dict) -> dict:
 
 class TransformError(RuntimeError):
     """The model server failed a request or never came up; the message is the FailureReason."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_serving(endpoint: str, server: subprocess.Popen, timeout_s: float = SERVE_READY_TIMEOUT_S) -> None:
