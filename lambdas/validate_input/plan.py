@@ -129,7 +129,7 @@ def _experiment_name(value: Any) -> str:
             f"experimentName: {len(value)} characters, SageMaker allows at most {names.ENTITY_NAME_MAX_LENGTH}")
     if not names.ENTITY_NAME.match(value):
         raise InvalidExecutionInput(
-            f"experimentName: {value!r} breaks SageMaker's pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,119}} "
+            f"experimentName: {value!r} breaks SageMaker's pattern {names.ENTITY_NAME.pattern.removesuffix('$')} "
             "(letters, digits and hyphens; starts and ends with a letter or digit)")
     return value
 
