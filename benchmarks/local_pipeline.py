@@ -22,9 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jobs import contract  # noqa: E402
-from jobs.digits import write_digits  # noqa: E402
 from ops.local_cloud.cloud import LocalCloud, group_members  # noqa: E402
+from ops.local_cloud.demo import upload_sample_dataset  # noqa: E402
 from ops.local_cloud.deploy import deploy  # noqa: E402
 
 PAGE_KB = 1024
@@ -76,9 +75,8 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
         outputs = deploy(cloud.endpoint_url, work_dir=cloud.run_dir, context={"trialConcurrency": str(concurrency)})
         deploy_s = time.monotonic() - started
         pipeline = outputs["ExperimentsPipeline"]
-        s3, sfn, sagemaker = cloud.client("s3"), cloud.client("stepfunctions"), cloud.client("sagemaker")
-        for path in write_digits(Path(run_dir) / "digits"):
-            s3.upload_file(str(path), pipeline["BucketName"], contract.DEFAULT_DATASET_KEY + path.name)
+        sfn, sagemaker = cloud.client("stepfunctions"), cloud.client("sagemaker")
+        upload_sample_dataset(cloud, pipeline["BucketName"])
         execution_input = {"experimentName": f"bench-c{concurrency}",
                            "trials": [{"hidden_channels": h} for h in hidden_channels]}
         started = time.monotonic()

@@ -46,7 +46,6 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
         bucket, state_machine = pipeline["BucketName"], pipeline["TrainingStateMachineArn"]
         _say(f"deployed {' and '.join(outputs)} with cdk in {timings['deploy']:.0f} s")
 
-        s3 = cloud.client("s3")
         _say(f"uploaded the digits sample dataset to {upload_sample_dataset(cloud, bucket)}")
 
         execution = f"{experiment_name}-local-{time.strftime('%Y%m%d%H%M%S')}"
@@ -70,7 +69,7 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
         if compared != 0:
             _say("`python -m ops compare` failed")
             return 1
-        accuracy = _transform_sample(s3, bucket, result, report_dir / "transform-sample.csv")
+        accuracy = _transform_sample(cloud.client("s3"), bucket, result, report_dir / "transform-sample.csv")
         timings["report"] = time.monotonic() - step
         best = result["best"]
         _say(f"best trial: {best['trialName']} with {best['metric']} = {best['value']:.2f}%")

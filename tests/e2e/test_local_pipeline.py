@@ -7,8 +7,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from jobs import contract
-from jobs.digits import write_digits
 from ops.local_cloud.cloud import LocalCloud
+from ops.local_cloud.demo import upload_sample_dataset
 from ops.local_cloud.deploy import deploy
 from ops.local_cloud.run_logs import describe_failure
 
@@ -60,8 +60,7 @@ class Deployed:
 def deployed(tmp_path_factory):
     with LocalCloud(tmp_path_factory.mktemp("local-cloud")) as cloud:
         stacks = Deployed(cloud, deploy(cloud.endpoint_url, work_dir=cloud.run_dir))
-        for path in write_digits(tmp_path_factory.mktemp("digits")):
-            stacks.s3.upload_file(str(path), stacks.bucket, contract.DEFAULT_DATASET_KEY + path.name)
+        upload_sample_dataset(cloud, stacks.bucket)
         yield stacks
 
 

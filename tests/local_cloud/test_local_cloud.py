@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from jobs import contract
-from jobs.digits import write_digits
 from ops.local_cloud.cloud import LocalCloud, group_members as members
+from ops.local_cloud.demo import upload_sample_dataset
 
 pytestmark = pytest.mark.xdist_group("local-cloud-server")  # one server per run
 
@@ -145,10 +145,8 @@ def pipeline_definition(role: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def digits(cloud, tmp_path_factory):
-    s3 = cloud.client("s3")
-    for path in write_digits(tmp_path_factory.mktemp("raw")):
-        s3.upload_file(str(path), BUCKET, contract.DEFAULT_DATASET_KEY + path.name)
+def digits(cloud):
+    upload_sample_dataset(cloud, BUCKET)
 
 
 def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
