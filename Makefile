@@ -9,10 +9,10 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 .PHONY: run test preview synth setup up benchmarks clean
 
 run: setup  ## The main job: local cloud up, stacks deployed, the notebook's five trials run, report written, cloud stopped
-	$(VENV)/bin/python -m ops.local_cloud demo
+	$(VENV)/bin/python -m local_cloud demo
 
 up: setup  ## Local cloud up with the stacks deployed, until Ctrl-C (then use `python -m ops` against it)
-	$(VENV)/bin/python -m ops.local_cloud up
+	$(VENV)/bin/python -m local_cloud up
 
 test: setup  ## Infra (synth, snapshots, nag, cfn-lint, checkov), jobs, Lambdas, CLI, local cloud, end to end
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q

@@ -26,7 +26,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 from moto import mock_aws  # noqa: E402
 
 from lambdas.cleanup_experiment import handler as cleanup  # noqa: E402
-from ops.local_cloud import emulator, experiments  # noqa: E402
+from local_cloud import emulator, experiments  # noqa: E402
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -47,13 +47,16 @@ def build(backend: experiments.ExperimentsBackend, trials: int) -> int:
     backend.call("CreateTrialComponent", {"TrialComponentName": "bench-preprocessing"})
     for i in range(trials):
         backend.call("CreateTrial", {"TrialName": f"bench-trial-{i}", "ExperimentName": "bench"})
-        backend.call("AssociateTrialComponent",
-                     {"TrialComponentName": "bench-preprocessing", "TrialName": f"bench-trial-{i}"})
+        backend.call(
+            "AssociateTrialComponent", {"TrialComponentName": "bench-preprocessing", "TrialName": f"bench-trial-{i}"}
+        )
         backend.record_training_job(
             training_job_name=f"bench-train-{i}",
             training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/bench-train-{i}",
-            experiment_config={"TrialName": f"bench-trial-{i}"}, status="Completed",
-            final_metrics={"test:accuracy": 90.0})
+            experiment_config={"TrialName": f"bench-trial-{i}"},
+            status="Completed",
+            final_metrics={"test:accuracy": 90.0},
+        )
     return 1 + trials + (trials + 1)  # experiment, trials, components
 
 
@@ -84,12 +87,16 @@ def main() -> None:
     calls = sum(backend.calls.values())
     deleted = event["deleted"]
     deleted_records = deleted["experiment"] + deleted["trials"] + deleted["trialComponents"]
-    print(f"experiment: {args.trials} trials x 2 components ({records} records, {2 * args.trials} associations), "
-          f"throttled fraction {args.throttle}")
+    print(
+        f"experiment: {args.trials} trials x 2 components ({records} records, {2 * args.trials} associations), "
+        f"throttled fraction {args.throttle}"
+    )
     print(f"passes: {passes}, wall time: {wall:.2f} s, records left: {left}")
     print(f"deleted: {deleted}, kept: {event['kept']}")
-    print(f"API requests: {calls} ({sum(backend.throttled.values())} throttled)  by action: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(backend.calls.items())))
+    print(
+        f"API requests: {calls} ({sum(backend.throttled.values())} throttled)  by action: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(backend.calls.items()))
+    )
     print(f"per deleted record: {calls / deleted_records:.2f} API requests, {1000 * wall / deleted_records:.2f} ms")
     print(f"per deleted record or association: {calls / (deleted_records + deleted['associations']):.2f} API requests")
 

@@ -25,7 +25,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from jobs import contract  # noqa: E402
+import contract  # noqa: E402
 from jobs.digits import write_digits  # noqa: E402
 
 SWEEP = (2, 5, 10, 20, 32)  # the MNIST notebook's hidden_channels trials
@@ -35,10 +35,16 @@ PAYLOAD_BYTES = 6_000_000
 def environment(root: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SM_", "SAGEMAKER_"))}
     paths = contract.ContainerPaths(root)
-    env.update({contract.OPT_ML_ROOT_ENV: str(root), "PYTHONPATH": str(REPO_ROOT),
-                "SM_MODEL_DIR": str(paths.model), "SM_OUTPUT_DATA_DIR": str(paths.output_data),
-                "SM_NUM_GPUS": "0",
-                **{f"SM_CHANNEL_{c.upper()}": str(paths.channel(c)) for c in contract.TRAINING_CHANNELS}})
+    env.update(
+        {
+            contract.OPT_ML_ROOT_ENV: str(root),
+            "PYTHONPATH": str(REPO_ROOT),
+            "SM_MODEL_DIR": str(paths.model),
+            "SM_OUTPUT_DATA_DIR": str(paths.output_data),
+            "SM_NUM_GPUS": "0",
+            **{f"SM_CHANNEL_{c.upper()}": str(paths.channel(c)) for c in contract.TRAINING_CHANNELS},
+        }
+    )
     env.update(extra)
     return env
 
@@ -46,8 +52,14 @@ def environment(root: Path, **extra: str) -> dict[str, str]:
 def run_measured(args: list[str], root: Path, **extra: str) -> tuple[int, float, float, str]:
     """(exit status, wall seconds, peak RSS in MiB of the process tree, output) of `python -m args`."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", *args], cwd=root, env=environment(root, **extra),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=root,
+        env=environment(root, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -85,10 +97,13 @@ def serve(root: Path, requests_count: int, workers: int) -> None:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "jobs", "serve"], cwd=root, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL,
-                              env=environment(root, **{contract.SERVING_PORT_ENV: str(port),
-                                                       "SAGEMAKER_MODEL_SERVER_WORKERS": str(workers)}))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jobs", "serve"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment(root, **{contract.SERVING_PORT_ENV: str(port), "SAGEMAKER_MODEL_SERVER_WORKERS": str(workers)}),
+    )
     while True:
         try:
             if requests.get(f"{url}/ping", timeout=10).status_code == 200:
@@ -111,18 +126,23 @@ def serve(root: Path, requests_count: int, workers: int) -> None:
         response.raise_for_status()
         answers = response.text.splitlines()
         records += len(answers)
-        correct += sum(json.loads(a)[contract.PREDICTION_LABEL_KEY] == label
-                       for a, label in zip(answers, labels * copies))
+        correct += sum(
+            json.loads(a)[contract.PREDICTION_LABEL_KEY] == label for a, label in zip(answers, labels * copies)
+        )
     busy = sum(latencies)
     server.send_signal(signal.SIGTERM)
     _, status, usage = os.wait4(server.pid, 0)
     server.returncode = os.waitstatus_to_exitcode(status)
-    print(f"serving: ready (/ping 200) after {ready:.2f} s; {requests_count} MultiRecord requests of "
-          f"{len(payload) / 1e6:.1f} MB ({len(labels) * copies} records each): {records / busy:,.0f} records/s, "
-          f"{len(payload) * requests_count / busy / 1e6:.1f} MB/s, {1000 * min(latencies):.0f}-"
-          f"{1000 * max(latencies):.0f} ms per request; {workers} worker(s)")
-    print(f"serving: accuracy of the answers {100 * correct / records:.2f}%; peak RSS (master or worker) "
-          f"{usage.ru_maxrss / 1024:.0f} MiB; exit status after SIGTERM {server.returncode}")
+    print(
+        f"serving: ready (/ping 200) after {ready:.2f} s; {requests_count} MultiRecord requests of "
+        f"{len(payload) / 1e6:.1f} MB ({len(labels) * copies} records each): {records / busy:,.0f} records/s, "
+        f"{len(payload) * requests_count / busy / 1e6:.1f} MB/s, {1000 * min(latencies):.0f}-"
+        f"{1000 * max(latencies):.0f} ms per request; {workers} worker(s)"
+    )
+    print(
+        f"serving: accuracy of the answers {100 * correct / records:.2f}%; peak RSS (master or worker) "
+        f"{usage.ru_maxrss / 1024:.0f} MiB; exit status after SIGTERM {server.returncode}"
+    )
 
 
 def main() -> None:
@@ -139,18 +159,22 @@ def main() -> None:
         for threads in sorted({1, os.cpu_count() or 1}):
             summary, seconds, peak = train(root, defaults, threads)
             final = summary["final_metrics"]
-            print(f"training (defaults: {defaults['epochs']} epochs, hidden_channels {defaults['hidden_channels']}, "
-                  f"SM_NUM_CPUS={threads}): {summary['images_per_second']:,.0f} images/s in the training loop, "
-                  f"{seconds:.2f} s wall for the whole job, peak RSS {peak:.0f} MiB, "
-                  f"test accuracy {final['test:accuracy']:.2f}%")
+            print(
+                f"training (defaults: {defaults['epochs']} epochs, hidden_channels {defaults['hidden_channels']}, "
+                f"SM_NUM_CPUS={threads}): {summary['images_per_second']:,.0f} images/s in the training loop, "
+                f"{seconds:.2f} s wall for the whole job, peak RSS {peak:.0f} MiB, "
+                f"test accuracy {final['test:accuracy']:.2f}%"
+            )
         serve(root, options.requests, options.workers)  # the model trained with the defaults
         for seed in ("1", "2"):
             accuracies = []
             for hidden in SWEEP:
                 sweep_summary, _, _ = train(root, {**defaults, "hidden_channels": str(hidden), "seed": seed})
                 accuracies.append(f"{hidden}: {sweep_summary['final_metrics']['test:accuracy']:.2f}%")
-            print(f"pipeline trials (epochs {defaults['epochs']}, seed {seed}), hidden_channels -> test accuracy: "
-                  + ", ".join(accuracies))
+            print(
+                f"pipeline trials (epochs {defaults['epochs']}, seed {seed}), hidden_channels -> test accuracy: "
+                + ", ".join(accuracies)
+            )
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ops.local_cloud.cloud import LocalCloud, group_members  # noqa: E402
-from ops.local_cloud.demo import upload_sample_dataset  # noqa: E402
-from ops.local_cloud.deploy import deploy  # noqa: E402
+from local_cloud.cloud import LocalCloud, group_members  # noqa: E402
+from local_cloud.demo import upload_sample_dataset  # noqa: E402
+from local_cloud.deploy import deploy  # noqa: E402
 
 PAGE_KB = 1024
 
@@ -77,11 +77,14 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
         pipeline = outputs["ExperimentsPipeline"]
         sfn, sagemaker = cloud.client("stepfunctions"), cloud.client("sagemaker")
         upload_sample_dataset(cloud, pipeline["BucketName"])
-        execution_input = {"experimentName": f"bench-c{concurrency}",
-                           "trials": [{"hidden_channels": h} for h in hidden_channels]}
+        execution_input = {
+            "experimentName": f"bench-c{concurrency}",
+            "trials": [{"hidden_channels": h} for h in hidden_channels],
+        }
         started = time.monotonic()
-        arn = sfn.start_execution(stateMachineArn=pipeline["TrainingStateMachineArn"],
-                                  input=json.dumps(execution_input))["executionArn"]
+        arn = sfn.start_execution(
+            stateMachineArn=pipeline["TrainingStateMachineArn"], input=json.dumps(execution_input)
+        )["executionArn"]
         while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
             time.sleep(0.2)
         wall_s = time.monotonic() - started
@@ -99,15 +102,24 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
             d = sagemaker.describe_transform_job(TransformJobName=name)
             jobs.append(("transform", d["TransformStartTime"], d["TransformEndTime"]))
         intervals = [(s.timestamp(), e.timestamp()) for _, s, e in jobs]
-        lambda_ms = [float(m.group(1)) for log in (Path(run_dir) / "logs" / "lambda").rglob("*.log")
-                     for m in re.finditer(r"Duration: (\d+) ms", log.read_text(errors="replace"))]
+        lambda_ms = [
+            float(m.group(1))
+            for log in (Path(run_dir) / "logs" / "lambda").rglob("*.log")
+            for m in re.finditer(r"Duration: (\d+) ms", log.read_text(errors="replace"))
+        ]
         accuracies = [t["metrics"].get("test:accuracy") for t in json.loads(described["output"])["trials"]]
         return {
-            "concurrency": concurrency, "deploy_s": deploy_s, "wall_s": wall_s,
-            "jobs": len(jobs), "job_sum_s": sum(e - s for s, e in intervals), "job_busy_s": union_seconds(intervals),
+            "concurrency": concurrency,
+            "deploy_s": deploy_s,
+            "wall_s": wall_s,
+            "jobs": len(jobs),
+            "job_sum_s": sum(e - s for s, e in intervals),
+            "job_busy_s": union_seconds(intervals),
             "training_sum_s": sum((e - s).total_seconds() for k, s, e in jobs if k == "training"),
-            "lambda_invocations": len(lambda_ms), "lambda_sum_s": sum(lambda_ms) / 1000,
-            "peak_memory_gb": memory.peak_bytes / 1e9, "best_accuracy": max(a for a in accuracies if a is not None),
+            "lambda_invocations": len(lambda_ms),
+            "lambda_sum_s": sum(lambda_ms) / 1000,
+            "peak_memory_gb": memory.peak_bytes / 1e9,
+            "best_accuracy": max(a for a in accuracies if a is not None),
         }
 
 
@@ -119,18 +131,44 @@ def main() -> int:
     hidden = [int(h) for h in args.trials.split(",")]
     results = [run_once(int(c), hidden) for c in args.concurrency.split(",")]
     print(f"local pipeline, {len(hidden)} trials (hidden_channels {args.trials}), digits dataset")
-    header = ("MaxConcurrency", "wall s", "jobs busy s", "orchestration s", "job sum s", "training sum s",
-              "lambda calls", "lambda sum s", "peak memory GB", "deploy s", "best acc %")
+    header = (
+        "MaxConcurrency",
+        "wall s",
+        "jobs busy s",
+        "orchestration s",
+        "job sum s",
+        "training sum s",
+        "lambda calls",
+        "lambda sum s",
+        "peak memory GB",
+        "deploy s",
+        "best acc %",
+    )
     print(" | ".join(header))
     for r in results:
-        print(" | ".join([f"{r['concurrency']}", f"{r['wall_s']:.1f}", f"{r['job_busy_s']:.1f}",
-                          f"{r['wall_s'] - r['job_busy_s']:.1f}", f"{r['job_sum_s']:.1f}", f"{r['training_sum_s']:.1f}",
-                          f"{r['lambda_invocations']}", f"{r['lambda_sum_s']:.1f}", f"{r['peak_memory_gb']:.2f}",
-                          f"{r['deploy_s']:.1f}", f"{r['best_accuracy']:.2f}"]))
+        print(
+            " | ".join(
+                [
+                    f"{r['concurrency']}",
+                    f"{r['wall_s']:.1f}",
+                    f"{r['job_busy_s']:.1f}",
+                    f"{r['wall_s'] - r['job_busy_s']:.1f}",
+                    f"{r['job_sum_s']:.1f}",
+                    f"{r['training_sum_s']:.1f}",
+                    f"{r['lambda_invocations']}",
+                    f"{r['lambda_sum_s']:.1f}",
+                    f"{r['peak_memory_gb']:.2f}",
+                    f"{r['deploy_s']:.1f}",
+                    f"{r['best_accuracy']:.2f}",
+                ]
+            )
+        )
     if len(results) >= 2:
         first, second = results[0], results[1]
-        print(f"wall time ratio MaxConcurrency {first['concurrency']} / {second['concurrency']}: "
-              f"{first['wall_s'] / second['wall_s']:.2f}x")
+        print(
+            f"wall time ratio MaxConcurrency {first['concurrency']} / {second['concurrency']}: "
+            f"{first['wall_s'] / second['wall_s']:.2f}x"
+        )
     peak = max(r["peak_memory_gb"] for r in results)
     print(f"peak memory of the whole local cloud: {peak:.2f} GB ({'under' if peak < 6 else 'OVER'} the 6 GB target)")
     return 0

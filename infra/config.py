@@ -50,7 +50,7 @@ class Config:
         return f"{self.stack_prefix}Pipeline"
 
     @classmethod
-    def from_context(cls, node: Node) -> "Config":
+    def from_context(cls, node: Node) -> Config:
         values = {}
         for field in fields(cls):
             key = _context_key(field.name)

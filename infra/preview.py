@@ -18,8 +18,10 @@ def main(outdir: str = "cdk.out") -> None:
     for name, artifact in stacks.items():
         template = json.loads((Path(outdir) / artifact["properties"]["templateFile"]).read_text())
         counts = Counter(r["Type"] for r in template["Resources"].values() if r["Type"] != "AWS::CDK::Metadata")
-        table = Table(title=f"{name}: {sum(counts.values())} resources"
-                            f"{' (termination protection)' if artifact['properties'].get('terminationProtection') else ''}")
+        table = Table(
+            title=f"{name}: {sum(counts.values())} resources"
+            f"{' (termination protection)' if artifact['properties'].get('terminationProtection') else ''}"
+        )
         table.add_column("resource type")
         table.add_column("count", justify="right")
         for type_, count in sorted(counts.items()):
@@ -32,9 +34,11 @@ def main(outdir: str = "cdk.out") -> None:
     report = Path(outdir) / "validation-report.json"
     if report.exists():
         for plugin in json.loads(report.read_text())["pluginReports"]:
-            console.print(f"cdk-nag {plugin['pluginName']}: {plugin['conclusion']}, "
-                          f"{len(plugin['violations'])} open findings, "
-                          f"{len(plugin['suppressedViolations'])} acknowledged (infra/security_checks.py)")
+            console.print(
+                f"cdk-nag {plugin['pluginName']}: {plugin['conclusion']}, "
+                f"{len(plugin['violations'])} open findings, "
+                f"{len(plugin['suppressedViolations'])} acknowledged (infra/security_checks.py)"
+            )
 
 
 def _states(resource: dict) -> list[str]:

@@ -28,80 +28,134 @@ def acknowledge_findings(data: cdk.Stack, pipeline: cdk.Stack, *, project_tag: s
 def _data_stack(data: cdk.Stack) -> None:
     store = data.node.find_child("Artifacts")
     for bucket in (store.node.find_child("Bucket"), store.node.find_child("AccessLogs")):
-        _ack(bucket, f"{NIST}S3BucketReplicationEnabled",
-             "Contents are reproducible (raw dataset + pinned code); versioning and retain-on-delete "
-             "protect them; cross-region replication would double storage cost for no recovery gain.")
-    _ack(store.node.find_child("AccessLogs"), f"{NIST}S3DefaultEncryptionKMS",
-         "S3 server access logs can only be delivered to a bucket with SSE-S3 (AES256) default "
-         "encryption, not SSE-KMS.")
+        _ack(
+            bucket,
+            f"{NIST}S3BucketReplicationEnabled",
+            "Contents are reproducible (raw dataset + pinned code); versioning and retain-on-delete "
+            "protect them; cross-region replication would double storage cost for no recovery gain.",
+        )
+    _ack(
+        store.node.find_child("AccessLogs"),
+        f"{NIST}S3DefaultEncryptionKMS",
+        "S3 server access logs can only be delivered to a bucket with SSE-S3 (AES256) default encryption, not SSE-KMS.",
+    )
 
 
 def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
     functions = pipeline.node.find_child("Functions")
     lambdas = [child for child in functions.node.children if isinstance(child, cdk.aws_lambda.Function)]
     for function in lambdas:
-        _ack(function, f"{NIST}LambdaInsideVPC",
-             "The functions only call the SageMaker and S3 public APIs and reach no VPC resource; "
-             "a VPC would add NAT or endpoint cost and no data-path protection.")
-        _ack(function, f"{NIST}LambdaDLQ",
-             "Invoked synchronously by Step Functions: a failure surfaces in the execution "
-             "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.")
+        _ack(
+            function,
+            f"{NIST}LambdaInsideVPC",
+            "The functions only call the SageMaker and S3 public APIs and reach no VPC resource; "
+            "a VPC would add NAT or endpoint cost and no data-path protection.",
+        )
+        _ack(
+            function,
+            f"{NIST}LambdaDLQ",
+            "Invoked synchronously by Step Functions: a failure surfaces in the execution "
+            "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.",
+        )
         cleanup = function.node.id == "CleanupExperiment"
-        _ack(function.role, f"{AWS}IAM5[Resource::*]",
-             "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords"
-             + (" and the cleanup lists trials and components with sagemaker:ListTrials/ListTrialComponents;"
-                " none of these actions has resource-level permissions." if cleanup else
-                ", which have no resource-level permissions."))
+        _ack(
+            function.role,
+            f"{AWS}IAM5[Resource::*]",
+            "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords"
+            + (
+                " and the cleanup lists trials and components with sagemaker:ListTrials/ListTrialComponents;"
+                " none of these actions has resource-level permissions."
+                if cleanup
+                else ", which have no resource-level permissions."
+            ),
+        )
         _ack(function.role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
 
     records = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
     recorders = [f for f in lambdas if f.node.id not in ("ValidateInput", "SelectBest")]
     for function in recorders:
         for kind in ("experiment", "experiment-trial", "experiment-trial-component"):
-            _ack(function.role, f"{AWS}IAM5[Resource::{records}:{kind}/*]",
-                 "Experiment, trial and component names are chosen per execution input at run time; the "
-                 "statement is limited to the Experiments record types and the actions this function calls.")
+            _ack(
+                function.role,
+                f"{AWS}IAM5[Resource::{records}:{kind}/*]",
+                "Experiment, trial and component names are chosen per execution input at run time; the "
+                "statement is limited to the Experiments record types and the actions this function calls.",
+            )
     for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*"):
-        _ack(functions.node.find_child("RecordPreprocessingRole"), f"{AWS}IAM5[Action::{action}]",
-             "CDK bucket.grant_read action group, limited to the runs/ prefix of the project bucket.")
-    _ack(functions.node.find_child("RecordPreprocessingRole"),
-         f"{AWS}IAM5[Resource::{bucket_arn}/runs/*]",
-         "Reads stats.json of any run: run prefixes are created per execution.")
+        _ack(
+            functions.node.find_child("RecordPreprocessingRole"),
+            f"{AWS}IAM5[Action::{action}]",
+            "CDK bucket.grant_read action group, limited to the runs/ prefix of the project bucket.",
+        )
+    _ack(
+        functions.node.find_child("RecordPreprocessingRole"),
+        f"{AWS}IAM5[Resource::{bucket_arn}/runs/*]",
+        "Reads stats.json of any run: run prefixes are created per execution.",
+    )
 
     sagemaker_role = pipeline.node.find_child("SageMaker").node.find_child("Role")
-    for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*",
-                   "kms:ReEncrypt*", "kms:GenerateDataKey*"):
-        _ack(sagemaker_role, f"{AWS}IAM5[Action::{action}]",
-             "CDK grant action groups (bucket read/write on the datasets/ and runs/ prefixes, "
-             "encrypt/decrypt on the project key) for jobs reading inputs and writing outputs.")
+    for action in (
+        "s3:GetObject*",
+        "s3:GetBucket*",
+        "s3:List*",
+        "s3:DeleteObject*",
+        "s3:Abort*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+    ):
+        _ack(
+            sagemaker_role,
+            f"{AWS}IAM5[Action::{action}]",
+            "CDK grant action groups (bucket read/write on the datasets/ and runs/ prefixes, "
+            "encrypt/decrypt on the project key) for jobs reading inputs and writing outputs.",
+        )
     for prefix in ("datasets/*", "runs/*"):
-        _ack(sagemaker_role, f"{AWS}IAM5[Resource::{bucket_arn}/{prefix}]",
-             "Jobs read any dataset and write any run's outputs under these prefixes of the project "
-             "bucket; object keys are chosen per execution.")
-    _ack(sagemaker_role,
-         f"{AWS}IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]",
-         "SageMaker writes job logs to /aws/sagemaker/{TrainingJobs,ProcessingJobs,TransformJobs}.")
-    _ack(sagemaker_role, f"{AWS}IAM5[Resource::*]",
-         "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; "
-         "PutMetricData is limited to the /aws/sagemaker/* namespaces by condition.")
+        _ack(
+            sagemaker_role,
+            f"{AWS}IAM5[Resource::{bucket_arn}/{prefix}]",
+            "Jobs read any dataset and write any run's outputs under these prefixes of the project "
+            "bucket; object keys are chosen per execution.",
+        )
+    _ack(
+        sagemaker_role,
+        f"{AWS}IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]",
+        "SageMaker writes job logs to /aws/sagemaker/{TrainingJobs,ProcessingJobs,TransformJobs}.",
+    )
+    _ack(
+        sagemaker_role,
+        f"{AWS}IAM5[Resource::*]",
+        "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; "
+        "PutMetricData is limited to the /aws/sagemaker/* namespaces by condition.",
+    )
     _ack(sagemaker_role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
 
     jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
     training_role = pipeline.node.find_child("Training").node.find_child("StateMachine").node.find_child("Role")
     for kind in ("processing-job", "training-job", "transform-job", "model"):
-        _ack(training_role, f"{AWS}IAM5[Resource::{jobs}:{kind}/*]",
-             "Job and model names are derived per execution and trial at run time.")
+        _ack(
+            training_role,
+            f"{AWS}IAM5[Resource::{jobs}:{kind}/*]",
+            "Job and model names are derived per execution and trial at run time.",
+        )
     cleanup_role = _state_machine_role(pipeline, "Cleanup")
     for function in lambdas:
         # Each state machine role is acknowledged only for the functions it invokes.
         role = cleanup_role if function.node.id == "CleanupExperiment" else training_role
-        _ack(role, f"{AWS}IAM5[Resource::<{pipeline.get_logical_id(function.node.default_child)}.Arn>:*]",
-             "Invoking the project's own function, any version or alias of it.")
-    no_resource_level = ("X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) have no "
-                         "resource-level permissions")
-    _ack(training_role, f"{AWS}IAM5[Resource::*]",
-         no_resource_level + "; nor has sagemaker:ListTags, which the Step Functions SageMaker integration "
-         "calls on the jobs it runs (granted by the CDK's SageMaker tasks).")
+        _ack(
+            role,
+            f"{AWS}IAM5[Resource::<{pipeline.get_logical_id(function.node.default_child)}.Arn>:*]",
+            "Invoking the project's own function, any version or alias of it.",
+        )
+    no_resource_level = (
+        "X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery, ...) have no "
+        "resource-level permissions"
+    )
+    _ack(
+        training_role,
+        f"{AWS}IAM5[Resource::*]",
+        no_resource_level + "; nor has sagemaker:ListTags, which the Step Functions SageMaker integration "
+        "calls on the jobs it runs (granted by the CDK's SageMaker tasks).",
+    )
     _ack(cleanup_role, f"{AWS}IAM5[Resource::*]", no_resource_level + ".")
     for role in (training_role, cleanup_role):
         _ack(role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs import contract
+import contract
 
 TEST_COUNT = 360  # 1797 images: 1437 train, 360 test
 SPLIT_SEED = 0

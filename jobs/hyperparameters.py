@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from jobs import contract
+import contract
 
 
 class InvalidHyperparameters(ValueError):
@@ -20,7 +20,9 @@ def parse_hyperparameters(raw: object) -> dict[str, object]:
     job tells the user everything to fix.
     """
     if not isinstance(raw, Mapping):
-        raise InvalidHyperparameters(f"hyperparameters must be a JSON object of name -> string, got {type(raw).__name__}")
+        raise InvalidHyperparameters(
+            f"hyperparameters must be a JSON object of name -> string, got {type(raw).__name__}"
+        )
     problems = []
     known = ", ".join(h.name for h in contract.HYPERPARAMETERS)
     for name in raw:

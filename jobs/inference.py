@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from jobs import contract
+import contract
 
 JSONLINES_ALIASES = (contract.JSONLINES_CONTENT_TYPE, "application/jsonl", "application/x-jsonlines")
 CONTENT_TYPES = (contract.CSV_CONTENT_TYPE, *JSONLINES_ALIASES, contract.JSON_CONTENT_TYPE, contract.NPY_CONTENT_TYPE)
@@ -35,8 +35,9 @@ def decode(body: bytes, content_type: str, height: int, width: int) -> np.ndarra
     elif content_type == contract.NPY_CONTENT_TYPE:
         records = _npy_records(body, size, height, width)
     else:
-        raise UnsupportedContentType(f"Content-Type {content_type or '(none)'} is not supported; "
-                                     f"send one of {', '.join(CONTENT_TYPES)}")
+        raise UnsupportedContentType(
+            f"Content-Type {content_type or '(none)'} is not supported; send one of {', '.join(CONTENT_TYPES)}"
+        )
     if len(records) == 0:
         raise MalformedPayload("the request holds no records")
     bad = ~np.isfinite(records)
@@ -94,7 +95,9 @@ def _csv_records(text: str, size: int) -> np.ndarray:
             try:
                 records[number - 1, position - 1] = float(field)
             except ValueError:
-                raise MalformedPayload(f"record {number}: value {position} ({field.strip()[:20]!r}) is not a number") from None
+                raise MalformedPayload(
+                    f"record {number}: value {position} ({field.strip()[:20]!r}) is not a number"
+                ) from None
     return records
 
 
@@ -127,8 +130,9 @@ def _json_records(values: list, size: int, height: int, width: int) -> np.ndarra
         except (ValueError, TypeError):
             raise MalformedPayload(f"record {number}: expected an array of {size} numbers") from None
         if array.shape not in ((size,), (height, width)):
-            raise MalformedPayload(f"record {number}: expected {size} values (or {height} rows of {width}), "
-                                   f"got shape {array.shape}")
+            raise MalformedPayload(
+                f"record {number}: expected {size} values (or {height} rows of {width}), got shape {array.shape}"
+            )
         records[number - 1] = array.reshape(size)
     return records
 
@@ -144,6 +148,8 @@ def _npy_records(body: bytes, size: int, height: int, width: int) -> np.ndarray:
     shapes = {1: (size,), 2: (None, size), 3: (None, height, width), 4: (None, 1, height, width)}
     expected = shapes.get(array.ndim)
     if expected is None or any(e is not None and e != s for e, s in zip(expected, array.shape)):
-        raise MalformedPayload(f"the .npy array has shape {array.shape}; expected (N, {size}), "
-                               f"(N, {height}, {width}), (N, 1, {height}, {width}) or one record ({size},)")
+        raise MalformedPayload(
+            f"the .npy array has shape {array.shape}; expected (N, {size}), "
+            f"(N, {height}, {width}), (N, 1, {height}, {width}) or one record ({size},)"
+        )
     return array.astype(np.float32).reshape(-1, size)

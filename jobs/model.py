@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from jobs import contract
+import contract
 
 # Keys of MODEL_CONFIG_FILE that define the network (the rest is informational).
 ARCHITECTURE_KEYS = ("image_height", "image_width", "num_classes", "hidden_channels", "kernel_size", "dropout")
@@ -20,8 +20,15 @@ class DigitsCNN(nn.Module):
     every kernel size the contract allows; batch norm lets plain SGD train it in a few epochs.
     """
 
-    def __init__(self, image_height: int, image_width: int, num_classes: int,
-                 hidden_channels: int, kernel_size: int, dropout: float) -> None:
+    def __init__(
+        self,
+        image_height: int,
+        image_width: int,
+        num_classes: int,
+        hidden_channels: int,
+        kernel_size: int,
+        dropout: float,
+    ) -> None:
         super().__init__()
         if image_height < 4 or image_width < 4:
             raise ValueError(f"images must be at least 4x4 (two 2x2 poolings), got {image_height}x{image_width}")
@@ -71,8 +78,10 @@ def load_model(model_dir: Path) -> tuple[DigitsCNN, dict]:
     weights_path = model_dir / contract.MODEL_WEIGHTS_FILE
     for path in (config_path, weights_path):
         if not path.is_file():
-            raise FileNotFoundError(f"model file {path} is missing (a model dir holds "
-                                    f"{contract.MODEL_WEIGHTS_FILE} and {contract.MODEL_CONFIG_FILE})")
+            raise FileNotFoundError(
+                f"model file {path} is missing (a model dir holds "
+                f"{contract.MODEL_WEIGHTS_FILE} and {contract.MODEL_CONFIG_FILE})"
+            )
     config = json.loads(config_path.read_text())
     missing = [key for key in ARCHITECTURE_KEYS if key not in config]
     if missing:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs import contract
+import contract
 
 NUM_CLASSES = 10
 IDX_UBYTE = 0x08
@@ -84,7 +84,7 @@ def load_split(raw_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def preprocess(raw_dir: Path, output: "OutputDirs") -> dict:
+def preprocess(raw_dir: Path, output: OutputDirs) -> dict:
     """Normalise both splits with the training split's mean and std, write every output, return stats."""
     train_images, train_labels = load_split(raw_dir, "train")
     test_images, test_labels = load_split(raw_dir, "test")
@@ -109,8 +109,9 @@ def preprocess(raw_dir: Path, output: "OutputDirs") -> dict:
     output.transform.mkdir(parents=True, exist_ok=True)
     # Batch transform splits its input by line, so one flattened image per line; %.6g keeps the
     # file small while float32 round-trips closely enough for identical predictions.
-    np.savetxt(output.transform / contract.TRANSFORM_INPUT_FILE, test_x.reshape(len(test_x), -1),
-               fmt="%.6g", delimiter=",")
+    np.savetxt(
+        output.transform / contract.TRANSFORM_INPUT_FILE, test_x.reshape(len(test_x), -1), fmt="%.6g", delimiter=","
+    )
     np.savetxt(output.transform / contract.TRANSFORM_LABELS_FILE, test_labels, fmt="%d")
 
     height, width = train_images.shape[1:]

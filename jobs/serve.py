@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, NotAcceptable
 
-from jobs import contract
+import contract
 from jobs.inference import ACCEPT_TYPES, MalformedPayload, UnsupportedContentType, decode, encode
 
 WORKERS_ENV = "SAGEMAKER_MODEL_SERVER_WORKERS"  # the name SageMaker's own serving stacks use
@@ -49,18 +49,24 @@ def create_app(model_dir: Path, *, threads: int = 1, workers: int = 1) -> Flask:
     @app.get("/execution-parameters")
     def execution_parameters() -> Response:
         # Batch transform asks this when the job does not set these itself.
-        return Response(json.dumps({"MaxConcurrentTransforms": workers, "BatchStrategy": "MULTI_RECORD",
-                                    "MaxPayloadInMB": MAX_PAYLOAD_MB}), mimetype=contract.JSON_CONTENT_TYPE)
+        return Response(
+            json.dumps(
+                {"MaxConcurrentTransforms": workers, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": MAX_PAYLOAD_MB}
+            ),
+            mimetype=contract.JSON_CONTENT_TYPE,
+        )
 
     @app.post("/invocations")
     def invocations() -> Response:
         accept = _accepted_type()
         images = decode(request.get_data(cache=False), request.mimetype, height, width)
         with torch.inference_mode():
-            probabilities = torch.cat([
-                torch.softmax(model(torch.from_numpy(images[first:first + INFERENCE_BATCH])), dim=1)
-                for first in range(0, len(images), INFERENCE_BATCH)
-            ]).numpy()
+            probabilities = torch.cat(
+                [
+                    torch.softmax(model(torch.from_numpy(images[first : first + INFERENCE_BATCH])), dim=1)
+                    for first in range(0, len(images), INFERENCE_BATCH)
+                ]
+            ).numpy()
         return Response(encode(probabilities, accept), mimetype=accept)
 
     @app.errorhandler(MalformedPayload)
@@ -74,8 +80,11 @@ def create_app(model_dir: Path, *, threads: int = 1, workers: int = 1) -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if error.code == 413:
-            return _error(413, f"the body is larger than {BODY_LIMIT_BYTES // (1024 * 1024)} MB; "
-                               "lower MaxPayloadInMB or split the input")
+            return _error(
+                413,
+                f"the body is larger than {BODY_LIMIT_BYTES // (1024 * 1024)} MB; "
+                "lower MaxPayloadInMB or split the input",
+            )
         return _error(error.code or 500, error.description or error.name)
 
     @app.errorhandler(Exception)
@@ -84,7 +93,11 @@ def create_app(model_dir: Path, *, threads: int = 1, workers: int = 1) -> Flask:
         log.exception("POST %s failed", request.path)
         return _error(500, f"internal error: {type(error).__name__}: {error}")
 
-    log.info("model loaded from %s: %s", model_dir, {k: config[k] for k in ("image_height", "image_width", "hidden_channels")})
+    log.info(
+        "model loaded from %s: %s",
+        model_dir,
+        {k: config[k] for k in ("image_height", "image_width", "hidden_channels")},
+    )
     return app
 
 
@@ -120,11 +133,15 @@ def main() -> int:
 
     paths = contract.ContainerPaths.from_env()
     model_dir = paths.model
-    missing = [name for name in (contract.MODEL_WEIGHTS_FILE, contract.MODEL_CONFIG_FILE)
-               if not (model_dir / name).is_file()]
+    missing = [
+        name for name in (contract.MODEL_WEIGHTS_FILE, contract.MODEL_CONFIG_FILE) if not (model_dir / name).is_file()
+    ]
     if missing:
-        print(f"serve: {model_dir} lacks {', '.join(missing)} (SageMaker extracts model.tar.gz there)",
-              file=sys.stderr, flush=True)
+        print(
+            f"serve: {model_dir} lacks {', '.join(missing)} (SageMaker extracts model.tar.gz there)",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     port = _int_from_env(contract.SERVING_PORT_ENV, contract.SERVING_PORT)
     cpus = os.cpu_count() or 1

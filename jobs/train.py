@@ -19,7 +19,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs import contract
+import contract
 from jobs.hyperparameters import InvalidHyperparameters, parse_hyperparameters
 
 NUM_CLASSES = 10
@@ -46,13 +46,15 @@ class TrainingEnvironment:
     num_gpus: int
 
     @classmethod
-    def from_env(cls) -> "TrainingEnvironment":
+    def from_env(cls) -> TrainingEnvironment:
         paths = contract.ContainerPaths.from_env()
         env = os.environ
         return cls(
             paths=paths,
             model_dir=Path(env.get("SM_MODEL_DIR", paths.model)),
-            train_dir=Path(env.get(f"SM_CHANNEL_{contract.TRAIN_CHANNEL.upper()}", paths.channel(contract.TRAIN_CHANNEL))),
+            train_dir=Path(
+                env.get(f"SM_CHANNEL_{contract.TRAIN_CHANNEL.upper()}", paths.channel(contract.TRAIN_CHANNEL))
+            ),
             test_dir=Path(env.get(f"SM_CHANNEL_{contract.TEST_CHANNEL.upper()}", paths.channel(contract.TEST_CHANNEL))),
             output_data_dir=Path(env.get("SM_OUTPUT_DATA_DIR", paths.output_data)),
             num_cpus=_count_from_env("SM_NUM_CPUS", os.cpu_count() or 1),
@@ -100,7 +102,9 @@ def load_channel(directory: Path, channel: str):
             raise TrainingError(f"channel {channel!r}: cannot read {path.name}: {error}") from None
     images, labels = arrays[contract.IMAGES_FILE], arrays[contract.LABELS_FILE]
     if images.ndim != 3 or len(images) == 0:
-        raise TrainingError(f"channel {channel!r}: {contract.IMAGES_FILE} must be N x height x width, got {images.shape}")
+        raise TrainingError(
+            f"channel {channel!r}: {contract.IMAGES_FILE} must be N x height x width, got {images.shape}"
+        )
     if labels.shape != (len(images),):
         raise TrainingError(f"channel {channel!r}: {len(images)} images but labels of shape {labels.shape}")
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:
@@ -196,7 +200,7 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
         order = torch.randperm(len(train_labels), generator=shuffle).to(device)
         loss_sum = 0.0
         for step, first in enumerate(range(0, len(order), batch_size), start=(epoch - 1) * steps_per_epoch):
-            batch = order[first:first + batch_size]
+            batch = order[first : first + batch_size]
             for group in optimizer.param_groups:
                 group["lr"] = cosine_learning_rate(hp["lr"], step, total_steps)
             optimizer.zero_grad(set_to_none=True)
@@ -218,8 +222,11 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
         save_checkpoint(env.paths.checkpoints, epoch, hp, model, optimizer, shuffle, history)
 
     final = history[-1]
-    save_model(model.cpu(), {**config, "hyperparameters": hp, "metrics": {k: final[k] for k in contract.METRICS_BY_NAME}},
-               env.model_dir)
+    save_model(
+        model.cpu(),
+        {**config, "hyperparameters": hp, "metrics": {k: final[k] for k in contract.METRICS_BY_NAME}},
+        env.model_dir,
+    )
     summary = {
         "hyperparameters": hp,
         "device": device.type,
@@ -253,8 +260,8 @@ def evaluate(model, images, labels) -> tuple[float, float]:
     loss_sum, correct = 0.0, 0
     with torch.inference_mode():
         for first in range(0, len(labels), EVAL_BATCH):
-            logits = model(images[first:first + EVAL_BATCH])
-            target = labels[first:first + EVAL_BATCH]
+            logits = model(images[first : first + EVAL_BATCH])
+            target = labels[first : first + EVAL_BATCH]
             loss_sum += F.cross_entropy(logits, target, reduction="sum").item()
             correct += int((logits.argmax(dim=1) == target).sum().item())
     return loss_sum / len(labels), 100.0 * correct / len(labels)

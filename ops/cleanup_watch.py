@@ -29,12 +29,15 @@ class CleanupView:
 
     def line(self, description: dict, progress: ExecutionProgress) -> str:
         latest = progress.passes[-1] if progress.passes else {}
-        return (f"{progress.state or '-'}: {len(progress.passes)} passes, "
-                f"deleted so far: {counts_text(latest.get('deleted'), DELETED_KINDS)}")
+        return (
+            f"{progress.state or '-'}: {len(progress.passes)} passes, "
+            f"deleted so far: {counts_text(latest.get('deleted'), DELETED_KINDS)}"
+        )
 
     def render(self, description: dict, progress: ExecutionProgress):
-        header = Text.assemble((description["name"], "bold"), "  ", description["status"],
-                               f"  elapsed {elapsed(description)}")
+        header = Text.assemble(
+            (description["name"], "bold"), "  ", description["status"], f"  elapsed {elapsed(description)}"
+        )
         return Group(header, Text(self.line(description, progress)))
 
 

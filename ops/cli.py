@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,8 +13,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
-from ops import (cleanup_watch, execution_input, execution_watch, experiment_records, failure_locations,
-                 trial_analytics, trial_lineage)
+from ops import (
+    cleanup_watch,
+    execution_input,
+    execution_watch,
+    experiment_records,
+    failure_locations,
+    trial_analytics,
+    trial_lineage,
+)
 from ops.deployment import DEFAULT_STACK_PREFIX, AwsAccess, deployed_max_trials, local_max_trials
 from ops.errors import InvalidUsage, OperatorError, explain_aws_error
 
@@ -35,7 +42,9 @@ class OperatorGroup(click.Group):
             sys.exit(2)
         except click.ClickException as error:
             # click's usage errors print usage and a hint over several lines; one line says it all.
-            hint = f" (see `{error.ctx.command_path} --help`)" if isinstance(error, click.UsageError) and error.ctx else ""
+            hint = (
+                f" (see `{error.ctx.command_path} --help`)" if isinstance(error, click.UsageError) and error.ctx else ""
+            )
             _fail(error.format_message() + hint, error.exit_code)
         except click.Abort:
             _fail("aborted", 1)
@@ -72,11 +81,19 @@ def _again(ctx: click.Context, *arguments: str) -> str:
 
 
 @click.group(cls=OperatorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--endpoint-url", envvar=None, metavar="URL",
-              help="AWS endpoint (the local cloud's); default: AWS_ENDPOINT_URL or the real AWS endpoints.")
+@click.option(
+    "--endpoint-url",
+    envvar=None,
+    metavar="URL",
+    help="AWS endpoint (the local cloud's); default: AWS_ENDPOINT_URL or the real AWS endpoints.",
+)
 @click.option("--region", metavar="REGION", help="AWS region; default: AWS_REGION / AWS_DEFAULT_REGION / profile.")
-@click.option("--stack-prefix", default=DEFAULT_STACK_PREFIX, show_default=True,
-              help="Context `stackPrefix` the stacks were deployed with (<prefix>Data, <prefix>Pipeline).")
+@click.option(
+    "--stack-prefix",
+    default=DEFAULT_STACK_PREFIX,
+    show_default=True,
+    help="Context `stackPrefix` the stacks were deployed with (<prefix>Data, <prefix>Pipeline).",
+)
 @click.pass_context
 def cli(ctx: click.Context, endpoint_url: str | None, region: str | None, stack_prefix: str) -> None:
     """Run and inspect SageMaker experiments on the deployed stacks (AWS or the local cloud)."""
@@ -85,20 +102,39 @@ def cli(ctx: click.Context, endpoint_url: str | None, region: str | None, stack_
 
 # --- start ----------------------------------------------------------------------------------------
 @cli.command()
-@click.option("--grid", multiple=True, metavar="NAME=V1,V2,...",
-              help="Hyperparameter values to try; repeat for more names (one trial per combination).")
-@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="Hyperparameter shared by every trial; repeatable.")
+@click.option(
+    "--grid",
+    multiple=True,
+    metavar="NAME=V1,V2,...",
+    help="Hyperparameter values to try; repeat for more names (one trial per combination).",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Hyperparameter shared by every trial; repeatable.",
+)
 @click.option("--objective", metavar="METRIC", help="Metric that picks the best trial (default test:accuracy).")
 @click.option("--goal", metavar="max|min", help="Maximize or minimize the objective (default max).")
 @click.option("--experiment", metavar="NAME", help="Experiment name (the state machine's default otherwise).")
 @click.option("--dataset", metavar="S3_URI", help="Raw dataset prefix (default: the bucket's sample dataset).")
-@click.option("--input", "input_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.json",
-              help="Execution input as JSON; flags given as well override its fields.")
+@click.option(
+    "--input",
+    "input_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.json",
+    help="Execution input as JSON; flags given as well override its fields.",
+)
 @click.option("--name", metavar="NAME", help="Execution name (default: <experiment>-<UTC timestamp>).")
 @click.option("--watch", "then_watch", is_flag=True, help="Watch the execution until it ends.")
-@click.option("--interval", type=click.FloatRange(min=0.0), default=execution_watch.DEFAULT_INTERVAL_SECONDS,
-              show_default=True, help="Seconds between polls when watching.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.0),
+    default=execution_watch.DEFAULT_INTERVAL_SECONDS,
+    show_default=True,
+    help="Seconds between polls when watching.",
+)
 @click.pass_context
 def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_file, name, then_watch, interval):
     """Start a training execution: one trial per hyperparameter variant.
@@ -109,30 +145,47 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
           --set epochs=2 --objective test:accuracy --goal max
     """
     aws: AwsAccess = ctx.obj
-    raw = execution_input.build_input(input_file=input_file, grid=grid, assignments=assignments,
-                                      experiment=experiment, objective=objective, goal=goal, dataset=dataset)
+    raw = execution_input.build_input(
+        input_file=input_file,
+        grid=grid,
+        assignments=assignments,
+        experiment=experiment,
+        objective=objective,
+        goal=goal,
+        dataset=dataset,
+    )
     # Checked before any AWS call, with the same code the state machine's first state runs. The
     # trial limit is the deployment's (a stack deployed with -c maxTrials=50 takes 50 trials), so
     # here it only bounds the count by what any deployment could take.
     checked = execution_input.check(raw, max_trials=UNBOUNDED_TRIALS)
-    execution = (execution_input.check_execution_name(name) if name
-                 else execution_input.execution_name(checked["experimentName"]))
+    execution = (
+        execution_input.check_execution_name(name)
+        if name
+        else execution_input.execution_name(checked["experimentName"])
+    )
     deployment = aws.deployment()
     # Again with the deployment's own limit (cdk.json's when it cannot be read) and bucket, and the
     # names the execution name yields; still before anything is started.
-    execution_input.check_plan(raw, execution_name=execution, bucket_name=deployment.bucket_name,
-                               max_trials=deployed_max_trials(aws, deployment) or local_max_trials())
+    execution_input.check_plan(
+        raw,
+        execution_name=execution,
+        bucket_name=deployment.bucket_name,
+        max_trials=deployed_max_trials(aws, deployment) or local_max_trials(),
+    )
     try:
         started = aws.stepfunctions.start_execution(
-            stateMachineArn=deployment.training_state_machine_arn, name=execution, input=json.dumps(raw))
+            stateMachineArn=deployment.training_state_machine_arn, name=execution, input=json.dumps(raw)
+        )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
             raise InvalidUsage(f"an execution named {execution} already exists: pass another --name") from None
         raise
     console = _console()
     trials = len(checked.get("trials") or raw["trials"])
-    console.print(f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment "
-                  f"{checked['experimentName']})", soft_wrap=True)
+    console.print(
+        f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment {checked['experimentName']})",
+        soft_wrap=True,
+    )
     console.print(f"  {started['executionArn']}", soft_wrap=True)
     console.print(f"Watch it: {_again(ctx, 'watch', execution)}", soft_wrap=True)
     if then_watch:
@@ -142,8 +195,13 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
 # --- watch ----------------------------------------------------------------------------------------
 @cli.command()
 @click.argument("execution")
-@click.option("--interval", type=click.FloatRange(min=0.0), default=execution_watch.DEFAULT_INTERVAL_SECONDS,
-              show_default=True, help="Seconds between polls.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.0),
+    default=execution_watch.DEFAULT_INTERVAL_SECONDS,
+    show_default=True,
+    help="Seconds between polls.",
+)
 @click.pass_context
 def watch(ctx, execution: str, interval: float):
     """Follow an execution (name or ARN) until it ends; exit 1 when it fails."""
@@ -153,7 +211,8 @@ def watch(ctx, execution: str, interval: float):
     else:
         deployment = aws.deployment()
         candidates = execution_watch.execution_arn(
-            execution, [deployment.training_state_machine_arn, deployment.cleanup_state_machine_arn])
+            execution, [deployment.training_state_machine_arn, deployment.cleanup_state_machine_arn]
+        )
     description = execution_watch.describe(aws.stepfunctions, candidates, execution)
     is_training = isinstance(json.loads(description.get("input") or "{}").get("trials"), list)
     _follow(ctx, description, interval=interval, training=is_training)
@@ -169,17 +228,27 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
         factory, checkpoint = cleanup_watch.CleanupView, cleanup_watch.CHECKPOINT_STATE
     try:
         final, progress = execution_watch.watch_execution(
-            aws.stepfunctions, description, console=console, interval=interval,
-            view_factory=factory, checkpoint_state=checkpoint)
+            aws.stepfunctions,
+            description,
+            console=console,
+            interval=interval,
+            view_factory=factory,
+            checkpoint_state=checkpoint,
+        )
     except KeyboardInterrupt:
-        console.print(f"Stopped watching; the execution goes on. Resume: {_again(ctx, 'watch', description['name'])}",
-                      soft_wrap=True)
+        console.print(
+            f"Stopped watching; the execution goes on. Resume: {_again(ctx, 'watch', description['name'])}",
+            soft_wrap=True,
+        )
         ctx.exit(130)
     if final["status"] != "SUCCEEDED":
         failure = progress.failure
         locations = failure_locations.look_up(
-            aws, final, state=failure.state if failure else None,
-            cause=(failure.cause if failure else None) or final.get("cause") or "")
+            aws,
+            final,
+            state=failure.state if failure else None,
+            cause=(failure.cause if failure else None) or final.get("cause") or "",
+        )
         execution_watch.report_failure(console, final, progress, where_to_look=locations.lines())
         ctx.exit(1)
     if training:
@@ -194,17 +263,41 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
 # --- compare --------------------------------------------------------------------------------------
 @cli.command()
 @click.argument("experiment")
-@click.option("--objective", default=trial_analytics.DEFAULT_OBJECTIVE, show_default=True, metavar="METRIC",
-              help="Metric to sort by (and to plot).")
+@click.option(
+    "--objective",
+    default=trial_analytics.DEFAULT_OBJECTIVE,
+    show_default=True,
+    metavar="METRIC",
+    help="Metric to sort by (and to plot).",
+)
 @click.option("--goal", default="max", show_default=True, metavar="max|min", help="Best is the highest or lowest.")
-@click.option("--csv", "csv_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Also write the table as CSV.")
-@click.option("--json", "json_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Also write the table as JSON.")
-@click.option("--plot", "plot_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.png",
-              help="Draw the objective against a hyperparameter (PNG).")
-@click.option("--x", "x_parameter", metavar="HYPERPARAMETER",
-              help="Hyperparameter on the plot's x axis (default: the one that varies).")
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write the table as CSV.",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write the table as JSON.",
+)
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.png",
+    help="Draw the objective against a hyperparameter (PNG).",
+)
+@click.option(
+    "--x",
+    "x_parameter",
+    metavar="HYPERPARAMETER",
+    help="Hyperparameter on the plot's x axis (default: the one that varies).",
+)
 @click.pass_context
 def compare(ctx, experiment, objective, goal, csv_file, json_file, plot_file, x_parameter):
     """Compare an experiment's trials: parameters, final metrics, status, sorted by the objective."""
@@ -213,13 +306,20 @@ def compare(ctx, experiment, objective, goal, csv_file, json_file, plot_file, x_
     rows = trial_analytics.sort_rows(trial_analytics.load_rows(aws.sagemaker, experiment), objective, goal)
     console = _console()
     if rows:
-        console.print(trial_analytics.render_table(rows, experiment=experiment, objective=objective, goal=goal,
-                                                   width=console.width))
+        console.print(
+            trial_analytics.render_table(
+                rows, experiment=experiment, objective=objective, goal=goal, width=console.width
+            )
+        )
     else:
         console.print(f"Experiment {experiment} has no training components yet.")
     _write(csv_file, lambda p: trial_analytics.write_csv(rows, p, objective), console, f"{len(rows)} rows")
-    _write(json_file, lambda p: trial_analytics.write_json(rows, p, experiment=experiment, objective=objective,
-                                                           goal=goal), console, f"{len(rows)} rows")
+    _write(
+        json_file,
+        lambda p: trial_analytics.write_json(rows, p, experiment=experiment, objective=objective, goal=goal),
+        console,
+        f"{len(rows)} rows",
+    )
     if plot_file:
         x = trial_analytics.plot(rows, plot_file, x=x_parameter, experiment=experiment, objective=objective, goal=goal)
         console.print(f"Wrote {plot_file} ({objective} by {x})", soft_wrap=True)
@@ -251,8 +351,11 @@ def lineage(ctx, trial: str):
 def experiments(ctx):
     """List experiments with their trial counts and creation times, newest first."""
     aws: AwsAccess = ctx.obj
-    summaries = sorted(experiment_records.experiments(aws.sagemaker),
-                       key=lambda e: e.get("CreationTime") or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+    summaries = sorted(
+        experiment_records.experiments(aws.sagemaker),
+        key=lambda e: e.get("CreationTime") or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
     console = _console()
     if not summaries:
         console.print(f"No experiments in {aws.where}.")
@@ -262,8 +365,12 @@ def experiments(ctx):
         table.add_column(column, justify="right" if column == "trials" else "left")
     for summary in summaries:
         name = summary["ExperimentName"]
-        table.add_row(name, str(len(experiment_records.trials(aws.sagemaker, name))),
-                      _utc(summary.get("CreationTime")), _utc(summary.get("LastModifiedTime")))
+        table.add_row(
+            name,
+            str(len(experiment_records.trials(aws.sagemaker, name))),
+            _utc(summary.get("CreationTime")),
+            _utc(summary.get("LastModifiedTime")),
+        )
     console.print(table)
 
 
@@ -272,7 +379,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _utc(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 # --- cleanup --------------------------------------------------------------------------------------
@@ -280,8 +387,13 @@ def _utc(moment: datetime | None) -> str:
 @click.argument("experiment")
 @click.option("--yes", is_flag=True, help="Delete without asking.")
 @click.option("--keep-components", is_flag=True, help="Keep the trial components (delete trials and experiment).")
-@click.option("--interval", type=click.FloatRange(min=0.0), default=execution_watch.DEFAULT_INTERVAL_SECONDS,
-              show_default=True, help="Seconds between polls.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.0),
+    default=execution_watch.DEFAULT_INTERVAL_SECONDS,
+    show_default=True,
+    help="Seconds between polls.",
+)
 @click.pass_context
 def cleanup(ctx, experiment: str, yes: bool, keep_components: bool, interval: float):
     """Delete an experiment's records (components, trials, experiment) with the cleanup state machine."""
@@ -292,19 +404,22 @@ def cleanup(ctx, experiment: str, yes: bool, keep_components: bool, interval: fl
         count = len(experiment_records.trials(aws.sagemaker, experiment))
         what = "its trials" if keep_components else "its trials and trial components"
         try:
-            confirmed = click.confirm(f"Delete experiment {experiment}, {what} ({_count(count, 'trial')})?",
-                                      default=False,
-                                      err=True)
+            confirmed = click.confirm(
+                f"Delete experiment {experiment}, {what} ({_count(count, 'trial')})?", default=False, err=True
+            )
         except click.Abort:
             click.echo(err=True)  # end the unanswered prompt's line
-            raise OperatorError(f"not deleting {experiment} without confirmation: answer the prompt or pass --yes") \
-                from None
+            raise OperatorError(
+                f"not deleting {experiment} without confirmation: answer the prompt or pass --yes"
+            ) from None
         if not confirmed:
             raise OperatorError(f"cancelled: nothing of {experiment} was deleted")
     name = execution_input.execution_name(f"cleanup-{experiment}")
     started = aws.stepfunctions.start_execution(
-        stateMachineArn=deployment.cleanup_state_machine_arn, name=name,
-        input=json.dumps({"experimentName": experiment, "keepComponents": keep_components}))
+        stateMachineArn=deployment.cleanup_state_machine_arn,
+        name=name,
+        input=json.dumps({"experimentName": experiment, "keepComponents": keep_components}),
+    )
     console = _console()
     console.print(f"Started cleanup [bold]{name}[/]", soft_wrap=True)
     description = aws.stepfunctions.describe_execution(executionArn=started["executionArn"])

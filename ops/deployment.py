@@ -47,8 +47,9 @@ class AwsAccess:
         except ValueError as error:  # botocore: "Invalid endpoint: <url>" (flag or AWS_ENDPOINT_URL)
             if "endpoint" not in str(error).lower():
                 raise
-            raise OperatorError(f"{error}: give a URL such as http://localhost:PORT "
-                                "(--endpoint-url or AWS_ENDPOINT_URL)") from None
+            raise OperatorError(
+                f"{error}: give a URL such as http://localhost:PORT (--endpoint-url or AWS_ENDPOINT_URL)"
+            ) from None
 
     @cached_property
     def sagemaker(self):
@@ -67,7 +68,7 @@ class AwsAccess:
     def pipeline_stack_name(self) -> str:
         return f"{self.stack_prefix}Pipeline"
 
-    def deployment(self) -> "Deployment":
+    def deployment(self) -> Deployment:
         return Deployment.look_up(self)
 
 
@@ -81,7 +82,7 @@ class Deployment:
     bucket_name: str
 
     @classmethod
-    def look_up(cls, aws: AwsAccess) -> "Deployment":
+    def look_up(cls, aws: AwsAccess) -> Deployment:
         name = aws.pipeline_stack_name
         try:
             stacks = aws.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
@@ -89,16 +90,21 @@ class Deployment:
             if "does not exist" in error.response.get("Error", {}).get("Message", ""):
                 raise OperatorError(
                     f"stack {name} is not deployed in {aws.where}: run `cdk deploy --all` "
-                    f"(or pass the --stack-prefix it was deployed with)") from None
+                    f"(or pass the --stack-prefix it was deployed with)"
+                ) from None
             raise
         stack = stacks[0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-        missing = [key for key in (TRAINING_STATE_MACHINE_OUTPUT, CLEANUP_STATE_MACHINE_OUTPUT, BUCKET_OUTPUT)
-                   if key not in outputs]
+        missing = [
+            key
+            for key in (TRAINING_STATE_MACHINE_OUTPUT, CLEANUP_STATE_MACHINE_OUTPUT, BUCKET_OUTPUT)
+            if key not in outputs
+        ]
         if missing:
             raise OperatorError(
                 f"stack {name} ({stack.get('StackStatus', 'unknown status')}) has no output "
-                f"{', '.join(missing)}: deploy this project's stacks with `cdk deploy --all`")
+                f"{', '.join(missing)}: deploy this project's stacks with `cdk deploy --all`"
+            )
         return cls(
             stack_name=name,
             training_state_machine_arn=outputs[TRAINING_STATE_MACHINE_OUTPUT],
@@ -123,8 +129,11 @@ def deployed_max_trials(aws: AwsAccess, deployment: Deployment) -> int | None:
     permission, an encrypted environment, a definition without a Lambda) falls back.
     """
     try:
-        definition = json.loads(aws.stepfunctions.describe_state_machine(
-            stateMachineArn=deployment.training_state_machine_arn)["definition"])
+        definition = json.loads(
+            aws.stepfunctions.describe_state_machine(stateMachineArn=deployment.training_state_machine_arn)[
+                "definition"
+            ]
+        )
         function = definition["States"][VALIDATE_STATE]["Parameters"]["FunctionName"]
         configuration = aws.client("lambda").get_function_configuration(FunctionName=function)
         return int(configuration["Environment"]["Variables"]["MAX_TRIALS"])

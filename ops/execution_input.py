@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ops.errors import InvalidUsage
@@ -104,7 +104,7 @@ def build_input(
     if dataset:
         raw["dataset"] = {"s3Uri": dataset}
     if "trials" not in raw:
-        raise InvalidUsage("no trials: give --grid NAME=V1,V2,... or an --input file with \"trials\"")
+        raise InvalidUsage('no trials: give --grid NAME=V1,V2,... or an --input file with "trials"')
     return raw
 
 
@@ -131,7 +131,7 @@ def check_plan(raw: dict, *, execution_name: str, bucket_name: str, max_trials: 
 
 def execution_name(experiment_name: str, *, now: datetime | None = None) -> str:
     """`<experiment>-<UTC timestamp>`, shortened to Step Functions' 80 characters."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", experiment_name)[: 80 - len(stamp) - 1]
     return f"{prefix}-{stamp}"
 

@@ -12,9 +12,11 @@ NOT_TRAINED_STATE = "NotTrained"
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 _ITERATION_END = {"MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"}
 # The execution's own end events that carry an error and a cause.
-_EXECUTION_FAILURES = {"ExecutionFailed": "executionFailedEventDetails",
-                       "ExecutionTimedOut": "executionTimedOutEventDetails",
-                       "ExecutionAborted": "executionAbortedEventDetails"}
+_EXECUTION_FAILURES = {
+    "ExecutionFailed": "executionFailedEventDetails",
+    "ExecutionTimedOut": "executionTimedOutEventDetails",
+    "ExecutionAborted": "executionAbortedEventDetails",
+}
 
 
 @dataclass
@@ -116,8 +118,11 @@ class ExecutionProgress:
         if kind in _EXECUTION_FAILURES:
             details = event.get(_EXECUTION_FAILURES[kind], {})
             # The state the failure came from: the chain of events leads back to its "entered" event.
-            self.failure = Failure(state=self._state_of_event.get(previous, self.state),
-                                   error=details.get("error", kind), cause=details.get("cause", ""))
+            self.failure = Failure(
+                state=self._state_of_event.get(previous, self.state),
+                error=details.get("error", kind),
+                cause=details.get("cause", ""),
+            )
 
     def _read_input(self, text: str | None) -> None:
         payload = _json_or_none(text)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 from rich import box
@@ -72,14 +72,16 @@ def follow(
 
 def elapsed(description: dict) -> str:
     start = description["startDate"]
-    end = description.get("stopDate") or datetime.now(timezone.utc)
+    end = description.get("stopDate") or datetime.now(UTC)
     seconds = max(int((end - start).total_seconds()), 0)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def trial_counts(progress: ExecutionProgress) -> str:
-    return (f"queued {progress.queued} · running {progress.running} · "
-            f"completed {progress.completed} · failed {progress.failed}")
+    return (
+        f"queued {progress.queued} · running {progress.running} · "
+        f"completed {progress.completed} · failed {progress.failed}"
+    )
 
 
 def variant_text(variant: dict) -> str:
@@ -98,11 +100,19 @@ class TrainingView:
         total = progress.total_trials or len(self.variants) or 0
         done = progress.completed + progress.failed
         header = Text.assemble(
-            (description["name"], "bold"), "  ", (description["status"], _status_style(description["status"])),
-            f"  elapsed {elapsed(description)}  state ", (progress.state or "-", "cyan"))
+            (description["name"], "bold"),
+            "  ",
+            (description["status"], _status_style(description["status"])),
+            f"  elapsed {elapsed(description)}  state ",
+            (progress.state or "-", "cyan"),
+        )
         bar = Table.grid(padding=(0, 1))
-        bar.add_row("trials", ProgressBar(total=max(total, 1), completed=done, width=40),
-                    f"{done}/{total}", trial_counts(progress))
+        bar.add_row(
+            "trials",
+            ProgressBar(total=max(total, 1), completed=done, width=40),
+            f"{done}/{total}",
+            trial_counts(progress),
+        )
         trials = Table(show_edge=False, box=None, padding=(0, 2))
         for column in ("#", "variant", "state", "outcome"):
             trials.add_column(column)
@@ -113,25 +123,39 @@ class TrainingView:
                 trials.add_row(str(index), variant, "-", "queued")
             else:
                 outcome = trial.outcome or "running"
-                trials.add_row(str(index), variant, trial.state or "-",
-                               Text(outcome, style={"completed": "green", "failed": "red"}.get(outcome, "yellow")))
+                trials.add_row(
+                    str(index),
+                    variant,
+                    trial.state or "-",
+                    Text(outcome, style={"completed": "green", "failed": "red"}.get(outcome, "yellow")),
+                )
         return Group(header, bar, trials)
 
     def line(self, description: dict, progress: ExecutionProgress) -> str:
         total = progress.total_trials or len(self.variants) or 0
-        return f"{progress.state or '-'}: trials {progress.completed + progress.failed}/{total} ({trial_counts(progress)})"
+        return (
+            f"{progress.state or '-'}: trials {progress.completed + progress.failed}/{total} ({trial_counts(progress)})"
+        )
 
 
-def watch_execution(stepfunctions, description: dict, *, console: Console, interval: float,
-                    view_factory, checkpoint_state: str | None = None) -> tuple[dict, ExecutionProgress]:
+def watch_execution(
+    stepfunctions,
+    description: dict,
+    *,
+    console: Console,
+    interval: float,
+    view_factory,
+    checkpoint_state: str | None = None,
+) -> tuple[dict, ExecutionProgress]:
     """Live panel on a terminal, one line per change elsewhere (CI logs, pipes)."""
     progress = ExecutionProgress(checkpoint_state=checkpoint_state)
     view = view_factory(console, description)
     arn = description["executionArn"]
     if console.is_terminal:
         with Live(console=console, refresh_per_second=4, transient=False) as live:
-            final = follow(stepfunctions, arn, progress, interval=interval,
-                           on_update=lambda d, p: live.update(view.render(d, p)))
+            final = follow(
+                stepfunctions, arn, progress, interval=interval, on_update=lambda d, p: live.update(view.render(d, p))
+            )
         return final, progress
 
     last = [""]
@@ -145,8 +169,9 @@ def watch_execution(stepfunctions, description: dict, *, console: Console, inter
     return follow(stepfunctions, arn, progress, interval=interval, on_update=print_changes), progress
 
 
-def report_failure(console: Console, description: dict, progress: ExecutionProgress,
-                   where_to_look: Sequence[str] = ()) -> None:
+def report_failure(
+    console: Console, description: dict, progress: ExecutionProgress, where_to_look: Sequence[str] = ()
+) -> None:
     failure = progress.failure
     error = (failure.error if failure else None) or description.get("error") or description["status"]
     cause = (failure.cause if failure else None) or description.get("cause") or ""
@@ -166,8 +191,12 @@ def report_training_outcome(console: Console, description: dict) -> None:
     metric = best.get("metric")
     trials = output.get("trials") or []
     varying = varying_keys([t.get("hyperparameters") or {} for t in trials])
-    table = Table(title=f"Experiment {output.get('experimentName', '')} (* best)", title_justify="left",
-                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(
+        title=f"Experiment {output.get('experimentName', '')} (* best)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+    )
     table.add_column("", no_wrap=True)
     table.add_column("trial", no_wrap=True)
     for key in varying:
@@ -177,19 +206,27 @@ def report_training_outcome(console: Console, description: dict) -> None:
     for trial in trials:
         hyperparameters = trial.get("hyperparameters") or {}
         value = (trial.get("metrics") or {}).get(metric)
-        table.add_row("*" if trial.get("trialName") == best.get("trialName") else "", trial.get("trialName", ""),
-                      *(str(hyperparameters.get(key, "")) for key in varying),
-                      trial.get("status", ""), "" if value is None else f"{value:g}")
+        table.add_row(
+            "*" if trial.get("trialName") == best.get("trialName") else "",
+            trial.get("trialName", ""),
+            *(str(hyperparameters.get(key, "")) for key in varying),
+            trial.get("status", ""),
+            "" if value is None else f"{value:g}",
+        )
     console.print(table)
     for trial in trials:
         if trial.get("failureReason"):
-            console.print(Text(f"Failed trial {trial.get('trialName')}: {trial['failureReason']}", style="red"),
-                          soft_wrap=True)
+            console.print(
+                Text(f"Failed trial {trial.get('trialName')}: {trial['failureReason']}", style="red"), soft_wrap=True
+            )
     console.print(Text.assemble(("Best trial: ", "bold"), f"{best.get('trialName')}  {metric} = {best.get('value')}"))
     console.print(f"Model: {output.get('model')}", highlight=False)
     transform = output.get("transform") or {}
-    console.print(f"Batch transform: {transform.get('jobName')} -> {transform.get('outputS3Uri')}",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"Batch transform: {transform.get('jobName')} -> {transform.get('outputS3Uri')}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def varying_keys(rows: list[dict]) -> list[str]:

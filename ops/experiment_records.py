@@ -6,23 +6,24 @@ and the local cloud, and the CLI stays free of the SDK's ~450 MB.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from jobs import contract
+import contract
 from ops.errors import OperatorError
 
 TRAINING_SOURCE_TYPE = "SageMakerTrainingJob"  # Source.SourceType of a component SageMaker made for a job
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _not_found(error: ClientError) -> bool:
     details = error.response.get("Error", {})
     message = details.get("Message", "").lower()
     return details.get("Code") == "ResourceNotFound" or (
-        details.get("Code") == "ValidationException" and ("not find" in message or "not exist" in message
-                                                          or "not found" in message))
+        details.get("Code") == "ValidationException"
+        and ("not find" in message or "not exist" in message or "not found" in message)
+    )
 
 
 def describe_experiment(sagemaker, name: str) -> dict:
@@ -39,7 +40,9 @@ def describe_trial(sagemaker, name: str) -> dict:
         return sagemaker.describe_trial(TrialName=name)
     except ClientError as error:
         if _not_found(error):
-            raise OperatorError(f"trial {name} not found (`python -m ops compare EXPERIMENT` lists its trials)") from None
+            raise OperatorError(
+                f"trial {name} not found (`python -m ops compare EXPERIMENT` lists its trials)"
+            ) from None
         raise
 
 
@@ -72,9 +75,11 @@ def trial_components(sagemaker, trial_name: str, cache: dict[str, dict] | None =
 
 def is_training(component: dict) -> bool:
     source = component.get("Source") or {}
-    return (component.get("DisplayName") == contract.TRAINING_DISPLAY_NAME
-            or component["TrialComponentName"].endswith(contract.TRAINING_COMPONENT_SUFFIX)
-            or source.get("SourceType") == TRAINING_SOURCE_TYPE)
+    return (
+        component.get("DisplayName") == contract.TRAINING_DISPLAY_NAME
+        or component["TrialComponentName"].endswith(contract.TRAINING_COMPONENT_SUFFIX)
+        or source.get("SourceType") == TRAINING_SOURCE_TYPE
+    )
 
 
 def training_job_name(component: dict) -> str:

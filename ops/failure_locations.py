@@ -22,10 +22,25 @@ JOB_LOG_GROUPS = {
 }
 # States of infra/constructs/*_pipeline.py: which job a SageMaker state runs, which states are Lambdas.
 JOB_STATES = {"Preprocess": "ProcessingJobName", "Train": "TrainingJobName", "Transform": "TransformJobName"}
-LAMBDA_STATES = frozenset({"ValidateInput", "RecordExperiment", "RecordPreprocessing", "RecordPreprocessingFailure",
-                           "RecordTrial", "RecordTraining", "SelectBest", "RecordTransform", "DeleteRecords"})
-_TASK_FAILURES = {"TaskFailed": "taskFailedEventDetails", "TaskTimedOut": "taskTimedOutEventDetails",
-                  "TaskStartFailed": "taskStartFailedEventDetails", "TaskSubmitFailed": "taskSubmitFailedEventDetails"}
+LAMBDA_STATES = frozenset(
+    {
+        "ValidateInput",
+        "RecordExperiment",
+        "RecordPreprocessing",
+        "RecordPreprocessingFailure",
+        "RecordTrial",
+        "RecordTraining",
+        "SelectBest",
+        "RecordTransform",
+        "DeleteRecords",
+    }
+)
+_TASK_FAILURES = {
+    "TaskFailed": "taskFailedEventDetails",
+    "TaskTimedOut": "taskTimedOutEventDetails",
+    "TaskStartFailed": "taskStartFailedEventDetails",
+    "TaskSubmitFailed": "taskSubmitFailedEventDetails",
+}
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
 RUN_DIR_VARIABLE = "LOCAL_CLOUD_RUN_DIR"
 
@@ -60,10 +75,14 @@ def failed_tasks(history_events: list[dict]) -> list[FailedTask]:
         if details_key:
             details = event.get(details_key) or {}
             scheduled = scheduled_of.get(event_id, {})
-            found.append(FailedTask(state=state_of.get(event_id),
-                                    resource_type=details.get("resourceType") or scheduled.get("resourceType"),
-                                    parameters=_json_object(scheduled.get("parameters")),
-                                    cause=details.get("cause") or ""))
+            found.append(
+                FailedTask(
+                    state=state_of.get(event_id),
+                    resource_type=details.get("resourceType") or scheduled.get("resourceType"),
+                    parameters=_json_object(scheduled.get("parameters")),
+                    cause=details.get("cause") or "",
+                )
+            )
     return found
 
 
@@ -101,11 +120,15 @@ class FailureLocations:
             lines.append(f"{kind} {self.job[1]}: CloudWatch Logs group {group}, log streams {self.job[1]}/*")
         elif self.job_state:
             kind, group = JOB_LOG_GROUPS[JOB_STATES[self.job_state]]
-            lines.append(f"the {kind} of state {self.job_state}: CloudWatch Logs group {group}, "
-                         "log streams named after the job")
+            lines.append(
+                f"the {kind} of state {self.job_state}: CloudWatch Logs group {group}, log streams named after the job"
+            )
         if self.function:
-            where = (f"CloudWatch Logs group {self.function_log_group}" if self.function_log_group
-                     else "its CloudWatch Logs group (the function's LoggingConfig)")
+            where = (
+                f"CloudWatch Logs group {self.function_log_group}"
+                if self.function_log_group
+                else "its CloudWatch Logs group (the function's LoggingConfig)"
+            )
             lines.append(f"Lambda function {function_name(self.function)}: {where}")
         elif self.function_state:
             lines.append(f"the Lambda function of state {self.function_state}: its CloudWatch Logs group")
@@ -145,14 +168,16 @@ def look_up(aws, description: dict, *, state: str | None, cause: str) -> Failure
     locations = locate(history, state=state, cause=cause)
     if locations.function:
         configuration = _guarded(
-            lambda: aws.client("lambda").get_function_configuration(FunctionName=locations.function), {})
+            lambda: aws.client("lambda").get_function_configuration(FunctionName=locations.function), {}
+        )
         locations.function_log_group = (configuration.get("LoggingConfig") or {}).get("LogGroup")
     if description.get("stateMachineArn"):
         machine = _guarded(
-            lambda: aws.stepfunctions.describe_state_machine(stateMachineArn=description["stateMachineArn"]), {})
+            lambda: aws.stepfunctions.describe_state_machine(stateMachineArn=description["stateMachineArn"]), {}
+        )
         locations.execution_log_groups = execution_log_groups(machine)
     if is_local_endpoint(aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
-        from ops.local_cloud import cloud, run_logs
+        from local_cloud import cloud, run_logs
 
         run_dir = Path(os.environ.get(RUN_DIR_VARIABLE) or cloud.DEFAULT_RUN_DIR)
         locations.local_run_dir = run_dir

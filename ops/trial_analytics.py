@@ -42,17 +42,21 @@ def load_rows(sagemaker, experiment_name: str) -> list[TrialRow]:
             if not records.is_training(component):
                 continue
             status = component.get("Status") or {}
-            rows.append(TrialRow(
-                trial=trial["TrialName"],
-                trial_component=component["TrialComponentName"],
-                training_job=records.training_job_name(component),
-                status=status.get("PrimaryStatus", "Unknown"),
-                parameters={name: records.parameter_value(value)
-                            for name, value in (component.get("Parameters") or {}).items()
-                            if not name.startswith(SAGEMAKER_PARAMETER_PREFIX)},
-                metrics=records.final_metrics(component),
-                failure_reason=status.get("Message") if status.get("PrimaryStatus") == "Failed" else None,
-            ))
+            rows.append(
+                TrialRow(
+                    trial=trial["TrialName"],
+                    trial_component=component["TrialComponentName"],
+                    training_job=records.training_job_name(component),
+                    status=status.get("PrimaryStatus", "Unknown"),
+                    parameters={
+                        name: records.parameter_value(value)
+                        for name, value in (component.get("Parameters") or {}).items()
+                        if not name.startswith(SAGEMAKER_PARAMETER_PREFIX)
+                    },
+                    metrics=records.final_metrics(component),
+                    failure_reason=status.get("Message") if status.get("PrimaryStatus") == "Failed" else None,
+                )
+            )
     return rows
 
 
@@ -73,24 +77,32 @@ def metric_names(rows: list[TrialRow], objective: str) -> list[str]:
 
 
 def varying_parameters(rows: list[TrialRow]) -> list[str]:
-    return [name for name in parameter_names(rows)
-            if len({json.dumps(row.parameters.get(name)) for row in rows}) > 1]
+    return [name for name in parameter_names(rows) if len({json.dumps(row.parameters.get(name)) for row in rows}) > 1]
 
 
 def render_table(rows: list[TrialRow], *, experiment: str, objective: str, goal: str, width: int) -> Table:
     """Varying hyperparameters as columns; the ones every trial shares in the caption. On a
     terminal narrower than the table, the training job column goes first (CSV/JSON keep it)."""
     varying = varying_parameters(rows)
-    shared = {name: rows[0].parameters.get(name) for name in parameter_names(rows) if name not in varying} if rows else {}
+    shared = (
+        {name: rows[0].parameters.get(name) for name in parameter_names(rows) if name not in varying} if rows else {}
+    )
     metrics = metric_names(rows, objective)
 
     def build(with_job: bool, shown_metrics: list[str]) -> Table:
         left_out = ([] if with_job else ["training job"]) + [m for m in metrics if m not in shown_metrics]
-        notes = [("shared: " + ", ".join(f"{k}={v}" for k, v in shared.items())) if shared else "",
-                 f"(left out, terminal too narrow: {', '.join(left_out)}; see --csv/--json)" if left_out else ""]
-        table = Table(title=f"{experiment}: {len(rows)} trials, best {objective} ({goal}) first",
-                      title_justify="left", caption="\n".join(n for n in notes if n) or None,
-                      caption_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+        notes = [
+            ("shared: " + ", ".join(f"{k}={v}" for k, v in shared.items())) if shared else "",
+            f"(left out, terminal too narrow: {', '.join(left_out)}; see --csv/--json)" if left_out else "",
+        ]
+        table = Table(
+            title=f"{experiment}: {len(rows)} trials, best {objective} ({goal}) first",
+            title_justify="left",
+            caption="\n".join(n for n in notes if n) or None,
+            caption_justify="left",
+            box=box.SIMPLE_HEAD,
+            padding=(0, 1),
+        )
         table.add_column("trial", no_wrap=True)
         for name in varying:
             table.add_column(name, justify="right", no_wrap=True)
@@ -100,9 +112,13 @@ def render_table(rows: list[TrialRow], *, experiment: str, objective: str, goal:
         if with_job:
             table.add_column("training job", no_wrap=True)
         for row in rows:
-            table.add_row(row.trial, *(_cell(row.parameters.get(n)) for n in varying),
-                          *(_cell(row.metrics.get(n)) for n in shown_metrics),
-                          row.status, *([row.training_job] if with_job else []))
+            table.add_row(
+                row.trial,
+                *(_cell(row.parameters.get(n)) for n in varying),
+                *(_cell(row.metrics.get(n)) for n in shown_metrics),
+                row.status,
+                *([row.training_job] if with_job else []),
+            )
         return table
 
     # Narrower and narrower: all columns, then without the job name, then the objective as only metric.
@@ -122,14 +138,25 @@ def write_csv(rows: list[TrialRow], path: Path, objective: str) -> None:
         writer = csv.writer(out)
         writer.writerow(["trial", "trial_component", "training_job", "status", *params, *metrics, "failure_reason"])
         for row in rows:
-            writer.writerow([row.trial, row.trial_component, row.training_job, row.status,
-                             *(row.parameters.get(n, "") for n in params),
-                             *(row.metrics.get(n, "") for n in metrics), row.failure_reason or ""])
+            writer.writerow(
+                [
+                    row.trial,
+                    row.trial_component,
+                    row.training_job,
+                    row.status,
+                    *(row.parameters.get(n, "") for n in params),
+                    *(row.metrics.get(n, "") for n in metrics),
+                    row.failure_reason or "",
+                ]
+            )
 
 
 def write_json(rows: list[TrialRow], path: Path, *, experiment: str, objective: str, goal: str) -> None:
-    document = {"experimentName": experiment, "objective": {"metric": objective, "goal": goal},
-                "trials": [asdict(row) for row in rows]}
+    document = {
+        "experimentName": experiment,
+        "objective": {"metric": objective, "goal": goal},
+        "trials": [asdict(row) for row in rows],
+    }
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
@@ -142,8 +169,11 @@ def plot(rows: list[TrialRow], path: Path, *, x: str | None, experiment: str, ob
         x = varying[0]
     if rows and x not in parameter_names(rows):
         raise InvalidUsage(f"--x {x}: no trial has that parameter (have: {', '.join(parameter_names(rows))})")
-    points = [(row.parameters[x], row.metrics[objective]) for row in rows
-              if x in row.parameters and isinstance(row.metrics.get(objective), (int, float))]
+    points = [
+        (row.parameters[x], row.metrics[objective])
+        for row in rows
+        if x in row.parameters and isinstance(row.metrics.get(objective), (int, float))
+    ]
     if not points:
         raise OperatorError(f"no completed trial of {experiment} has {objective}: nothing to plot")
 
@@ -159,8 +189,14 @@ def plot(rows: list[TrialRow], path: Path, *, x: str | None, experiment: str, ob
     figure, axes = plt.subplots(figsize=(7, 4.5), dpi=100)
     axes.plot(xs, ys, marker="o", linestyle="-" if numeric else "none")
     best = max(points, key=lambda p: p[1]) if goal == "Maximize" else min(points, key=lambda p: p[1])
-    axes.scatter([best[0] if numeric else str(best[0])], [best[1]], s=160, facecolors="none",
-                 edgecolors="red", label=f"best: {x}={best[0]}, {objective}={best[1]:g}")
+    axes.scatter(
+        [best[0] if numeric else str(best[0])],
+        [best[1]],
+        s=160,
+        facecolors="none",
+        edgecolors="red",
+        label=f"best: {x}={best[0]}, {objective}={best[1]:g}",
+    )
     if numeric and len(set(xs)) <= 12:
         axes.set_xticks(sorted(set(xs)))  # the values tried, not matplotlib's round numbers
     axes.set_xlabel(x)

@@ -34,9 +34,12 @@ class Lineage:
     links: list[Link] = field(default_factory=list)
 
     @classmethod
-    def of(cls, trial: dict, components: list[dict]) -> "Lineage":
-        lineage = cls(trial=trial["TrialName"], experiment=trial.get("ExperimentName"),
-                      components={c["TrialComponentName"]: c for c in components})
+    def of(cls, trial: dict, components: list[dict]) -> Lineage:
+        lineage = cls(
+            trial=trial["TrialName"],
+            experiment=trial.get("ExperimentName"),
+            components={c["TrialComponentName"]: c for c in components},
+        )
         for consumer in components:
             for input_name, artifact in (consumer.get("InputArtifacts") or {}).items():
                 producer = lineage._producer_of(artifact.get("Value", ""), exclude=consumer["TrialComponentName"])
@@ -74,8 +77,9 @@ class Lineage:
         return max(links, key=lambda link: self.depth(link.producer), default=None)
 
     def tree(self) -> Tree:
-        root = Tree(Text.assemble(("trial ", "dim"), (self.trial, "bold"),
-                                  ("  experiment ", "dim"), self.experiment or "?"))
+        root = Tree(
+            Text.assemble(("trial ", "dim"), (self.trial, "bold"), ("  experiment ", "dim"), self.experiment or "?")
+        )
         placed: set[str] = set()
         sources: dict[tuple[str, str], Tree] = {}
         for name, component in self.components.items():
@@ -104,8 +108,14 @@ class Lineage:
             if input_name != shown_input:
                 node.add(Text.assemble(("input ", "dim"), _artifact_label(input_name, artifact.get("Value", ""))))
         for output_name, artifact in (component.get("OutputArtifacts") or {}).items():
-            consumers = [n for n in self.components if n not in placed
-                         and (link := self.primary_link(n)) and link.producer == name and link.output_name == output_name]
+            consumers = [
+                n
+                for n in self.components
+                if n not in placed
+                and (link := self.primary_link(n))
+                and link.producer == name
+                and link.output_name == output_name
+            ]
             output_node = node.add(_artifact_label(output_name, artifact.get("Value", "")))
             for consumer in consumers:
                 self._add(output_node, consumer, placed, shown_input=self.primary_link(consumer).input_name)
@@ -121,8 +131,9 @@ def _component_label(component: dict) -> Text:
     if records.is_training(component):  # its component name is the job's name plus a suffix
         label = Text.assemble(("training job ", "bold cyan"), (records.training_job_name(component), "bold"))
     else:
-        label = Text.assemble((component.get("DisplayName") or "component", "bold cyan"),
-                              ("  " + component["TrialComponentName"], "dim"))
+        label = Text.assemble(
+            (component.get("DisplayName") or "component", "bold cyan"), ("  " + component["TrialComponentName"], "dim")
+        )
     label.append("  ")
     label.append(status, style={"Completed": "green", "Failed": "red"}.get(status, "yellow"))
     if not records.is_training(component):  # a job's parameters are its hyperparameters: compare shows them

@@ -12,9 +12,7 @@ from constructs import Construct
 class ArtifactStore(Construct):
     """A customer-managed KMS key (rotated) and the bucket it encrypts, both retained."""
 
-    def __init__(
-        self, scope: Construct, id: str, *, bucket_name: str, noncurrent_version_expiration_days: int
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, bucket_name: str, noncurrent_version_expiration_days: int) -> None:
         super().__init__(scope, id)
 
         self.key = kms.Key(

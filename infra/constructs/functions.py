@@ -14,17 +14,25 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from jobs import contract
+import contract
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 POWERTOOLS_VERSION = "3.37.0"  # the same pin as lambdas/requirements.txt
 
-# The code asset holds lambdas/ and the shared contract (jobs/contract.py) and nothing else,
+# The code asset holds lambdas/ and the shared contract (contract/) and nothing else,
 # so caches, tests and the rest of the repository never change the template.
-CODE_EXCLUDES = ["*", "!lambdas/", "!lambdas/**", "!jobs/", "!jobs/__init__.py", "!jobs/contract.py",
-                 "**/__pycache__", "**/*.pyc", "lambdas/requirements.txt"]
+CODE_EXCLUDES = [
+    "*",
+    "!lambdas/",
+    "!lambdas/**",
+    "!contract/",
+    "!contract/**",
+    "**/__pycache__",
+    "**/*.pyc",
+    "lambdas/requirements.txt",
+]
 
 
 @dataclass(frozen=True)
@@ -36,15 +44,29 @@ class FunctionSpec:
 
 
 VALIDATE_INPUT = FunctionSpec("validate_input", "Validates execution input and plans the run", Duration.seconds(30))
-RECORD_EXPERIMENT = FunctionSpec("record_experiment", "Records the experiment and preprocessing component", Duration.minutes(2))
-RECORD_PREPROCESSING = FunctionSpec("record_preprocessing", "Records preprocessing statistics and outcome", Duration.minutes(2))
+RECORD_EXPERIMENT = FunctionSpec(
+    "record_experiment", "Records the experiment and preprocessing component", Duration.minutes(2)
+)
+RECORD_PREPROCESSING = FunctionSpec(
+    "record_preprocessing", "Records preprocessing statistics and outcome", Duration.minutes(2)
+)
 RECORD_TRIAL = FunctionSpec("record_trial", "Records a trial and associates preprocessing", Duration.minutes(2))
 RECORD_TRAINING = FunctionSpec("record_training", "Records a training outcome on its trial", Duration.minutes(2))
 SELECT_BEST = FunctionSpec("select_best", "Selects the best completed trial", Duration.seconds(30))
 RECORD_TRANSFORM = FunctionSpec("record_transform", "Records the batch transform and its lineage", Duration.minutes(2))
-CLEANUP_EXPERIMENT = FunctionSpec("cleanup_experiment", "Deletes an experiment's records in API order", Duration.minutes(5))
-ALL_FUNCTIONS = (VALIDATE_INPUT, RECORD_EXPERIMENT, RECORD_PREPROCESSING, RECORD_TRIAL, RECORD_TRAINING,
-                 SELECT_BEST, RECORD_TRANSFORM, CLEANUP_EXPERIMENT)
+CLEANUP_EXPERIMENT = FunctionSpec(
+    "cleanup_experiment", "Deletes an experiment's records in API order", Duration.minutes(5)
+)
+ALL_FUNCTIONS = (
+    VALIDATE_INPUT,
+    RECORD_EXPERIMENT,
+    RECORD_PREPROCESSING,
+    RECORD_TRIAL,
+    RECORD_TRAINING,
+    SELECT_BEST,
+    RECORD_TRANSFORM,
+    CLEANUP_EXPERIMENT,
+)
 # Every function but these two writes SageMaker Experiments records.
 PURE_FUNCTIONS = (VALIDATE_INPUT, SELECT_BEST)
 
@@ -143,7 +165,8 @@ class ExperimentFunctions(Construct):
             actions = EXPERIMENT_CLEANUP_ACTIONS if spec is CLEANUP_EXPERIMENT else EXPERIMENT_RECORD_ACTIONS
             self.functions[spec.name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=records))
         self.functions[CLEANUP_EXPERIMENT.name].add_to_role_policy(
-            iam.PolicyStatement(actions=EXPERIMENT_LISTING_ACTIONS, resources=["*"]))
+            iam.PolicyStatement(actions=EXPERIMENT_LISTING_ACTIONS, resources=["*"])
+        )
         # The preprocessing recorder reads stats.json written by the processing job.
         bucket.grant_read(self.functions[RECORD_PREPROCESSING.name], f"{contract.RUNS_PREFIX}*")
         key.grant_decrypt(self.functions[RECORD_PREPROCESSING.name])

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aws_cdk import IgnoreMode
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
-JOBS_DIR = Path(__file__).resolve().parents[2] / "jobs"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The build context is the project root cut down to the two packages the image runs: jobs/ and
+# the contract it imports. Anything else (tests, docs, caches) never changes the image's hash.
+IMAGE_EXCLUDES = [
+    "*",
+    "!jobs/",
+    "!jobs/**",
+    "!contract/",
+    "!contract/**",
+    "**/__pycache__",
+    "**/*.pyc",
+    "jobs/README.md",
+]
 
 
 class JobsImage(Construct):
@@ -22,10 +35,11 @@ class JobsImage(Construct):
         self.asset = ecr_assets.DockerImageAsset(
             self,
             "Asset",
-            directory=str(JOBS_DIR),
-            file="Dockerfile",
+            directory=str(PROJECT_ROOT),
+            file="jobs/Dockerfile",
             # SageMaker ml.m5/c5 instances are x86_64, whatever the deployer's machine is.
             platform=ecr_assets.Platform.LINUX_AMD64,
-            exclude=["__pycache__", "*.pyc", "README.md"],
+            exclude=IMAGE_EXCLUDES,
+            ignore_mode=IgnoreMode.GIT,
         )
         self.image_uri = self.asset.image_uri

@@ -10,7 +10,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from jobs import contract
+import contract
 
 # Paths as the job sees them inside the container (never remapped in a request).
 CONTAINER = contract.ContainerPaths(Path(contract.DEFAULT_OPT_ML_ROOT))

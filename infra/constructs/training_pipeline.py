@@ -15,6 +15,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+import contract
 from infra.constructs import functions as fns
 from infra.constructs.sagemaker_jobs import (
     CONTAINER,
@@ -24,7 +25,6 @@ from infra.constructs.sagemaker_jobs import (
     spot_training_parameters,
 )
 from infra.constructs.state_machine_logs import logged_state_machine
-from jobs import contract
 
 # The error names the Step Functions SageMaker integration really emits (its examples in the
 # Step Functions developer guide, "Create and manage Amazon SageMaker AI jobs"): the SDK's
@@ -72,27 +72,45 @@ class TrainingPipeline(Construct):
     ) -> None:
         super().__init__(scope, id)
 
-        validate = _invoke(self, "ValidateInput", functions[fns.VALIDATE_INPUT],
-                           {"input.$": "$", "executionName.$": "$$.Execution.Name"}, output_path="$.Payload")
-        record_experiment = _invoke(self, "RecordExperiment", functions[fns.RECORD_EXPERIMENT],
-                                    sfn.JsonPath.entire_payload)
+        validate = _invoke(
+            self,
+            "ValidateInput",
+            functions[fns.VALIDATE_INPUT],
+            {"input.$": "$", "executionName.$": "$$.Execution.Name"},
+            output_path="$.Payload",
+        )
+        record_experiment = _invoke(
+            self, "RecordExperiment", functions[fns.RECORD_EXPERIMENT], sfn.JsonPath.entire_payload
+        )
 
         preprocess = SageMakerProcessingJob(
-            self, "Preprocess", role=sagemaker_role, parameters=_processing_request(image_uri, key, jobs),
+            self,
+            "Preprocess",
+            role=sagemaker_role,
+            parameters=_processing_request(image_uri, key, jobs),
             # Keep the run plan: the CDK drops a null ResultPath from a CustomState, so the job's
             # Describe output (which would replace the whole state) is reduced and put beside it.
-            ResultSelector={"ProcessingJobArn.$": "$.ProcessingJobArn", "ProcessingJobStatus.$": "$.ProcessingJobStatus"},
+            ResultSelector={
+                "ProcessingJobArn.$": "$.ProcessingJobArn",
+                "ProcessingJobStatus.$": "$.ProcessingJobStatus",
+            },
             ResultPath="$.preprocessingJob",
         )
-        record_preprocessing = _invoke(self, "RecordPreprocessing", functions[fns.RECORD_PREPROCESSING],
-                                       {"plan.$": "$", "status": "Completed"})
+        record_preprocessing = _invoke(
+            self, "RecordPreprocessing", functions[fns.RECORD_PREPROCESSING], {"plan.$": "$", "status": "Completed"}
+        )
         record_preprocessing_failure = _invoke(
-            self, "RecordPreprocessingFailure", functions[fns.RECORD_PREPROCESSING],
-            {"plan.$": "$", "status": "Failed", "error.$": "$.error"})
-        preprocessing_failed = sfn.Fail(self, "PreprocessingFailed", error="PreprocessingFailed",
-                                        cause_path="$.error.Cause")
-        preprocess.add_catch(record_preprocessing_failure.next(preprocessing_failed),
-                             errors=[sfn.Errors.ALL], result_path="$.error")
+            self,
+            "RecordPreprocessingFailure",
+            functions[fns.RECORD_PREPROCESSING],
+            {"plan.$": "$", "status": "Failed", "error.$": "$.error"},
+        )
+        preprocessing_failed = sfn.Fail(
+            self, "PreprocessingFailed", error="PreprocessingFailed", cause_path="$.error.Cause"
+        )
+        preprocess.add_catch(
+            record_preprocessing_failure.next(preprocessing_failed), errors=[sfn.Errors.ALL], result_path="$.error"
+        )
 
         trials = sfn.Map(
             self,
@@ -110,11 +128,15 @@ class TrainingPipeline(Construct):
         trials.item_processor(self._trial(functions, sagemaker_role, image_uri, key, bucket, jobs))
 
         select_best = _invoke(
-            self, "SelectBest", functions[fns.SELECT_BEST],
+            self,
+            "SelectBest",
+            functions[fns.SELECT_BEST],
             {"trials.$": "$.trialResults", "objective.$": "$.objective"},
             result_path="$.best",
-            result_selector={f"{field}.$": f"$.Payload.{field}" for field in
-                             ("trialName", "trainingJobName", "metric", "value", "modelArtifact")},
+            result_selector={
+                f"{field}.$": f"$.Payload.{field}"
+                for field in ("trialName", "trainingJobName", "metric", "value", "modelArtifact")
+            },
         )
         create_model = SageMakerModel(
             self,
@@ -163,7 +185,9 @@ class TrainingPipeline(Construct):
             result_path=sfn.JsonPath.DISCARD,
         )
         record_transform = _invoke(
-            self, "RecordTransform", functions[fns.RECORD_TRANSFORM],
+            self,
+            "RecordTransform",
+            functions[fns.RECORD_TRANSFORM],
             {
                 "experimentName.$": "$.experimentName",
                 "best.$": "$.best",
@@ -217,9 +241,14 @@ class TrainingPipeline(Construct):
     def _trial(self, functions, sagemaker_role, image_uri, key, bucket, jobs: JobSettings) -> sfn.IChainable:
         """Per trial: record it, train it, record the outcome; a failure never fails the Map."""
         record_trial = _invoke(
-            self, "RecordTrial", functions[fns.RECORD_TRIAL],
-            {"experimentName.$": "$.experimentName", "trial.$": "$.trial",
-             "preprocessingTrialComponentName.$": "$.preprocessingTrialComponentName"},
+            self,
+            "RecordTrial",
+            functions[fns.RECORD_TRIAL],
+            {
+                "experimentName.$": "$.experimentName",
+                "trial.$": "$.trial",
+                "preprocessingTrialComponentName.$": "$.preprocessingTrialComponentName",
+            },
         )
         extra = {
             "HyperParameters.$": "$.trial.hyperparameters",
@@ -246,8 +275,9 @@ class TrainingPipeline(Construct):
             },
         }
         if jobs.spot_training:
-            extra.update(spot_training_parameters(max_wait=jobs.max_wait,
-                                                  checkpoint_s3_uri_path="$.trial.checkpointS3Uri"))
+            extra.update(
+                spot_training_parameters(max_wait=jobs.max_wait, checkpoint_s3_uri_path="$.trial.checkpointS3Uri")
+            )
         train = SageMakerTrainingJob(
             self,
             "Train",
@@ -276,9 +306,15 @@ class TrainingPipeline(Construct):
         )
         retry_sagemaker_errors(train)
         record_training = _invoke(
-            self, "RecordTraining", functions[fns.RECORD_TRAINING],
-            {"experimentName.$": "$.experimentName", "trial.$": "$.trial",
-             "training.$": "$.training", "error.$": "$.error"},
+            self,
+            "RecordTraining",
+            functions[fns.RECORD_TRAINING],
+            {
+                "experimentName.$": "$.experimentName",
+                "trial.$": "$.trial",
+                "training.$": "$.training",
+                "error.$": "$.error",
+            },
             output_path="$.Payload",
         )
         # CDK drops null from rendered JSON, so "no error" / "no training result" is an empty object.
@@ -298,18 +334,32 @@ def retry_sagemaker_errors(state, *, capacity: bool = True) -> None:
     ValidationException fails the state within seconds.
     """
     if capacity:
-        state.add_retry(errors=CAPACITY_ERRORS, interval=Duration.seconds(30), backoff_rate=2,
-                        max_attempts=4, jitter_strategy=sfn.JitterType.FULL)
-    state.add_retry(errors=SAGEMAKER_API_ERRORS, interval=Duration.seconds(2), backoff_rate=2,
-                    max_attempts=3, jitter_strategy=sfn.JitterType.FULL)
+        state.add_retry(
+            errors=CAPACITY_ERRORS,
+            interval=Duration.seconds(30),
+            backoff_rate=2,
+            max_attempts=4,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+    state.add_retry(
+        errors=SAGEMAKER_API_ERRORS,
+        interval=Duration.seconds(2),
+        backoff_rate=2,
+        max_attempts=3,
+        jitter_strategy=sfn.JitterType.FULL,
+    )
 
 
 def _invoke(scope: Construct, id: str, function, payload, **kwargs) -> tasks.LambdaInvoke:
     """A Lambda task; its result is discarded unless an output or result path says otherwise."""
     if "output_path" not in kwargs and "result_path" not in kwargs:
         kwargs["result_path"] = sfn.JsonPath.DISCARD
-    task_input = payload if isinstance(payload, sfn.TaskInput) else (
-        sfn.TaskInput.from_json_path_at(payload) if isinstance(payload, str) else sfn.TaskInput.from_object(payload)
+    task_input = (
+        payload
+        if isinstance(payload, sfn.TaskInput)
+        else (
+            sfn.TaskInput.from_json_path_at(payload) if isinstance(payload, str) else sfn.TaskInput.from_object(payload)
+        )
     )
     return tasks.LambdaInvoke(scope, id, lambda_function=function, payload=task_input, **kwargs)
 

@@ -9,8 +9,8 @@ counts; the cleanup state machine calls it again with that output.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -33,7 +33,7 @@ class CleanupCounts:
     kept_trial_components: int = 0
 
     @classmethod
-    def from_event(cls, progress: dict | None) -> "CleanupCounts":
+    def from_event(cls, progress: dict | None) -> CleanupCounts:
         progress = progress or {}
         deleted, kept = progress.get("deleted") or {}, progress.get("kept") or {}
         return cls(
@@ -58,10 +58,16 @@ class CleanupResult:
         return {
             "experimentName": self.experiment_name,
             "done": self.done,
-            "deleted": {"associations": c.associations, "trialComponents": c.trial_components,
-                        "trials": c.trials, "experiment": c.experiment},
-            "kept": {"sharedTrialComponents": c.shared_trial_components,
-                     "keptTrialComponents": c.kept_trial_components},
+            "deleted": {
+                "associations": c.associations,
+                "trialComponents": c.trial_components,
+                "trials": c.trials,
+                "experiment": c.experiment,
+            },
+            "kept": {
+                "sharedTrialComponents": c.shared_trial_components,
+                "keptTrialComponents": c.kept_trial_components,
+            },
             "keepComponents": self.keep_components,
         }
 
@@ -126,8 +132,14 @@ def delete_in_order(
     return result
 
 
-def _release(records: ExperimentRecords, component: str, trial: str, pending: set[str],
-             keep_components: bool, counts: CleanupCounts) -> None:
+def _release(
+    records: ExperimentRecords,
+    component: str,
+    trial: str,
+    pending: set[str],
+    keep_components: bool,
+    counts: CleanupCounts,
+) -> None:
     """Take a component off one trial and delete it once no trial holds it. After the
     disassociation the decision follows at once (no time check in between), so a pass never
     stops with a released component left undecided."""
@@ -171,8 +183,10 @@ def _hold_again(records: ExperimentRecords, component: str, trial: str, counts: 
         records.associate(component, trial)
         counts.associations -= 1
     except ClientError:
-        logger.warning("component left without trial after throttling; delete it by hand if unused",
-                       extra={"trialComponentName": component, "trialName": trial})
+        logger.warning(
+            "component left without trial after throttling; delete it by hand if unused",
+            extra={"trialComponentName": component, "trialName": trial},
+        )
 
 
 def _delete(delete: Callable[[str], bool], name: str) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
+from contract import names
 from lambdas.cleanup_experiment.cleanup import CleanupCounts, delete_in_order
-from lambdas.experiment_records import names
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import InvalidEvent, optional_dict, required_str
 from lambdas.experiment_records.records import ExperimentRecords
@@ -37,8 +37,12 @@ def handler(event: dict, context) -> dict:
         raise InvalidEvent("event: must be an object")
     name, keep, progress = parse_request(event)
     result = delete_in_order(
-        ExperimentRecords(sagemaker_client()), name, keep_components=keep,
-        remaining_ms=context.get_remaining_time_in_millis, safety_margin_ms=SAFETY_MARGIN_MS, progress=progress,
+        ExperimentRecords(sagemaker_client()),
+        name,
+        keep_components=keep,
+        remaining_ms=context.get_remaining_time_in_millis,
+        safety_margin_ms=SAFETY_MARGIN_MS,
+        progress=progress,
     )
     output = result.to_event()
     logger.info("cleanup pass", extra=output)

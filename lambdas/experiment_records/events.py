@@ -33,7 +33,7 @@ class TaskError:
     cause: str
 
     @classmethod
-    def parse(cls, value: Any) -> "TaskError | None":
+    def parse(cls, value: Any) -> TaskError | None:
         value = _none_if_empty(value)
         if value is None:
             return None
@@ -59,7 +59,7 @@ class TrialPlan:
     output_s3_uri: str
 
     @classmethod
-    def parse(cls, value: Any, where: str = "trial") -> "TrialPlan":
+    def parse(cls, value: Any, where: str = "trial") -> TrialPlan:
         return cls(
             trial_name=_get(value, "trialName", where),
             training_job_name=_get(value, "trainingJobName", where),
@@ -80,7 +80,7 @@ class RunPlan:
     trials: tuple[TrialPlan, ...]
 
     @classmethod
-    def parse(cls, value: Any, where: str = "plan") -> "RunPlan":
+    def parse(cls, value: Any, where: str = "plan") -> RunPlan:
         preprocessing = _get(value, "preprocessing", where, dict)
         return cls(
             experiment_name=_get(value, "experimentName", where),
@@ -89,8 +89,9 @@ class RunPlan:
             preprocessing_job_name=_get(preprocessing, "jobName", f"{where}.preprocessing"),
             preprocessing_component_name=_get(preprocessing, "trialComponentName", f"{where}.preprocessing"),
             preprocessing_output_s3_uri=_get(preprocessing, "outputS3Uri", f"{where}.preprocessing"),
-            trials=tuple(TrialPlan.parse(t, f"{where}.trials[{i}]")
-                         for i, t in enumerate(_get(value, "trials", where, list))),
+            trials=tuple(
+                TrialPlan.parse(t, f"{where}.trials[{i}]") for i, t in enumerate(_get(value, "trials", where, list))
+            ),
         )
 
 
@@ -104,7 +105,7 @@ class TrainingResult:
     failure_reason: str | None
 
     @classmethod
-    def parse(cls, value: Any) -> "TrainingResult | None":
+    def parse(cls, value: Any) -> TrainingResult | None:
         value = _none_if_empty(value)
         if value is None:
             return None
@@ -144,7 +145,7 @@ class TrialOutcome:
         }
 
     @classmethod
-    def parse(cls, value: Any, where: str) -> "TrialOutcome":
+    def parse(cls, value: Any, where: str) -> TrialOutcome:
         metrics = _get(value, "metrics", where, dict, optional=True) or {}
         return cls(
             trial_name=_get(value, "trialName", where),
@@ -163,7 +164,7 @@ class Objective:
     goal: str
 
     @classmethod
-    def parse(cls, value: Any, where: str = "objective") -> "Objective":
+    def parse(cls, value: Any, where: str = "objective") -> Objective:
         goal = _get(value, "goal", where)
         if goal not in ("Maximize", "Minimize"):
             raise InvalidEvent(f"{where}.goal: {goal!r}; one of Maximize, Minimize")

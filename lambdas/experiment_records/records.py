@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -12,8 +13,9 @@ PAGE_SIZE = 100  # the API's largest MaxResults
 NOT_FOUND = "ResourceNotFound"
 # The API refuses a second create of a name with ValidationException "... already exists."
 ALREADY_EXISTS = "already exists"
-THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException",
-                              "RequestLimitExceeded", "SlowDown"})
+THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
+)
 
 
 def error_code(error: ClientError) -> str:
@@ -153,8 +155,10 @@ class ExperimentRecords:
 
     def component_names(self, trial_name: str) -> list[str]:
         """Every component associated with the trial (all pages); empty when the trial is gone."""
-        return [c["TrialComponentName"]
-                for c in self._pages("list_trial_components", "TrialComponentSummaries", TrialName=trial_name)]
+        return [
+            c["TrialComponentName"]
+            for c in self._pages("list_trial_components", "TrialComponentSummaries", TrialName=trial_name)
+        ]
 
     def trials_holding(self, component_name: str) -> Iterator[str]:
         """The trials, of any experiment, a component is associated with (pages fetched as consumed)."""
@@ -173,8 +177,9 @@ class ExperimentRecords:
     # --- deletes: a record already gone counts as done ----------------------------------------------
     def disassociate(self, component_name: str, trial_name: str) -> bool:
         """True when this call removed the association, False when it was already gone."""
-        return self._gone_is_done(self.client.disassociate_trial_component,
-                                  TrialComponentName=component_name, TrialName=trial_name)
+        return self._gone_is_done(
+            self.client.disassociate_trial_component, TrialComponentName=component_name, TrialName=trial_name
+        )
 
     def delete_component(self, name: str) -> bool:
         return self._gone_is_done(self.client.delete_trial_component, TrialComponentName=name)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from jobs import contract
-
+import contract
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import RunPlan
 from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of
@@ -22,10 +21,16 @@ def record_experiment(records: ExperimentRecords, plan: RunPlan) -> dict:
         display_name=contract.PREPROCESSING_DISPLAY_NAME,
         status=ComponentStatus("InProgress"),
         input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset_s3_uri}),
-        start_time=datetime.now(timezone.utc),
+        start_time=datetime.now(UTC),
     )
-    logger.info("experiment recorded", extra={"experimentName": plan.experiment_name, "experimentCreated": created,
-                                              "componentCreated": component_created})
+    logger.info(
+        "experiment recorded",
+        extra={
+            "experimentName": plan.experiment_name,
+            "experimentCreated": created,
+            "componentCreated": component_created,
+        },
+    )
     return {"experimentName": plan.experiment_name, "trialComponentName": plan.preprocessing_component_name}
 
 

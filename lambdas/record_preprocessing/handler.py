@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from jobs import contract
+import contract
 from lambdas.experiment_records.clients import s3_client, sagemaker_client
 from lambdas.experiment_records.events import InvalidEvent, RunPlan, TaskError
 from lambdas.experiment_records.records import (
@@ -40,14 +40,22 @@ def read_stats(s3, output_s3_uri: str) -> dict:
 def record_preprocessing(records: ExperimentRecords, s3, plan: RunPlan, status: str, error: TaskError | None) -> dict:
     name = plan.preprocessing_component_name
     # Normally record_experiment created it; a retried or resumed execution may not have.
-    records.ensure_component(name, display_name=contract.PREPROCESSING_DISPLAY_NAME,
-                             input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset_s3_uri}))
-    now = datetime.now(timezone.utc)
+    records.ensure_component(
+        name,
+        display_name=contract.PREPROCESSING_DISPLAY_NAME,
+        input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset_s3_uri}),
+    )
+    now = datetime.now(UTC)
     if status == "Completed":
         stats = read_stats(s3, plan.preprocessing_output_s3_uri)
         outputs = {output: f"{plan.preprocessing_output_s3_uri}{output}/" for output in OUTPUT_ARTIFACTS}
-        records.update_component(name, status=ComponentStatus("Completed"), parameters=parameters_of(stats),
-                                 output_artifacts=artifacts_of(outputs), end_time=now)
+        records.update_component(
+            name,
+            status=ComponentStatus("Completed"),
+            parameters=parameters_of(stats),
+            output_artifacts=artifacts_of(outputs),
+            end_time=now,
+        )
     else:
         reason = error.reason() if error else "preprocessing failed"
         records.update_component(name, status=ComponentStatus("Failed", reason), end_time=now)
@@ -61,5 +69,6 @@ def handler(event: dict, context) -> dict:
     status = event.get("status")
     if status not in STATUSES:
         raise InvalidEvent(f"status: {status!r}; one of {', '.join(STATUSES)}")
-    return record_preprocessing(ExperimentRecords(sagemaker_client()), s3_client(), plan, status,
-                                TaskError.parse(event.get("error")))
+    return record_preprocessing(
+        ExperimentRecords(sagemaker_client()), s3_client(), plan, status, TaskError.parse(event.get("error"))
+    )

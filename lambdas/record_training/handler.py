@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from jobs import contract
-from lambdas.experiment_records import names
+import contract
+from contract import names
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import TaskError, TrainingResult, TrialOutcome, TrialPlan, required_str
 from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of, parameters_of
@@ -30,7 +30,7 @@ def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: Trial
             # has no call to write metrics: they stay in this function's output.
             logger.warning("completed training job left no component", extra={"trialComponentName": name})
         outputs = {contract.SAGEMAKER_MODEL_ARTIFACT: outcome.model_artifact} if outcome.model_artifact else {}
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         records.ensure_component(
             name,
             display_name=contract.TRAINING_DISPLAY_NAME,
@@ -41,8 +41,10 @@ def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: Trial
             end_time=now,
         )
     records.associate(name, trial.trial_name)
-    logger.info("training recorded", extra={"trialName": trial.trial_name, "status": outcome.status,
-                                            "failureReason": outcome.failure_reason})
+    logger.info(
+        "training recorded",
+        extra={"trialName": trial.trial_name, "status": outcome.status, "failureReason": outcome.failure_reason},
+    )
     return outcome
 
 

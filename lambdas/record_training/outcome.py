@@ -9,8 +9,11 @@ def training_outcome(trial: TrialPlan, training: TrainingResult | None, error: T
     """Completed only when the job completed; anything else is Failed with the best reason known."""
     if training is not None and training.status == "Completed":
         return TrialOutcome(
-            trial_name=trial.trial_name, training_job_name=trial.training_job_name, status="Completed",
-            hyperparameters=dict(trial.hyperparameters), metrics=dict(training.final_metrics),
+            trial_name=trial.trial_name,
+            training_job_name=trial.training_job_name,
+            status="Completed",
+            hyperparameters=dict(trial.hyperparameters),
+            metrics=dict(training.final_metrics),
             model_artifact=training.model_artifact,
         )
     if training is not None and training.failure_reason:
@@ -22,7 +25,10 @@ def training_outcome(trial: TrialPlan, training: TrainingResult | None, error: T
     else:
         reason = "training job gave no result"
     return TrialOutcome(
-        trial_name=trial.trial_name, training_job_name=trial.training_job_name, status="Failed",
+        trial_name=trial.trial_name,
+        training_job_name=trial.training_job_name,
+        status="Failed",
         hyperparameters=dict(trial.hyperparameters),
-        metrics=dict(training.final_metrics) if training else {}, failure_reason=reason,
+        metrics=dict(training.final_metrics) if training else {},
+        failure_reason=reason,
     )

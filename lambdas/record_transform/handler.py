@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from jobs import contract
-from lambdas.experiment_records import names
+import contract
+from contract import names
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import InvalidEvent, required_str
 from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of, parameters_of
@@ -29,7 +29,7 @@ class TransformRecord:
     dataset_s3_uri: str
 
     @classmethod
-    def parse(cls, event: dict) -> "TransformRecord":
+    def parse(cls, event: dict) -> TransformRecord:
         best = event.get("best") if isinstance(event, dict) else None
         if not isinstance(best, dict):
             raise InvalidEvent("best: missing or not an object")
@@ -50,15 +50,22 @@ def record_transform(records: ExperimentRecords, transform: TransformRecord) -> 
     name = names.transform_component_name(transform.transform_job_name)
     fields = dict(
         status=ComponentStatus("Completed"),
-        parameters=parameters_of({"ModelName": transform.model_name, "TransformJobName": transform.transform_job_name,
-                                  "TrainingJobName": transform.best_training_job_name}),
-        input_artifacts=artifacts_of({
-            contract.DATASET_ARTIFACT: transform.dataset_s3_uri,
-            contract.MODEL_ARTIFACT: transform.model_artifact,
-            contract.TRANSFORM_INPUT_ARTIFACT: transform.input_s3_uri,
-        }),
+        parameters=parameters_of(
+            {
+                "ModelName": transform.model_name,
+                "TransformJobName": transform.transform_job_name,
+                "TrainingJobName": transform.best_training_job_name,
+            }
+        ),
+        input_artifacts=artifacts_of(
+            {
+                contract.DATASET_ARTIFACT: transform.dataset_s3_uri,
+                contract.MODEL_ARTIFACT: transform.model_artifact,
+                contract.TRANSFORM_INPUT_ARTIFACT: transform.input_s3_uri,
+            }
+        ),
         output_artifacts=artifacts_of({contract.PREDICTIONS_ARTIFACT: transform.output_s3_uri}),
-        end_time=datetime.now(timezone.utc),
+        end_time=datetime.now(UTC),
     )
     if not records.ensure_component(name, display_name=contract.TRANSFORM_DISPLAY_NAME, **fields):
         records.update_component(name, **fields)  # a retry: same values again

@@ -11,8 +11,9 @@ from lambdas.experiment_records.records import ExperimentRecords
 logger = Logger()
 
 
-def record_trial(records: ExperimentRecords, experiment_name: str, trial: TrialPlan,
-                 preprocessing_component: str) -> dict:
+def record_trial(
+    records: ExperimentRecords, experiment_name: str, trial: TrialPlan, preprocessing_component: str
+) -> dict:
     created = records.ensure_trial(trial.trial_name, experiment_name=experiment_name)
     # As in the notebook: every trial holds the one preprocessing component.
     records.associate(preprocessing_component, trial.trial_name)

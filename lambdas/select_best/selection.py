@@ -13,14 +13,17 @@ class NoCompletedTrial(Exception):
 
 def select_best(trials: list[TrialOutcome], objective: Objective) -> TrialOutcome:
     candidates = [
-        (index, trial) for index, trial in enumerate(trials)
-        if trial.status == "Completed" and trial.model_artifact
+        (index, trial)
+        for index, trial in enumerate(trials)
+        if trial.status == "Completed"
+        and trial.model_artifact
         and math.isfinite(trial.metrics.get(objective.metric, math.nan))
     ]
     if not candidates:
         raise NoCompletedTrial(
             f"no trial completed with metric {objective.metric}: "
-            + "; ".join(_describe(trial, objective.metric) for trial in trials) if trials
+            + "; ".join(_describe(trial, objective.metric) for trial in trials)
+            if trials
             else f"no trial completed with metric {objective.metric}: no trials ran"
         )
     sign = -1.0 if objective.goal == "Maximize" else 1.0

@@ -11,8 +11,8 @@ import copy
 import math
 from typing import Any
 
-from jobs import contract
-from lambdas.experiment_records import names
+import contract
+from contract import names
 
 DEFAULT_EXPERIMENT_NAME = "mnist-cnn"
 INPUT_FIELDS = ("experimentName", "hyperparameters", "trials", "objective", "dataset")
@@ -34,8 +34,7 @@ def check_execution_input(raw: dict, *, max_trials: int) -> dict:
         raise InvalidExecutionInput(f"execution input: must be a JSON object, got {_kind(raw)}")
     unknown = sorted(set(raw) - set(INPUT_FIELDS))
     if unknown:
-        raise InvalidExecutionInput(
-            f"{unknown[0]}: unknown field (the execution input has {', '.join(INPUT_FIELDS)})")
+        raise InvalidExecutionInput(f"{unknown[0]}: unknown field (the execution input has {', '.join(INPUT_FIELDS)})")
     # null means "absent" for every field with a default, as objective and dataset already read it.
     experiment_name, hyperparameters = raw.get("experimentName"), raw.get("hyperparameters")
     return {
@@ -63,15 +62,17 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
     trials = []
     for index, variant in enumerate(checked["trials"], start=1):
         trial_name = names.trial_name(experiment, run, index)
-        trials.append({
-            "trialName": trial_name,
-            "trainingJobName": names.training_job_name(experiment, run, index),
-            # contract defaults < the input's hyperparameters < the trial's own entry
-            "hyperparameters": {**defaults, **checked["hyperparameters"], **variant},
-            "variant": dict(variant),
-            "outputS3Uri": f"{base}models/",
-            "checkpointS3Uri": f"{base}checkpoints/{trial_name}/",
-        })
+        trials.append(
+            {
+                "trialName": trial_name,
+                "trainingJobName": names.training_job_name(experiment, run, index),
+                # contract defaults < the input's hyperparameters < the trial's own entry
+                "hyperparameters": {**defaults, **checked["hyperparameters"], **variant},
+                "variant": dict(variant),
+                "outputS3Uri": f"{base}models/",
+                "checkpointS3Uri": f"{base}checkpoints/{trial_name}/",
+            }
+        )
     plan = {
         "experimentName": experiment,
         "executionName": execution_name,
@@ -97,25 +98,30 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
 def _check_derived_names(plan: dict) -> None:
     """Every derived name fits SageMaker's pattern and limit and is unique in the run (fail loudly)."""
     entities = [("preprocessing.trialComponentName", plan["preprocessing"]["trialComponentName"])]
-    jobs = [("preprocessing.jobName", plan["preprocessing"]["jobName"]),
-            ("model.modelName", plan["model"]["modelName"]),
-            ("transform.jobName", plan["transform"]["jobName"])]
+    jobs = [
+        ("preprocessing.jobName", plan["preprocessing"]["jobName"]),
+        ("model.modelName", plan["model"]["modelName"]),
+        ("transform.jobName", plan["transform"]["jobName"]),
+    ]
     for i, trial in enumerate(plan["trials"]):
         entities.append((f"trials[{i}].trialName", trial["trialName"]))
-        entities.append((f"trials[{i}].trainingJobName component",
-                         names.training_component_name(trial["trainingJobName"])))
+        entities.append(
+            (f"trials[{i}].trainingJobName component", names.training_component_name(trial["trainingJobName"]))
+        )
         jobs.append((f"trials[{i}].trainingJobName", trial["trainingJobName"]))
     entities.append(("transform component", names.transform_component_name(plan["transform"]["jobName"])))
     for field, name in entities:
         if not names.ENTITY_NAME.match(name):
             raise InvalidExecutionInput(
                 f"{field}: derived name {name!r} breaks SageMaker's pattern or "
-                f"{names.ENTITY_NAME_MAX_LENGTH}-character limit")
+                f"{names.ENTITY_NAME_MAX_LENGTH}-character limit"
+            )
     for field, name in jobs:
         if not names.JOB_NAME.match(name):
             raise InvalidExecutionInput(
                 f"{field}: derived name {name!r} breaks SageMaker's pattern or "
-                f"{names.JOB_NAME_MAX_LENGTH}-character limit")
+                f"{names.JOB_NAME_MAX_LENGTH}-character limit"
+            )
     every = [n.lower() for _, n in entities + jobs]
     if len(set(every)) != len(every):
         raise InvalidExecutionInput("trials: derived names are not unique within the run")
@@ -126,11 +132,13 @@ def _experiment_name(value: Any) -> str:
         raise InvalidExecutionInput(f"experimentName: must be a string, got {_kind(value)}")
     if len(value) > names.ENTITY_NAME_MAX_LENGTH:
         raise InvalidExecutionInput(
-            f"experimentName: {len(value)} characters, SageMaker allows at most {names.ENTITY_NAME_MAX_LENGTH}")
+            f"experimentName: {len(value)} characters, SageMaker allows at most {names.ENTITY_NAME_MAX_LENGTH}"
+        )
     if not names.ENTITY_NAME.match(value):
         raise InvalidExecutionInput(
             f"experimentName: {value!r} breaks SageMaker's pattern {names.ENTITY_NAME.pattern.removesuffix('$')} "
-            "(letters, digits and hyphens; starts and ends with a letter or digit)")
+            "(letters, digits and hyphens; starts and ends with a letter or digit)"
+        )
     return value
 
 
@@ -139,15 +147,16 @@ def _hyperparameters(value: Any, field: str) -> dict[str, str]:
         raise InvalidExecutionInput(f"{field}: must be an object of name -> value, got {_kind(value)}")
     if len(value) > MAX_HYPERPARAMETERS:
         raise InvalidExecutionInput(
-            f"{field}: {len(value)} hyperparameters, SageMaker allows at most {MAX_HYPERPARAMETERS}")
+            f"{field}: {len(value)} hyperparameters, SageMaker allows at most {MAX_HYPERPARAMETERS}"
+        )
     converted = {}
     for name, item in value.items():
         if not name or len(name) > MAX_HYPERPARAMETER_NAME:
             raise InvalidExecutionInput(
-                f"{field}: hyperparameter names must have 1 to {MAX_HYPERPARAMETER_NAME} characters")
+                f"{field}: hyperparameter names must have 1 to {MAX_HYPERPARAMETER_NAME} characters"
+            )
         if not isinstance(item, (str, int, float, bool)) or (isinstance(item, float) and not math.isfinite(item)):
-            raise InvalidExecutionInput(
-                f"{field}.{name}: must be a string, number or boolean, got {_kind(item)}")
+            raise InvalidExecutionInput(f"{field}.{name}: must be a string, number or boolean, got {_kind(item)}")
         text = _as_string(item)
         if len(text) > MAX_HYPERPARAMETER_VALUE:
             raise InvalidExecutionInput(f"{field}.{name}: longer than {MAX_HYPERPARAMETER_VALUE} characters")
@@ -158,19 +167,22 @@ def _hyperparameters(value: Any, field: str) -> dict[str, str]:
 def _trials(value: Any, max_trials: int) -> list[dict[str, str]]:
     if value is None:
         raise InvalidExecutionInput(
-            'trials: missing; give a list of hyperparameter variants, e.g. [{"hidden_channels": 2}]')
+            'trials: missing; give a list of hyperparameter variants, e.g. [{"hidden_channels": 2}]'
+        )
     if not isinstance(value, list):
         raise InvalidExecutionInput(f"trials: must be a list of objects, got {_kind(value)}")
     if not value:
         raise InvalidExecutionInput("trials: empty; give at least one hyperparameter variant")
     if len(value) > max_trials:
         raise InvalidExecutionInput(
-            f"trials: {len(value)} trials, this deployment allows at most {max_trials} (MAX_TRIALS)")
+            f"trials: {len(value)} trials, this deployment allows at most {max_trials} (MAX_TRIALS)"
+        )
     variants = []
     for i, entry in enumerate(value):
         if not isinstance(entry, dict):
             raise InvalidExecutionInput(
-                f"trials[{i}]: must be an object of hyperparameter -> value, got {_kind(entry)}")
+                f"trials[{i}]: must be an object of hyperparameter -> value, got {_kind(entry)}"
+            )
         variants.append(_hyperparameters(entry, f"trials[{i}]"))
     return variants
 
@@ -186,10 +198,12 @@ def _objective(value: Any) -> dict[str, str]:
     metric = value.get("metric", contract.DEFAULT_OBJECTIVE["metric"])
     if metric not in contract.METRICS_BY_NAME:
         raise InvalidExecutionInput(
-            f"objective.metric: {metric!r} is not a recorded metric; one of {', '.join(contract.METRICS_BY_NAME)}")
+            f"objective.metric: {metric!r} is not a recorded metric; one of {', '.join(contract.METRICS_BY_NAME)}"
+        )
     if "goal" not in value and metric != contract.DEFAULT_OBJECTIVE["metric"]:
-        raise InvalidExecutionInput(f"objective.goal: required with objective.metric {metric!r}; one of "
-                                    f"{', '.join(contract.OBJECTIVE_GOALS)}")
+        raise InvalidExecutionInput(
+            f"objective.goal: required with objective.metric {metric!r}; one of {', '.join(contract.OBJECTIVE_GOALS)}"
+        )
     goal = value.get("goal", contract.DEFAULT_OBJECTIVE["goal"])
     if goal not in contract.OBJECTIVE_GOALS:
         raise InvalidExecutionInput(f"objective.goal: {goal!r}; one of {', '.join(contract.OBJECTIVE_GOALS)}")
@@ -219,4 +233,5 @@ def _as_string(value: Any) -> str:
 
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )

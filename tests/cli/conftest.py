@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import moto
 import pytest
 from click.testing import CliRunner
 
-from ops.local_cloud import emulator
+from local_cloud import emulator
 from tests.cli import fake_cloud
 
 

@@ -7,8 +7,8 @@ import json
 import boto3
 import pytest
 
+from local_cloud import experiments
 from ops import deployment
-from ops.local_cloud import experiments
 from tests.cli import fake_cloud
 
 
@@ -22,7 +22,8 @@ def test_cleanup_refuses_without_confirmation_when_nobody_can_answer(recorded, r
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "Error: not deleting mnist-cnn without confirmation: answer the prompt or pass --yes")
+        "Error: not deleting mnist-cnn without confirmation: answer the prompt or pass --yes"
+    )
     assert _cleanup_executions(recorded) == []
 
 
@@ -45,8 +46,12 @@ def test_cleanup_with_yes_starts_the_state_machine_and_reports_deleted_counts(re
     assert f"Started cleanup {execution['name']}" in result.stdout
     # Progress: both passes of the state machine, the second one's counts.
     assert "2 passes, deleted so far: associations 11, trialComponents 7, trials 5, experiment 1" in result.stdout
-    for line in ("deleted associations       │    11", "deleted trialComponents    │     7",
-                 "deleted trials             │     5", "deleted experiment         │     1"):
+    for line in (
+        "deleted associations       │    11",
+        "deleted trialComponents    │     7",
+        "deleted trials             │     5",
+        "deleted experiment         │     1",
+    ):
         assert line in result.stdout
 
 
@@ -60,28 +65,35 @@ def test_cleanup_of_an_unknown_experiment_is_one_line(deployed, run_cli):
     result = run_cli("cleanup", "ghost", "--yes")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: experiment ghost not found (list them with `python -m ops experiments`)"]
+        "Error: experiment ghost not found (list them with `python -m ops experiments`)"
+    ]
     assert _cleanup_executions(deployed) == []
 
 
-@pytest.mark.parametrize("command", [
-    ["start", "--grid", "hidden_channels=2"],
-    ["watch", "some-execution"],
-    ["cleanup", "mnist-cnn", "--yes"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["start", "--grid", "hidden_channels=2"],
+        ["watch", "some-execution"],
+        ["cleanup", "mnist-cnn", "--yes"],
+    ],
+)
 def test_commands_needing_the_stacks_say_when_they_are_not_deployed(aws, run_cli, command):
     result = run_cli(*command)
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "Error: stack ExperimentsPipeline is not deployed in us-east-1: run `cdk deploy --all` "
-        "(or pass the --stack-prefix it was deployed with)"]
+        "(or pass the --stack-prefix it was deployed with)"
+    ]
 
 
 def test_stack_prefix_and_region_choose_the_stacks(aws, run_cli):
     fake_cloud.deploy_stacks(prefix="Team")
 
-    assert run_cli("--stack-prefix", "Team", "start", "--experiment", "e1", "--grid", "hidden_channels=2").exit_code == 0
+    assert (
+        run_cli("--stack-prefix", "Team", "start", "--experiment", "e1", "--grid", "hidden_channels=2").exit_code == 0
+    )
     other_region = run_cli("--region", "eu-west-1", "--stack-prefix", "Team", "watch", "x")
     assert other_region.stderr.startswith("Error: stack TeamPipeline is not deployed in eu-west-1")
 
@@ -100,7 +112,8 @@ def test_no_credentials_is_one_line(aws, run_cli, monkeypatch, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "Error: no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), "
-        "or run `aws configure` / `aws sso login`"]
+        "or run `aws configure` / `aws sso login`"
+    ]
 
 
 def test_no_region_is_one_line(aws, run_cli, monkeypatch, tmp_path):
@@ -111,7 +124,8 @@ def test_no_region_is_one_line(aws, run_cli, monkeypatch, tmp_path):
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: no AWS region configured: pass --region or set AWS_DEFAULT_REGION"]
+        "Error: no AWS region configured: pass --region or set AWS_DEFAULT_REGION"
+    ]
 
 
 def test_throttling_is_retried_then_reported_in_one_line(recorded, run_cli, monkeypatch):
@@ -124,7 +138,8 @@ def test_throttling_is_retried_then_reported_in_one_line(recorded, run_cli, monk
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "Error: AWS kept throttling DescribeExperiment (ThrottlingException) after 2 retries: "
-        "wait a minute and run the command again"]
+        "wait a minute and run the command again"
+    ]
     assert backend.throttled["DescribeExperiment"] == 3  # every attempt was made
 
 
@@ -151,19 +166,39 @@ def test_unreachable_endpoint_is_one_line(aws, run_cli, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "Error: cannot reach the AWS endpoint http://localhost:9/: check --endpoint-url / AWS_ENDPOINT_URL "
-        "(is the local cloud running?)"]
+        "(is the local cloud running?)"
+    ]
 
 
-@pytest.mark.parametrize("global_flags, environment, expected", [
-    (["--endpoint-url", "notaurl"], {}, "Error: Invalid endpoint: notaurl: give a URL such as http://localhost:PORT "
-                                        "(--endpoint-url or AWS_ENDPOINT_URL)"),
-    ([], {"AWS_ENDPOINT_URL": "notaurl"}, "Error: Invalid endpoint: notaurl: give a URL such as "
-                                          "http://localhost:PORT (--endpoint-url or AWS_ENDPOINT_URL)"),
-    ([], {"AWS_PROFILE": "no-such-profile"}, "Error: AWS profile no-such-profile not found: check AWS_PROFILE "
-                                             "(`aws configure list-profiles` lists them)"),
-    (["--region", "bad region!"], {}, "Error: Provided region_name 'bad region!' doesn't match a supported format: "
-                                      "pass --region with a region name such as us-east-1"),
-])
+@pytest.mark.parametrize(
+    "global_flags, environment, expected",
+    [
+        (
+            ["--endpoint-url", "notaurl"],
+            {},
+            "Error: Invalid endpoint: notaurl: give a URL such as http://localhost:PORT "
+            "(--endpoint-url or AWS_ENDPOINT_URL)",
+        ),
+        (
+            [],
+            {"AWS_ENDPOINT_URL": "notaurl"},
+            "Error: Invalid endpoint: notaurl: give a URL such as "
+            "http://localhost:PORT (--endpoint-url or AWS_ENDPOINT_URL)",
+        ),
+        (
+            [],
+            {"AWS_PROFILE": "no-such-profile"},
+            "Error: AWS profile no-such-profile not found: check AWS_PROFILE "
+            "(`aws configure list-profiles` lists them)",
+        ),
+        (
+            ["--region", "bad region!"],
+            {},
+            "Error: Provided region_name 'bad region!' doesn't match a supported format: "
+            "pass --region with a region name such as us-east-1",
+        ),
+    ],
+)
 def test_bad_aws_configuration_is_one_line(aws, run_cli, monkeypatch, tmp_path, global_flags, environment, expected):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     for name, value in environment.items():
@@ -187,5 +222,6 @@ def test_any_other_sdk_failure_is_one_line(recorded, run_cli, monkeypatch):
 
     assert result.exit_code == 1, result.output
     assert result.stderr.strip().splitlines() == [
-        'Error: AWS SDK error (ReadTimeoutError): Read timeout on endpoint URL: '
-        '"https://api.sagemaker.us-east-1.amazonaws.com/"']
+        "Error: AWS SDK error (ReadTimeoutError): Read timeout on endpoint URL: "
+        '"https://api.sagemaker.us-east-1.amazonaws.com/"'
+    ]

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from moto.core.config import default_user_config
 
-from ops.local_cloud import emulator, experiments
+from local_cloud import emulator, experiments
 from tests.cli import fake_cloud
 
 
@@ -24,9 +24,14 @@ def endpoint(monkeypatch):
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://localhost:{port}"
-    urllib.request.urlopen(urllib.request.Request(  # the local cloud turns executions on the same way
-        f"{url}/moto-api/config", method="POST", data=json.dumps(
-            {"stepfunctions": {"execute_state_machine": True}}).encode()), timeout=10)
+    urllib.request.urlopen(
+        urllib.request.Request(  # the local cloud turns executions on the same way
+            f"{url}/moto-api/config",
+            method="POST",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+        ),
+        timeout=10,
+    )
     try:
         yield url
     finally:
@@ -45,8 +50,18 @@ def test_start_watch_compare_and_lineage_over_an_endpoint(endpoint, run_cli, mon
         fake_cloud.deploy_stacks()
         fake_cloud.record_experiment()
 
-    started = run_cli("--endpoint-url", endpoint, "start", "--experiment", "mnist-cnn",
-                      "--grid", "hidden_channels=2,5,10,20,32", "--watch", "--interval", "0.05")
+    started = run_cli(
+        "--endpoint-url",
+        endpoint,
+        "start",
+        "--experiment",
+        "mnist-cnn",
+        "--grid",
+        "hidden_channels=2,5,10,20,32",
+        "--watch",
+        "--interval",
+        "0.05",
+    )
     assert started.exit_code == 0, started.output
     assert f"python -m ops --endpoint-url {endpoint} watch mnist-cnn-" in started.stdout
     assert "Summarize: trials 5/5 (queued 0 · running 0 · completed 5 · failed 0)" in started.stdout

@@ -10,13 +10,20 @@ from ops.execution_progress import ExecutionProgress, readable_cause
 
 def _events(*specs) -> list[dict]:
     """(type, previousEventId, details key, details) tuples -> events with ids 1..n."""
-    return [{"id": i, "previousEventId": prev, "type": kind, **({key: details} if key else {})}
-            for i, (kind, prev, key, details) in enumerate(specs, start=1)]
+    return [
+        {"id": i, "previousEventId": prev, "type": kind, **({key: details} if key else {})}
+        for i, (kind, prev, key, details) in enumerate(specs, start=1)
+    ]
 
 
 def test_a_lambda_task_failure_names_its_state_and_the_exception():
-    cause = json.dumps({"errorMessage": "trials: 25 trials, this deployment allows at most 20 (MAX_TRIALS)",
-                        "errorType": "InvalidExecutionInput", "stackTrace": ["..."]})
+    cause = json.dumps(
+        {
+            "errorMessage": "trials: 25 trials, this deployment allows at most 20 (MAX_TRIALS)",
+            "errorType": "InvalidExecutionInput",
+            "stackTrace": ["..."],
+        }
+    )
     events = _events(
         ("ExecutionStarted", 0, "executionStartedEventDetails", {"input": json.dumps({"trials": [{}] * 25})}),
         ("TaskStateEntered", 1, "stateEnteredEventDetails", {"name": "ValidateInput", "input": "{}"}),
@@ -32,7 +39,8 @@ def test_a_lambda_task_failure_names_its_state_and_the_exception():
     assert progress.failure.state == "ValidateInput"
     assert progress.failure.error == "InvalidExecutionInput"
     assert readable_cause(progress.failure.cause) == (
-        "InvalidExecutionInput: trials: 25 trials, this deployment allows at most 20 (MAX_TRIALS)")
+        "InvalidExecutionInput: trials: 25 trials, this deployment allows at most 20 (MAX_TRIALS)"
+    )
 
 
 def test_a_failed_map_iteration_counts_as_a_failed_trial_and_the_rest_stay_queued():
@@ -58,7 +66,12 @@ def test_a_failed_map_iteration_counts_as_a_failed_trial_and_the_rest_stay_queue
 
 
 def test_a_sagemaker_job_cause_reads_as_its_failure_reason():
-    cause = json.dumps({"TrainingJobName": "j", "TrainingJobStatus": "Failed",
-                        "FailureReason": "ResourceLimitExceeded: account-level service limit 'ml.m5.large for spot'"})
+    cause = json.dumps(
+        {
+            "TrainingJobName": "j",
+            "TrainingJobStatus": "Failed",
+            "FailureReason": "ResourceLimitExceeded: account-level service limit 'ml.m5.large for spot'",
+        }
+    )
     assert readable_cause(cause) == "ResourceLimitExceeded: account-level service limit 'ml.m5.large for spot'"
     assert readable_cause("plain text") == "plain text"

@@ -46,8 +46,18 @@ def test_compare_goal_min_reverses_the_order(recorded, run_cli):
 def test_compare_exports_csv_json_and_a_png_plot(recorded, run_cli, tmp_path):
     csv_file, json_file, png = tmp_path / "trials.csv", tmp_path / "trials.json", tmp_path / "accuracy.png"
 
-    result = run_cli("compare", EXPERIMENT, "--csv", str(csv_file), "--json", str(json_file),
-                     "--plot", str(png), "--x", "hidden_channels")
+    result = run_cli(
+        "compare",
+        EXPERIMENT,
+        "--csv",
+        str(csv_file),
+        "--json",
+        str(json_file),
+        "--plot",
+        str(png),
+        "--x",
+        "hidden_channels",
+    )
 
     assert result.exit_code == 0, result.output
     with csv_file.open() as f:
@@ -77,7 +87,8 @@ def test_plot_picks_the_only_varying_hyperparameter_and_refuses_an_unknown_one(r
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "Error: --x learning_rate: no trial has that parameter "
-        "(have: dropout, epochs, hidden_channels, kernel_size, optimizer)"]
+        "(have: dropout, epochs, hidden_channels, kernel_size, optimizer)"
+    ]
 
 
 def test_compare_of_an_unknown_experiment_is_one_line(recorded, run_cli):
@@ -85,7 +96,8 @@ def test_compare_of_an_unknown_experiment_is_one_line(recorded, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: experiment no-such-experiment not found (list them with `python -m ops experiments`)"]
+        "Error: experiment no-such-experiment not found (list them with `python -m ops experiments`)"
+    ]
 
 
 def _tree_path(stdout: str, *labels: str) -> None:
@@ -103,15 +115,17 @@ def test_lineage_runs_from_dataset_to_transform_output(recorded, run_cli):
     result = run_cli("lineage", trial_name(20))
 
     assert result.exit_code == 0, result.output
-    _tree_path(result.stdout,
-               f"trial {trial_name(20)}",
-               f"dataset {fake_cloud.DATASET}",
-               "Preprocessing",
-               f"train {fake_cloud.PREPROCESSED}train/",
-               f"training job {fake_cloud.job_name(20)}",
-               "SageMaker.ModelArtifact",
-               "Transform",
-               "predictions")
+    _tree_path(
+        result.stdout,
+        f"trial {trial_name(20)}",
+        f"dataset {fake_cloud.DATASET}",
+        "Preprocessing",
+        f"train {fake_cloud.PREPROCESSED}train/",
+        f"training job {fake_cloud.job_name(20)}",
+        "SageMaker.ModelArtifact",
+        "Transform",
+        "predictions",
+    )
     assert "test:accuracy=97.9" in result.stdout
 
 

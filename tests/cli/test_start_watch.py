@@ -24,8 +24,21 @@ def _input_of(execution: dict) -> dict:
 
 
 def test_start_sends_the_grid_as_trials_and_prints_how_to_watch(deployed, run_cli):
-    result = run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10,20,32",
-                     "--set", "epochs=2", "--set", "dropout=0.2", "--objective", "test:accuracy", "--goal", "max")
+    result = run_cli(
+        "start",
+        "--experiment",
+        "mnist-cnn",
+        "--grid",
+        "hidden_channels=2,5,10,20,32",
+        "--set",
+        "epochs=2",
+        "--set",
+        "dropout=0.2",
+        "--objective",
+        "test:accuracy",
+        "--goal",
+        "max",
+    )
 
     assert result.exit_code == 0, result.output
     [execution] = _executions(deployed)
@@ -50,19 +63,43 @@ def test_the_started_line_is_never_wrapped_in_a_log(deployed, run_cli, monkeypat
 
 def test_grid_flags_multiply_into_trials_and_input_file_is_overridden_by_flags(deployed, run_cli, tmp_path):
     file = tmp_path / "input.json"
-    file.write_text(json.dumps({"experimentName": "from-file", "trials": [{"hidden_channels": 1}],
-                                "hyperparameters": {"epochs": 1, "optimizer": "adam"}}))
+    file.write_text(
+        json.dumps(
+            {
+                "experimentName": "from-file",
+                "trials": [{"hidden_channels": 1}],
+                "hyperparameters": {"epochs": 1, "optimizer": "adam"},
+            }
+        )
+    )
 
-    result = run_cli("start", "--input", str(file), "--grid", "hidden_channels=2,5", "--grid", "optimizer=sgd,adam",
-                     "--set", "epochs=3", "--set", "shuffle=true", "--name", "my-run")
+    result = run_cli(
+        "start",
+        "--input",
+        str(file),
+        "--grid",
+        "hidden_channels=2,5",
+        "--grid",
+        "optimizer=sgd,adam",
+        "--set",
+        "epochs=3",
+        "--set",
+        "shuffle=true",
+        "--name",
+        "my-run",
+    )
 
     assert result.exit_code == 0, result.output
     [execution] = _executions(deployed)
     assert execution["name"] == "my-run"
     assert _input_of(execution) == {
         "experimentName": "from-file",
-        "trials": [{"hidden_channels": 2, "optimizer": "sgd"}, {"hidden_channels": 2, "optimizer": "adam"},
-                   {"hidden_channels": 5, "optimizer": "sgd"}, {"hidden_channels": 5, "optimizer": "adam"}],
+        "trials": [
+            {"hidden_channels": 2, "optimizer": "sgd"},
+            {"hidden_channels": 2, "optimizer": "adam"},
+            {"hidden_channels": 5, "optimizer": "sgd"},
+            {"hidden_channels": 5, "optimizer": "adam"},
+        ],
         "hyperparameters": {"epochs": 3, "optimizer": "adam", "shuffle": True},
     }
 
@@ -104,8 +141,9 @@ def test_bad_input_is_refused_before_any_aws_call(aws, run_cli):
 
 
 def test_start_watch_follows_a_successful_execution_to_its_summary(deployed, run_cli):
-    result = run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10,20,32",
-                     "--watch", "--interval", "0.05")
+    result = run_cli(
+        "start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10,20,32", "--watch", "--interval", "0.05"
+    )
 
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -127,8 +165,9 @@ def test_watch_counts_failed_trials_from_the_history(deployed, run_cli):
 
 
 def test_watch_of_a_failed_execution_exits_1_with_the_failed_state_error_and_cause(deployed, run_cli):
-    start = run_cli("start", "--experiment", fake_cloud.BROKEN_EXPERIMENT, "--grid", "hidden_channels=2",
-                    "--name", "doomed")
+    start = run_cli(
+        "start", "--experiment", fake_cloud.BROKEN_EXPERIMENT, "--grid", "hidden_channels=2", "--name", "doomed"
+    )
     assert start.exit_code == 0, start.output
 
     result = run_cli("watch", "doomed", "--interval", "0")
@@ -140,7 +179,9 @@ def test_watch_of_a_failed_execution_exits_1_with_the_failed_state_error_and_cau
 
 
 def test_watch_accepts_an_execution_arn(deployed, run_cli):
-    assert run_cli("start", "--grid", "hidden_channels=2", "--experiment", "mnist-cnn", "--name", "by-arn").exit_code == 0
+    assert (
+        run_cli("start", "--grid", "hidden_channels=2", "--experiment", "mnist-cnn", "--name", "by-arn").exit_code == 0
+    )
     [execution] = _executions(deployed)
 
     result = run_cli("watch", execution["executionArn"], "--interval", "0")
@@ -166,9 +207,11 @@ def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cl
     assert re.search(r"live  SUCCEEDED  elapsed \d+:\d\d:\d\d  state Summarize", out), out
     assert "3/3 queued 0 · running 0 · completed 2 · failed 1" in out
     rows = [line.split() for line in out.splitlines() if "kernel_size=" in line]
-    assert rows == [["0", "kernel_size=3", "RecordTraining", "completed"],
-                    ["1", "kernel_size=5", "RecordTraining", "completed"],
-                    ["2", "kernel_size=7", "RecordTraining", "failed"]]
+    assert rows == [
+        ["0", "kernel_size=3", "RecordTraining", "completed"],
+        ["1", "kernel_size=5", "RecordTraining", "completed"],
+        ["2", "kernel_size=7", "RecordTraining", "failed"],
+    ]
 
 
 def test_progress_mid_run_counts_queued_running_completed_and_failed(aws):
@@ -177,16 +220,23 @@ def test_progress_mid_run_counts_queued_running_completed_and_failed(aws):
     sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
     definition = fake_cloud.training_definition()
     definition["States"]["TrainTrials"]["MaxConcurrency"] = 1
-    machine = sfn.create_state_machine(name="sequential", definition=json.dumps(definition),
-                                       roleArn=f"arn:aws:iam::{fake_cloud.ACCOUNT}:role/states")["stateMachineArn"]
-    arn = sfn.start_execution(stateMachineArn=machine, name="mid-run", input=json.dumps(
-        {"experimentName": "mnist-cnn", "trials": [{"kernel_size": k} for k in (7, 5, 3, 5)]}))["executionArn"]
+    machine = sfn.create_state_machine(
+        name="sequential", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{fake_cloud.ACCOUNT}:role/states"
+    )["stateMachineArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=machine,
+        name="mid-run",
+        input=json.dumps({"experimentName": "mnist-cnn", "trials": [{"kernel_size": k} for k in (7, 5, 3, 5)]}),
+    )["executionArn"]
     while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
         time.sleep(0.01)  # let the execution's thread run
     events = sfn.get_execution_history(executionArn=arn)["events"]
     # Up to the moment the third iteration starts: trial 0 failed (NotTrained), trial 1 done, 2 just started.
-    third = next(e["id"] for e in events if e["type"] == "MapIterationStarted"
-                 and e["mapIterationStartedEventDetails"]["index"] == 2)
+    third = next(
+        e["id"]
+        for e in events
+        if e["type"] == "MapIterationStarted" and e["mapIterationStartedEventDetails"]["index"] == 2
+    )
     progress = ExecutionProgress()
     progress.apply([e for e in events if e["id"] <= third])
 

@@ -6,11 +6,11 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from jobs import contract
-from ops.local_cloud.cloud import LocalCloud
-from ops.local_cloud.demo import upload_sample_dataset
-from ops.local_cloud.deploy import deploy
-from ops.local_cloud.run_logs import describe_failure
+import contract
+from local_cloud.cloud import LocalCloud
+from local_cloud.demo import upload_sample_dataset
+from local_cloud.deploy import deploy
+from local_cloud.run_logs import describe_failure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-cloud-e2e")]  # one deploy per run
 
@@ -31,8 +31,9 @@ class Deployed:
         self.s3 = cloud.client("s3")
 
     def run(self, state_machine: str, execution_input: dict, name: str, timeout_s: float = 240) -> dict:
-        arn = self.sfn.start_execution(stateMachineArn=state_machine, name=name,
-                                       input=json.dumps(execution_input))["executionArn"]
+        arn = self.sfn.start_execution(stateMachineArn=state_machine, name=name, input=json.dumps(execution_input))[
+            "executionArn"
+        ]
         deadline = time.monotonic() + timeout_s
         while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
             assert time.monotonic() < deadline, f"{name} still running after {timeout_s} s"
@@ -48,11 +49,13 @@ class Deployed:
         """{trial name: {component display name: DescribeTrialComponent}} as the notebook's analytics see it."""
         view = {}
         for trial in self.sagemaker.list_trials(ExperimentName=experiment, MaxResults=100)["TrialSummaries"]:
-            summaries = self.sagemaker.list_trial_components(TrialName=trial["TrialName"],
-                                                             MaxResults=100)["TrialComponentSummaries"]
+            summaries = self.sagemaker.list_trial_components(TrialName=trial["TrialName"], MaxResults=100)[
+                "TrialComponentSummaries"
+            ]
             view[trial["TrialName"]] = {
                 s["DisplayName"]: self.sagemaker.describe_trial_component(TrialComponentName=s["TrialComponentName"])
-                for s in summaries}
+                for s in summaries
+            }
         return view
 
 
@@ -66,17 +69,24 @@ def deployed(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def execution(deployed):
-    described = deployed.run(deployed.training, {"experimentName": EXPERIMENT, "hyperparameters": {"epochs": 2},
-                                                 "trials": TRIALS}, name="e2e-three-trials")
+    described = deployed.run(
+        deployed.training,
+        {"experimentName": EXPERIMENT, "hyperparameters": {"epochs": 2}, "trials": TRIALS},
+        name="e2e-three-trials",
+    )
     assert described["status"] == "SUCCEEDED", (
         f"{described['status']}: {described.get('error')}: {(described.get('cause') or '')[:300]}\n"
-        + describe_failure(deployed.cloud.run_dir, described["history"]))
+        + describe_failure(deployed.cloud.run_dir, described["history"])
+    )
     return json.loads(described["output"])
 
 
 def test_a_trial_with_a_bad_hyperparameter_is_recorded_failed_and_the_run_succeeds(execution):
-    by_optimizer = {t["hyperparameters"]["optimizer"]: t for t in execution["trials"] if
-                    t["hyperparameters"]["hidden_channels"] == "4"}
+    by_optimizer = {
+        t["hyperparameters"]["optimizer"]: t
+        for t in execution["trials"]
+        if t["hyperparameters"]["hidden_channels"] == "4"
+    }
     failed = by_optimizer["rmsprop"]
     assert failed["status"] == "Failed"
     assert "rmsprop" in failed["failureReason"]
@@ -86,8 +96,11 @@ def test_a_trial_with_a_bad_hyperparameter_is_recorded_failed_and_the_run_succee
 def test_the_best_trial_is_the_most_accurate_completed_one(execution):
     completed = [t for t in execution["trials"] if t["status"] == "Completed"]
     best = max(completed, key=lambda t: t["metrics"]["test:accuracy"])
-    assert execution["best"] == {"trialName": best["trialName"], "metric": "test:accuracy",
-                                 "value": best["metrics"]["test:accuracy"]}
+    assert execution["best"] == {
+        "trialName": best["trialName"],
+        "metric": "test:accuracy",
+        "value": best["metrics"]["test:accuracy"],
+    }
 
 
 def test_the_transform_writes_one_prediction_per_input_record(deployed, execution):
@@ -130,8 +143,9 @@ def test_cleanup_removes_that_experiment_and_leaves_another_untouched(deployed, 
     sagemaker.create_trial(TrialName="untouched-trial", ExperimentName=OTHER_EXPERIMENT)
     sagemaker.create_trial_component(TrialComponentName="untouched-component", DisplayName="Training")
     sagemaker.associate_trial_component(TrialComponentName="untouched-component", TrialName="untouched-trial")
-    component_names = [c["TrialComponentName"] for components in deployed.components(EXPERIMENT).values()
-                       for c in components.values()]
+    component_names = [
+        c["TrialComponentName"] for components in deployed.components(EXPERIMENT).values() for c in components.values()
+    ]
 
     described = deployed.run(deployed.cleanup, {"experimentName": EXPERIMENT}, name="e2e-cleanup")
 
@@ -145,8 +159,10 @@ def test_cleanup_removes_that_experiment_and_leaves_another_untouched(deployed, 
         with pytest.raises(ClientError, match="ResourceNotFound"):
             sagemaker.describe_trial_component(TrialComponentName=name)
     untouched = deployed.components(OTHER_EXPERIMENT)
-    assert {trial: {name: c["TrialComponentName"] for name, c in components.items()}
-            for trial, components in untouched.items()} == {"untouched-trial": {"Training": "untouched-component"}}
+    assert {
+        trial: {name: c["TrialComponentName"] for name, c in components.items()}
+        for trial, components in untouched.items()
+    } == {"untouched-trial": {"Training": "untouched-component"}}
     assert sagemaker.describe_experiment(ExperimentName=OTHER_EXPERIMENT)["ExperimentName"] == OTHER_EXPERIMENT
 
 
@@ -159,12 +175,18 @@ def test_invalid_input_fails_at_validation_and_creates_nothing(deployed):
     assert described["status"] == "FAILED"
     assert described["error"] == "InvalidExecutionInput"
     assert "trials" in described["cause"]
-    failed_states = [e["stateExitedEventDetails"]["name"] for e in described["history"]
-                     if e["type"].endswith("StateExited")]
+    failed_states = [
+        e["stateExitedEventDetails"]["name"] for e in described["history"] if e["type"].endswith("StateExited")
+    ]
     assert failed_states == []  # it failed inside its first state, ValidateInput
-    entered = [e["stateEnteredEventDetails"]["name"] for e in described["history"] if e["type"].endswith("StateEntered")]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in described["history"] if e["type"].endswith("StateEntered")
+    ]
     assert entered == ["ValidateInput"]
     assert set(deployed.keys(contract.RUNS_PREFIX)) == objects_before
     assert deployed.sagemaker.list_experiments()["ExperimentSummaries"] == experiments_before
-    assert not [j for j in deployed.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
-                if j["TrainingJobName"].startswith("e2e-invalid")]
+    assert not [
+        j
+        for j in deployed.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+        if j["TrainingJobName"].startswith("e2e-invalid")
+    ]

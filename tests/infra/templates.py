@@ -31,7 +31,7 @@ def _token(value) -> str:
         return ",".join(_token(v) for v in value)
     if len(value) != 1:
         return ",".join(f"{k}={_token(v)}" for k, v in value.items())
-    (name, argument), = value.items()
+    ((name, argument),) = value.items()
     if name == "Ref":
         return argument
     if name == "Fn::GetAtt":

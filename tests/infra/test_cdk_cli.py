@@ -18,12 +18,19 @@ def test_cli_is_pinned_to_a_2x_release():
 
 
 def test_synth_works_with_no_network_no_credentials_and_no_banner(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k != "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k != "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
+    }
     # A fresh network namespace has no interface but a down loopback: any lookup or connection fails.
     result = subprocess.run(
         ["unshare", "--net", str(CDK), "synth", "--quiet", "--output", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

@@ -7,9 +7,12 @@ from tests.infra.templates import resources
 
 def _bucket(template, encryption_algorithm):
     (bucket,) = [
-        r for r in resources(template, "AWS::S3::Bucket").values()
-        if r["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
-            "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == encryption_algorithm
+        r
+        for r in resources(template, "AWS::S3::Bucket").values()
+        if r["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == encryption_algorithm
     ]
     return bucket
 
@@ -25,9 +28,11 @@ def test_artifact_bucket_is_kms_encrypted_with_the_project_key(synthesized):
 def test_key_rotates_and_every_stateful_resource_is_retained(synthesized):
     (key,) = resources(synthesized.data, "AWS::KMS::Key").values()
     assert key["Properties"]["EnableKeyRotation"] is True
-    stateful = [*resources(synthesized.data, "AWS::KMS::Key").values(),
-                *resources(synthesized.data, "AWS::S3::Bucket").values(),
-                *resources(synthesized.data, "AWS::ECR::Repository").values()]
+    stateful = [
+        *resources(synthesized.data, "AWS::KMS::Key").values(),
+        *resources(synthesized.data, "AWS::S3::Bucket").values(),
+        *resources(synthesized.data, "AWS::ECR::Repository").values(),
+    ]
     assert len(stateful) == 4
     assert all(r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in stateful)
 
@@ -36,8 +41,10 @@ def test_buckets_block_public_access_are_versioned_and_expire_old_versions(synth
     for bucket in resources(synthesized.data, "AWS::S3::Bucket").values():
         props = bucket["Properties"]
         assert props["PublicAccessBlockConfiguration"] == {
-            "BlockPublicAcls": True, "BlockPublicPolicy": True,
-            "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
         }
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}
         rules = props["LifecycleConfiguration"]["Rules"]
@@ -57,8 +64,7 @@ def test_every_bucket_denies_requests_without_tls(synthesized):
     for policy in policies:
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         assert any(
-            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-            for s in statements
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
         )
 
 

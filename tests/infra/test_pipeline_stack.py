@@ -20,15 +20,19 @@ def test_no_managed_full_access_policy_anywhere(synthesized):
 
 
 def test_pass_role_only_on_the_sagemaker_role_only_to_sagemaker(synthesized):
-    (sagemaker_role,) = [lid for lid, r in resources(synthesized.pipeline, "AWS::IAM::Role").items()
-                         if "sagemaker.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])]
+    (sagemaker_role,) = [
+        lid
+        for lid, r in resources(synthesized.pipeline, "AWS::IAM::Role").items()
+        if "sagemaker.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
     passes = [s for _, s, actions in _statements(synthesized.pipeline) if "iam:PassRole" in actions]
     assert passes
     for statement in passes:
         assert statement["Resource"] == {"Fn::GetAtt": [sagemaker_role, "Arn"]}
         assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
-    assert not any("*" == a or a.startswith("iam:*") for _, _, actions in _statements(synthesized.pipeline)
-                   for a in actions)
+    assert not any(
+        a == "*" or a.startswith("iam:*") for _, _, actions in _statements(synthesized.pipeline) for a in actions
+    )
 
 
 def test_sagemaker_role_s3_access_is_scoped_to_the_bucket_prefixes(synthesized):
@@ -62,8 +66,8 @@ def test_every_function_has_own_role_log_retention_tracing_and_a_concurrency_lim
 def test_function_code_asset_holds_only_lambdas_and_the_contract(synthesized):
     (asset_dir,) = {d for d in synthesized.outdir.glob("asset.*") if (d / "lambdas").exists()}
     top = sorted(p.name for p in asset_dir.iterdir())
-    assert top == ["jobs", "lambdas"]
-    assert sorted(p.name for p in (asset_dir / "jobs").iterdir()) == ["__init__.py", "contract.py"]
+    assert top == ["contract", "lambdas"]
+    assert (asset_dir / "contract" / "__init__.py").is_file()
     assert not list(asset_dir.rglob("__pycache__"))
 
 
@@ -83,7 +87,12 @@ def test_state_machines_log_everything_encrypted_and_trace(synthesized):
 def test_outputs_name_everything_the_cli_needs(synthesized):
     assert set(synthesized.data["Outputs"]) >= {"BucketName", "KeyArn", "RepositoryName", "RepositoryUri"}
     assert set(synthesized.pipeline["Outputs"]) >= {
-        "BucketName", "SageMakerRoleArn", "TrainingStateMachineArn", "CleanupStateMachineArn", "JobsImageUri"}
+        "BucketName",
+        "SageMakerRoleArn",
+        "TrainingStateMachineArn",
+        "CleanupStateMachineArn",
+        "JobsImageUri",
+    }
 
 
 def _camel(operation: str) -> str:
@@ -95,7 +104,9 @@ def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_
     from pathlib import Path
 
     records = (Path(__file__).resolve().parents[2] / "lambdas" / "experiment_records" / "records.py").read_text()
-    called = {f"sagemaker:{_camel(op)}" for op in set(re.findall(r"self\.client\.([a-z_]+)", records)) - {"get_paginator"}}
+    called = {
+        f"sagemaker:{_camel(op)}" for op in set(re.findall(r"self\.client\.([a-z_]+)", records)) - {"get_paginator"}
+    }
     called |= {f"sagemaker:{_camel(op)}" for op in re.findall(r"_pages\(\"([a-z_]+)\"", records)}
     assert {"sagemaker:ListTrials", "sagemaker:ListTrialComponents", "sagemaker:AssociateTrialComponent"} <= called
     granted = {}
@@ -104,8 +115,11 @@ def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_
             for action in actions:
                 granted.setdefault(action, []).append(statement["Resource"])
     # The cleanup runs everything but creating records (the recorders' part).
-    cleanup_calls = {a for a in called if not a.startswith(("sagemaker:Create", "sagemaker:UpdateTrialComponent",
-                                                             "sagemaker:DescribeTrialComponent"))}
+    cleanup_calls = {
+        a
+        for a in called
+        if not a.startswith(("sagemaker:Create", "sagemaker:UpdateTrialComponent", "sagemaker:DescribeTrialComponent"))
+    }
     assert cleanup_calls <= set(granted), cleanup_calls - set(granted)
     # Listings have no resource-level permissions: on record ARNs they would be denied.
     for action in ("sagemaker:ListTrials", "sagemaker:ListTrialComponents"):

@@ -60,8 +60,15 @@ def _templates(synthesized):
 
 def test_cfn_lint_finds_no_error(synthesized):
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"), *_templates(synthesized)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--config-file",
+            str(ROOT / ".cfnlintrc.yaml"),
+            *_templates(synthesized),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -69,8 +76,20 @@ def test_cfn_lint_finds_no_error(synthesized):
 def test_checkov_finds_nothing_unexplained(synthesized):
     assert CHECKOV.exists(), "checkov lives in its own venv: run `make checkov-venv` (the test command does)"
     result = subprocess.run(
-        [str(CHECKOV), "--skip-download", "--quiet", "--compact", "--framework", "cloudformation",
-         "--config-file", str(ROOT / ".checkov.yaml"), *sum((["-f", t] for t in _templates(synthesized)), [])],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        [
+            str(CHECKOV),
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "--framework",
+            "cloudformation",
+            "--config-file",
+            str(ROOT / ".checkov.yaml"),
+            *sum((["-f", t] for t in _templates(synthesized)), []),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

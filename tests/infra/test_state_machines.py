@@ -8,7 +8,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from jobs import contract
+import contract
 from tests.infra.templates import state_machine_definition, state_order, walk_states
 
 PLAN = {
@@ -16,20 +16,35 @@ PLAN = {
     "executionName": "run-1",
     "objective": {"metric": "test:accuracy", "goal": "Maximize"},
     "dataset": {"s3Uri": "s3://bucket/datasets/digits/"},
-    "preprocessing": {"jobName": "mnist-cnn-0a1b2c3d-pre", "trialComponentName": "mnist-cnn-0a1b2c3d-pre",
-                      "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/preprocessed/"},
-    "trials": [{"trialName": "mnist-cnn-0a1b2c3d-t00-hc2", "trainingJobName": "mnist-cnn-0a1b2c3d-t00-hc2",
-                "hyperparameters": {"hidden_channels": "2", "epochs": "2"}, "variant": {"hidden_channels": "2"},
-                "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/models/",
-                "checkpointS3Uri": "s3://bucket/runs/mnist-cnn/run-1/checkpoints/t00/"}],
+    "preprocessing": {
+        "jobName": "mnist-cnn-0a1b2c3d-pre",
+        "trialComponentName": "mnist-cnn-0a1b2c3d-pre",
+        "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/preprocessed/",
+    },
+    "trials": [
+        {
+            "trialName": "mnist-cnn-0a1b2c3d-t00-hc2",
+            "trainingJobName": "mnist-cnn-0a1b2c3d-t00-hc2",
+            "hyperparameters": {"hidden_channels": "2", "epochs": "2"},
+            "variant": {"hidden_channels": "2"},
+            "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/models/",
+            "checkpointS3Uri": "s3://bucket/runs/mnist-cnn/run-1/checkpoints/t00/",
+        }
+    ],
     "model": {"modelName": "mnist-cnn-0a1b2c3d-model"},
-    "transform": {"jobName": "mnist-cnn-0a1b2c3d-transform",
-                  "inputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/preprocessed/transform/test-images.csv",
-                  "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/transform/"},
+    "transform": {
+        "jobName": "mnist-cnn-0a1b2c3d-transform",
+        "inputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/preprocessed/transform/test-images.csv",
+        "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/transform/",
+    },
     "best": {"trialName": "mnist-cnn-0a1b2c3d-t00-hc2", "modelArtifact": "s3://bucket/runs/m/model.tar.gz"},
 }
-MAP_ITEM = {"experimentName": "mnist-cnn", "preprocessingTrialComponentName": "c",
-            "preprocessingOutputS3Uri": PLAN["preprocessing"]["outputS3Uri"], "trial": PLAN["trials"][0]}
+MAP_ITEM = {
+    "experimentName": "mnist-cnn",
+    "preprocessingTrialComponentName": "c",
+    "preprocessingOutputS3Uri": PLAN["preprocessing"]["outputS3Uri"],
+    "trial": PLAN["trials"][0],
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +63,16 @@ def _states(definition):
 
 def test_training_states_run_in_the_designed_order(training):
     assert state_order(training) == [
-        "ValidateInput", "RecordExperiment", "Preprocess", "RecordPreprocessing", "TrainTrials",
-        "SelectBest", "CreateModel", "Transform", "RecordTransform", "Summarize",
+        "ValidateInput",
+        "RecordExperiment",
+        "Preprocess",
+        "RecordPreprocessing",
+        "TrainTrials",
+        "SelectBest",
+        "CreateModel",
+        "Transform",
+        "RecordTransform",
+        "Summarize",
     ]
     trial = training["States"]["TrainTrials"]["ItemProcessor"]
     assert state_order(trial) == ["RecordTrial", "Train", "Trained", "RecordTraining"]
@@ -81,8 +104,10 @@ def test_trials_map_is_inline_with_the_configured_concurrency(training, synthesi
 def test_training_carries_experiment_config_metrics_and_spot(training, synthesized):
     params = _states(training)["Train"]["Parameters"]
     assert params["ExperimentConfig"] == {
-        "ExperimentName.$": "$.experimentName", "TrialName.$": "$.trial.trialName",
-        "TrialComponentDisplayName": "Training"}
+        "ExperimentName.$": "$.experimentName",
+        "TrialName.$": "$.trial.trialName",
+        "TrialComponentDisplayName": "Training",
+    }
     assert params["AlgorithmSpecification"]["MetricDefinitions"] == [
         {"Name": "train:loss", "Regex": "Train Loss: (.*?);"},
         {"Name": "test:loss", "Regex": "Test Average loss: (.*?),"},
@@ -90,8 +115,10 @@ def test_training_carries_experiment_config_metrics_and_spot(training, synthesiz
     ]
     assert params["HyperParameters.$"] == "$.trial.hyperparameters"
     assert params["EnableManagedSpotTraining"] is True
-    assert params["StoppingCondition"] == {"MaxRuntimeInSeconds": synthesized.config.max_runtime_seconds,
-                                           "MaxWaitTimeInSeconds": synthesized.config.max_wait_seconds}
+    assert params["StoppingCondition"] == {
+        "MaxRuntimeInSeconds": synthesized.config.max_runtime_seconds,
+        "MaxWaitTimeInSeconds": synthesized.config.max_wait_seconds,
+    }
     assert params["CheckpointConfig"] == {"S3Uri.$": "$.trial.checkpointS3Uri", "LocalPath": "/opt/ml/checkpoints"}
 
 
@@ -161,6 +188,7 @@ def test_cleanup_calls_the_function_until_done(cleanup):
 
 # --- Every SageMaker task's Parameters is a valid request for the SageMaker API --------------------
 
+
 def _resolve_path(path: str, data):
     if path == "$":
         return data
@@ -183,8 +211,11 @@ def _concrete(parameters, data):
     for key, value in parameters.items():
         if key.endswith(".$"):
             match = FORMAT.fullmatch(value)
-            request[key[:-2]] = (match["template"].replace("{}", _resolve_path(match["path"], data))
-                                 if match else _resolve_path(value, data))
+            request[key[:-2]] = (
+                match["template"].replace("{}", _resolve_path(match["path"], data))
+                if match
+                else _resolve_path(value, data)
+            )
         else:
             request[key] = _concrete(value, data)
     return request
@@ -232,13 +263,24 @@ def test_requests_built_from_a_real_run_plan_are_valid(training):
     # name lengths are those a real execution sends.
     from lambdas.validate_input.plan import plan_run
 
-    plan = plan_run({"experimentName": "e" * 120, "hyperparameters": {"epochs": 3, "dropout": 0.25},
-                     "trials": [{"hidden_channels": n} for n in (2, 32)],
-                     "dataset": {"s3Uri": "s3://bucket/datasets/digits/"}},
-                    execution_name="x" * 80, bucket_name="bucket", max_trials=20)
+    plan = plan_run(
+        {
+            "experimentName": "e" * 120,
+            "hyperparameters": {"epochs": 3, "dropout": 0.25},
+            "trials": [{"hidden_channels": n} for n in (2, 32)],
+            "dataset": {"s3Uri": "s3://bucket/datasets/digits/"},
+        },
+        execution_name="x" * 80,
+        bucket_name="bucket",
+        max_trials=20,
+    )
     plan["best"] = {"trialName": plan["trials"][0]["trialName"], "modelArtifact": "s3://bucket/runs/m/model.tar.gz"}
-    item = {"experimentName": plan["experimentName"], "preprocessingTrialComponentName": "c",
-            "preprocessingOutputS3Uri": plan["preprocessing"]["outputS3Uri"], "trial": plan["trials"][1]}
+    item = {
+        "experimentName": plan["experimentName"],
+        "preprocessingTrialComponentName": "c",
+        "preprocessingOutputS3Uri": plan["preprocessing"]["outputS3Uri"],
+        "trial": plan["trials"][1],
+    }
     states = _states(training)
     for state, operation, data, name_field in [
         ("Preprocess", "CreateProcessingJob", plan, "ProcessingJobName"),
@@ -266,8 +308,13 @@ def test_volume_key_is_sent_only_for_instance_types_without_local_storage(traini
     assert "VolumeKmsKeyId" in states["Train"]["Parameters"]["ResourceConfig"]
     assert "VolumeKmsKeyId" in states["Transform"]["Parameters"]["TransformResources"]
 
-    synth = synthesize(tmp_path, processingInstanceType="ml.m5d.large", trainingInstanceType="ml.g4dn.xlarge",
-                       transformInstanceType="ml.g5.xlarge", localCloud=True)
+    synth = synthesize(
+        tmp_path,
+        processingInstanceType="ml.m5d.large",
+        trainingInstanceType="ml.g4dn.xlarge",
+        transformInstanceType="ml.g5.xlarge",
+        localCloud=True,
+    )
     states = _states(state_machine_definition(synth.pipeline, "TrainingStateMachine"))
     assert "VolumeKmsKeyId" not in states["Preprocess"]["Parameters"]["ProcessingResources"]["ClusterConfig"]
     assert states["Train"]["Parameters"]["ResourceConfig"]["InstanceType"] == "ml.g4dn.xlarge"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import contract
+import contract
 from jobs.digits import write_digits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,36 +26,50 @@ def job_environment(root: Path, **extra: str) -> dict[str, str]:
     paths = contract.ContainerPaths(root)
     hyperparameters = json.loads(paths.hyperparameters.read_text()) if paths.hyperparameters.is_file() else {}
     channels = {name: str(paths.channel(name)) for name in contract.TRAINING_CHANNELS}
-    env.update({
-        contract.OPT_ML_ROOT_ENV: str(root),
-        "PYTHONPATH": str(REPO_ROOT),  # the image's PYTHONPATH=/opt/program
-        "SM_MODEL_DIR": str(paths.model),
-        "SM_INPUT_DIR": str(root / "input"),
-        "SM_INPUT_CONFIG_DIR": str(root / "input" / "config"),
-        "SM_OUTPUT_DIR": str(root / "output"),
-        "SM_OUTPUT_DATA_DIR": str(paths.output_data),
-        "SM_CHANNELS": json.dumps(sorted(channels)),
-        **{f"SM_CHANNEL_{name.upper()}": path for name, path in channels.items()},
-        "SM_HPS": json.dumps(hyperparameters),
-        "SM_NUM_CPUS": "1",
-        "SM_NUM_GPUS": "0",
-        "SM_HOSTS": json.dumps(["algo-1"]),
-        "SM_CURRENT_HOST": "algo-1",
-        "SM_TRAINING_ENV": json.dumps({"channel_input_dirs": channels, "hyperparameters": hyperparameters}),
-    })
+    env.update(
+        {
+            contract.OPT_ML_ROOT_ENV: str(root),
+            "PYTHONPATH": str(REPO_ROOT),  # the image's PYTHONPATH=/opt/program
+            "SM_MODEL_DIR": str(paths.model),
+            "SM_INPUT_DIR": str(root / "input"),
+            "SM_INPUT_CONFIG_DIR": str(root / "input" / "config"),
+            "SM_OUTPUT_DIR": str(root / "output"),
+            "SM_OUTPUT_DATA_DIR": str(paths.output_data),
+            "SM_CHANNELS": json.dumps(sorted(channels)),
+            **{f"SM_CHANNEL_{name.upper()}": path for name, path in channels.items()},
+            "SM_HPS": json.dumps(hyperparameters),
+            "SM_NUM_CPUS": "1",
+            "SM_NUM_GPUS": "0",
+            "SM_HOSTS": json.dumps(["algo-1"]),
+            "SM_CURRENT_HOST": "algo-1",
+            "SM_TRAINING_ENV": json.dumps({"channel_input_dirs": channels, "hyperparameters": hyperparameters}),
+        }
+    )
     env.update(extra)
     return env
 
 
 def run_job(args: list[str], root: Path, **extra_env: str) -> subprocess.CompletedProcess:
     """`python -m <args>` to completion, in `root` as its working directory."""
-    return subprocess.run([sys.executable, "-m", *args], cwd=root, env=job_environment(root, **extra_env),
-                          capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=root,
+        env=job_environment(root, **extra_env),
+        capture_output=True,
+        text=True,
+        timeout=JOB_TIMEOUT_S,
+    )
 
 
 def start_job(args: list[str], root: Path, **extra_env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", *args], cwd=root, env=job_environment(root, **extra_env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=root,
+        env=job_environment(root, **extra_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def training_root(tmp: Path, preprocessed: Path, hyperparameters: dict[str, str]) -> Path:

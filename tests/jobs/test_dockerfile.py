@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import contract
+import contract
 
 JOBS_DIR = Path(__file__).resolve().parents[2] / "jobs"
 DOCKERFILE = JOBS_DIR / "Dockerfile"
@@ -25,8 +25,13 @@ pytestmark = pytest.mark.xdist_group("jobs")
 
 def hadolint(dockerfile: Path) -> list[dict]:
     """hadolint's findings at every level (style included), as JSON."""
-    result = subprocess.run([str(HADOLINT), "--format", "json", "--failure-threshold", "style", "--no-fail",
-                             str(dockerfile)], capture_output=True, text=True, timeout=60, cwd=dockerfile.parent)
+    result = subprocess.run(
+        [str(HADOLINT), "--format", "json", "--failure-threshold", "style", "--no-fail", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=dockerfile.parent,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout or "[]")
 
@@ -52,9 +57,10 @@ def test_the_entrypoint_is_the_jobs_package_and_sagemaker_arguments_reach_it():
     assert [json.loads(e) for e in instructions("ENTRYPOINT")] == [["python3", "-m", "jobs"]]
     assert not instructions("CMD")  # SageMaker's `train` / `serve` argument is the whole command
     assert contract.PREPROCESS_ENTRYPOINT[:2] == ["python3", "-m"]
-    # The build context is jobs/: copied as the package `jobs` on PYTHONPATH.
+    # The build context is the project root cut to jobs/ and contract/: both packages on PYTHONPATH.
     assert "PYTHONPATH=/opt/program" in DOCKERFILE.read_text()
-    assert any(copy.split()[-1] == "/opt/program/jobs/" for copy in instructions("COPY"))
+    copies = {tuple(copy.split()) for copy in instructions("COPY")}
+    assert ("jobs", "/opt/program/jobs/") in copies and ("contract", "/opt/program/contract/") in copies
     assert (JOBS_DIR / "__main__.py").is_file()
     assert (JOBS_DIR / (contract.PREPROCESS_ENTRYPOINT[2].removeprefix("jobs.") + ".py")).is_file()
 
@@ -65,4 +71,7 @@ def test_the_image_installs_the_pins_the_tests_run_with():
     run = " ".join(instructions("RUN"))
     assert f"torch=={pins['torch']}" in run  # the CPU wheel, same version as requirements.txt
     assert "-r /opt/program/requirements.txt" in run
+    assert ("jobs/requirements.txt", "/opt/program/requirements.txt") in {
+        tuple(c.split()) for c in instructions("COPY")
+    }
     assert not any(user.strip() not in ("root", "0") for user in instructions("USER"))  # SageMaker needs root

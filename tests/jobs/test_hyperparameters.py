@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from jobs import contract
+import contract
 from jobs.hyperparameters import InvalidHyperparameters, parse_hyperparameters
 
 
 def test_string_values_are_typed_and_the_rest_defaulted():
     values = parse_hyperparameters({"hidden_channels": "20", "dropout": "0.25", "optimizer": "adam", "epochs": "3.0"})
-    assert values == {**{h.name: h.default for h in contract.HYPERPARAMETERS},
-                      "hidden_channels": 20, "dropout": 0.25, "optimizer": "adam", "epochs": 3}
+    assert values == {
+        **{h.name: h.default for h in contract.HYPERPARAMETERS},
+        "hidden_channels": 20,
+        "dropout": 0.25,
+        "optimizer": "adam",
+        "epochs": 3,
+    }
     assert isinstance(values["epochs"], int) and isinstance(values["dropout"], float)
 
 
 def test_json_numbers_are_accepted_like_their_strings():
     assert parse_hyperparameters({"hidden_channels": 5, "lr": 0.5}) == parse_hyperparameters(
-        {"hidden_channels": "5", "lr": "0.5"})
+        {"hidden_channels": "5", "lr": "0.5"}
+    )
 
 
 def test_every_problem_is_reported_at_once():

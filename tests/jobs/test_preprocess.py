@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from jobs import contract
+import contract
 from jobs.digits import digits_split, write_digits
 from tests.jobs.conftest import run_job
 
@@ -37,15 +37,25 @@ def test_writes_normalised_splits_transform_input_and_stats(preprocessed):
     assert stats["normalization_mean"] == pytest.approx(pixels.mean())
     assert stats["normalization_std"] == pytest.approx(pixels.std())
     assert {k: stats[k] for k in ("train_count", "test_count", "image_height", "image_width", "num_classes")} == {
-        "train_count": 1437, "test_count": 360, "image_height": 8, "image_width": 8, "num_classes": 10}
-    np.testing.assert_allclose(test_x, (raw["test_images"] / 255.0 - stats["normalization_mean"])
-                               / stats["normalization_std"], rtol=1e-5, atol=1e-5)
+        "train_count": 1437,
+        "test_count": 360,
+        "image_height": 8,
+        "image_width": 8,
+        "num_classes": 10,
+    }
+    np.testing.assert_allclose(
+        test_x,
+        (raw["test_images"] / 255.0 - stats["normalization_mean"]) / stats["normalization_std"],
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
     # Batch transform input: one flattened test image per line, no label; labels alongside.
     lines = (out["transform"] / contract.TRANSFORM_INPUT_FILE).read_text().splitlines()
     assert len(lines) == 360
-    np.testing.assert_allclose(np.array([[float(v) for v in line.split(",")] for line in lines]),
-                               test_x.reshape(360, 64), atol=1e-5)
+    np.testing.assert_allclose(
+        np.array([[float(v) for v in line.split(",")] for line in lines]), test_x.reshape(360, 64), atol=1e-5
+    )
     labels = (out["transform"] / contract.TRANSFORM_LABELS_FILE).read_text().split()
     assert [int(v) for v in labels] == raw["test_labels"].tolist()
 
@@ -72,19 +82,23 @@ def _too_few_labels(raw):
     path = raw / (contract.RAW_FILES["train_labels"] + ".gz")
     data = bytearray(gzip.decompress(path.read_bytes()))
     data[4:8] = (100).to_bytes(4, "big")  # header: 100 labels
-    path.write_bytes(gzip.compress(bytes(data[:8 + 100])))
+    path.write_bytes(gzip.compress(bytes(data[: 8 + 100])))
 
 
 def _not_idx(raw):
     (raw / (contract.RAW_FILES["test_images"] + ".gz")).write_bytes(b"<html>not found</html>")
 
 
-@pytest.mark.parametrize(("damage", "expected"), [
-    (_truncate_images, "train-images-idx3-ubyte.gz: header says shape (1437, 8, 8) (91968 bytes) but holds 91958"),
-    (_drop_test_labels, "missing input file t10k-labels-idx1-ubyte (or t10k-labels-idx1-ubyte.gz)"),
-    (_too_few_labels, "train split: 1437 images in train-images-idx3-ubyte.gz but 100 labels"),
-    (_not_idx, "t10k-images-idx3-ubyte.gz: not an IDX file"),
-], ids=["truncated", "missing-file", "label-count", "not-idx"])
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (_truncate_images, "train-images-idx3-ubyte.gz: header says shape (1437, 8, 8) (91968 bytes) but holds 91958"),
+        (_drop_test_labels, "missing input file t10k-labels-idx1-ubyte (or t10k-labels-idx1-ubyte.gz)"),
+        (_too_few_labels, "train split: 1437 images in train-images-idx3-ubyte.gz but 100 labels"),
+        (_not_idx, "t10k-images-idx3-ubyte.gz: not an IDX file"),
+    ],
+    ids=["truncated", "missing-file", "label-count", "not-idx"],
+)
 def test_bad_input_fails_with_a_message_naming_the_file(tmp_path, damage, expected):
     raw = contract.ContainerPaths(tmp_path).processing_input(contract.RAW_INPUT)
     write_digits(raw, compress=True)

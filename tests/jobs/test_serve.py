@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import requests
 
-from jobs import contract
+import contract
 from tests.jobs.conftest import free_port, run_job, start_job
 
 pytestmark = pytest.mark.xdist_group("jobs")
@@ -38,8 +38,11 @@ def model_root(tmp, trained) -> contract.ContainerPaths:
 
 def start_server(paths: contract.ContainerPaths) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = start_job(["jobs", contract.SERVE_ARGUMENT], paths.root,
-                       **{contract.SERVING_PORT_ENV: str(port), "SAGEMAKER_MODEL_SERVER_WORKERS": "1"})
+    server = start_job(
+        ["jobs", contract.SERVE_ARGUMENT],
+        paths.root,
+        **{contract.SERVING_PORT_ENV: str(port), "SAGEMAKER_MODEL_SERVER_WORKERS": "1"},
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -108,8 +111,9 @@ def test_csv_transform_input_gets_one_prediction_per_line_in_order(server, trans
     assert accuracy >= 0.95  # in order: a shuffled answer would score about 10%
 
 
-@pytest.mark.parametrize("content_type", ["application/jsonlines", "application/x-npy", "application/json",
-                                          "text/csv; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", ["application/jsonlines", "application/x-npy", "application/json", "text/csv; charset=utf-8"]
+)
 def test_every_content_type_gets_the_same_predictions(server, transform_input, content_type):
     x = images(transform_input)
     if content_type == contract.JSONLINES_CONTENT_TYPE:
@@ -133,8 +137,9 @@ def test_accept_json_answers_one_array_and_no_accept_means_json_lines(server, tr
     lines = b"\n".join(transform_input[0].splitlines()[:3])
     response = invoke(server, lines, contract.CSV_CONTENT_TYPE, accept=contract.JSON_CONTENT_TYPE)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(contract.JSON_CONTENT_TYPE)
-    assert [p["label"] for p in response.json()] == [p["label"] for p in predictions(
-        invoke(server, lines, contract.CSV_CONTENT_TYPE, accept=None))]
+    assert [p["label"] for p in response.json()] == [
+        p["label"] for p in predictions(invoke(server, lines, contract.CSV_CONTENT_TYPE, accept=None))
+    ]
 
 
 def test_a_six_megabyte_multi_record_payload_is_answered_in_order(server, transform_input):
@@ -157,24 +162,50 @@ NPY_WRONG = io.BytesIO()
 np.save(NPY_WRONG, np.zeros((3, 12), dtype=np.float32))
 
 
-@pytest.mark.parametrize(("body", "content_type", "status", "message"), [
-    (_csv([GOOD, GOOD, [0.5] * 12, GOOD]), "text/csv", 400, "record 3: expected 64 values, got 12"),
-    (_csv([GOOD, GOOD[:-1] + ["abc"]]), "text/csv", 400, "record 2: value 64 ('abc') is not a number"),
-    (_csv([GOOD, GOOD[:-1] + ["nan"]]), "text/csv", 400, "record 2: value 64 is not a finite number"),
-    (_csv([GOOD, [], GOOD]), "text/csv", 400, "record 2: empty line"),
-    ("", "text/csv", 400, "the request holds no records"),
-    (b"\xff\xfe", "text/csv", 400, "not UTF-8"),
-    (json.dumps(GOOD) + "\n{oops\n", "application/jsonlines", 400, "record 2: not valid JSON"),
-    (json.dumps(GOOD) + "\n" + json.dumps(["x"] * SIZE), "application/jsonlines", 400,
-     "record 2: expected an array of 64 numbers"),
-    (json.dumps([[1, 2, 3]]), "application/json", 400, "record 1: expected 64 values (or 8 rows of 8), got shape (3,)"),
-    (NPY_WRONG.getvalue(), "application/x-npy", 400, "the .npy array has shape (3, 12)"),
-    (b"not numpy", "application/x-npy", 400, "not a readable .npy array"),
-    (_csv([GOOD]), "image/png", 415, "Content-Type image/png is not supported"),
-], ids=["csv-width", "csv-text", "csv-nan", "csv-blank", "empty", "not-utf8", "jsonl-syntax", "jsonl-strings",
-        "json-shape", "npy-shape", "npy-garbage", "content-type"])
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "message"),
+    [
+        (_csv([GOOD, GOOD, [0.5] * 12, GOOD]), "text/csv", 400, "record 3: expected 64 values, got 12"),
+        (_csv([GOOD, GOOD[:-1] + ["abc"]]), "text/csv", 400, "record 2: value 64 ('abc') is not a number"),
+        (_csv([GOOD, GOOD[:-1] + ["nan"]]), "text/csv", 400, "record 2: value 64 is not a finite number"),
+        (_csv([GOOD, [], GOOD]), "text/csv", 400, "record 2: empty line"),
+        ("", "text/csv", 400, "the request holds no records"),
+        (b"\xff\xfe", "text/csv", 400, "not UTF-8"),
+        (json.dumps(GOOD) + "\n{oops\n", "application/jsonlines", 400, "record 2: not valid JSON"),
+        (
+            json.dumps(GOOD) + "\n" + json.dumps(["x"] * SIZE),
+            "application/jsonlines",
+            400,
+            "record 2: expected an array of 64 numbers",
+        ),
+        (
+            json.dumps([[1, 2, 3]]),
+            "application/json",
+            400,
+            "record 1: expected 64 values (or 8 rows of 8), got shape (3,)",
+        ),
+        (NPY_WRONG.getvalue(), "application/x-npy", 400, "the .npy array has shape (3, 12)"),
+        (b"not numpy", "application/x-npy", 400, "not a readable .npy array"),
+        (_csv([GOOD]), "image/png", 415, "Content-Type image/png is not supported"),
+    ],
+    ids=[
+        "csv-width",
+        "csv-text",
+        "csv-nan",
+        "csv-blank",
+        "empty",
+        "not-utf8",
+        "jsonl-syntax",
+        "jsonl-strings",
+        "json-shape",
+        "npy-shape",
+        "npy-garbage",
+        "content-type",
+    ],
+)
 def test_a_malformed_request_gets_a_4xx_naming_the_problem_and_the_server_keeps_serving(
-        server, body, content_type, status, message):
+    server, body, content_type, status, message
+):
     response = invoke(server, body, content_type)
     assert response.status_code == status
     assert message in response.json()["error"]

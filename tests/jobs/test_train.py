@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from jobs import contract
+import contract
 from tests.jobs.conftest import run_job, start_job, training_root
 
 pytestmark = pytest.mark.xdist_group("jobs")
@@ -40,15 +40,20 @@ def test_default_hyperparameters_reach_95_percent_and_print_the_metric_lines(tra
     assert not paths.failure.exists()
 
 
-@pytest.mark.parametrize(("hyperparameters", "expected"), [
-    ({"hidden_channels": "0"}, "hidden_channels: 0 is below the minimum 1"),
-    ({"optimizer": "rmsprop"}, "optimizer: 'rmsprop' is not one of sgd, adam"),
-    ({"epochs": "two"}, "epochs: 'two' is not a number"),
-    ({"batch_size": "12.5"}, "batch_size: '12.5' is not a whole number"),
-    ({"learning_rate": "0.1"}, "unknown hyperparameter 'learning_rate'"),
-], ids=["range", "choice", "number", "whole", "unknown"])
-def test_a_bad_hyperparameter_writes_the_failure_file_and_exits_non_zero(tmp_path, preprocessed, hyperparameters,
-                                                                          expected):
+@pytest.mark.parametrize(
+    ("hyperparameters", "expected"),
+    [
+        ({"hidden_channels": "0"}, "hidden_channels: 0 is below the minimum 1"),
+        ({"optimizer": "rmsprop"}, "optimizer: 'rmsprop' is not one of sgd, adam"),
+        ({"epochs": "two"}, "epochs: 'two' is not a number"),
+        ({"batch_size": "12.5"}, "batch_size: '12.5' is not a whole number"),
+        ({"learning_rate": "0.1"}, "unknown hyperparameter 'learning_rate'"),
+    ],
+    ids=["range", "choice", "number", "whole", "unknown"],
+)
+def test_a_bad_hyperparameter_writes_the_failure_file_and_exits_non_zero(
+    tmp_path, preprocessed, hyperparameters, expected
+):
     root = training_root(tmp_path, preprocessed, {"hidden_channels": "5", **hyperparameters})
     result = run_job(["jobs", "train"], root)
     assert result.returncode != 0

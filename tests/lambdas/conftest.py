@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ops.local_cloud import emulator, experiments
+from local_cloud import emulator, experiments
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ops.local_cloud.experiments import ExperimentsBackend
+from local_cloud.experiments import ExperimentsBackend
 
 
 def build_experiment(backend: ExperimentsBackend, name: str, trials: int, *, preprocessing: str | None = None) -> dict:
@@ -17,13 +17,17 @@ def build_experiment(backend: ExperimentsBackend, name: str, trials: int, *, pre
         trial = f"{name}-trial-{i}"
         backend.call("CreateTrial", {"TrialName": trial, "ExperimentName": name})
         backend.call("AssociateTrialComponent", {"TrialComponentName": preprocessing, "TrialName": trial})
-        training.append(backend.record_training_job(
-            training_job_name=f"{name}-train-{i}",
-            training_job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}-train-{i}",
-            experiment_config={"ExperimentName": name, "TrialName": trial, "TrialComponentDisplayName": "Training"},
-            status="Completed", hyperparameters={"hidden_channels": str(i)}, final_metrics={"test:accuracy": 90.0 + i},
-            model_artifact=f"s3://bucket/models/{name}-train-{i}/output/model.tar.gz",
-        ))
+        training.append(
+            backend.record_training_job(
+                training_job_name=f"{name}-train-{i}",
+                training_job_arn=f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}-train-{i}",
+                experiment_config={"ExperimentName": name, "TrialName": trial, "TrialComponentDisplayName": "Training"},
+                status="Completed",
+                hyperparameters={"hidden_channels": str(i)},
+                final_metrics={"test:accuracy": 90.0 + i},
+                model_artifact=f"s3://bucket/models/{name}-train-{i}/output/model.tar.gz",
+            )
+        )
         trial_names.append(trial)
     return {"trials": trial_names, "preprocessing": preprocessing, "training": training}
 
@@ -34,8 +38,9 @@ def snapshot(backend: ExperimentsBackend) -> dict:
         "experiments": sorted(e.name for e in backend.experiments.values()),
         "trials": sorted(t.name for t in backend.trials.values()),
         "components": sorted(c.name for c in backend.components.values()),
-        "associations": sorted((c, t) for c in (x.name for x in backend.components.values())
-                               for t in backend.trials_holding(c)),
+        "associations": sorted(
+            (c, t) for c in (x.name for x in backend.components.values()) for t in backend.trials_holding(c)
+        ),
     }
 
 

@@ -26,7 +26,9 @@ def test_deletes_an_experiment_of_three_trials_in_the_order_the_api_demands(back
     out = cleanup.handler({"experimentName": "mnist", "keepComponents": False}, context)
 
     assert out == {
-        "experimentName": "mnist", "done": True, "keepComponents": False,
+        "experimentName": "mnist",
+        "done": True,
+        "keepComponents": False,
         "deleted": {"associations": 6, "trialComponents": 4, "trials": 3, "experiment": 1},
         "kept": {"sharedTrialComponents": 0, "keptTrialComponents": 0},
     }
@@ -109,7 +111,9 @@ def test_a_rerun_after_a_crash_mid_way_finishes_the_job(backend, context):
         backend.call("DisassociateTrialComponent", {"TrialComponentName": component, "TrialName": world["trials"][0]})
     backend.call("DeleteTrialComponent", {"TrialComponentName": world["training"][0]})
     backend.call("DeleteTrial", {"TrialName": world["trials"][0]})
-    backend.call("DisassociateTrialComponent", {"TrialComponentName": world["training"][1], "TrialName": world["trials"][1]})
+    backend.call(
+        "DisassociateTrialComponent", {"TrialComponentName": world["training"][1], "TrialName": world["trials"][1]}
+    )
     backend.call("DeleteTrialComponent", {"TrialComponentName": world["training"][1]})
 
     out = cleanup.handler({"experimentName": "mnist", "keepComponents": False}, context)
@@ -153,8 +157,13 @@ def test_a_pass_throttled_between_release_and_decision_leaves_no_orphan(backend,
     event = {"experimentName": "mnist", "keepComponents": False}
     for _ in range(6):
         event = cleanup.handler(event, context)
-        orphans = [c for c in ours if c in backend.components and not backend.trials_holding(c)
-                   and any(t in backend.trials for t in world["trials"])]
+        orphans = [
+            c
+            for c in ours
+            if c in backend.components
+            and not backend.trials_holding(c)
+            and any(t in backend.trials for t in world["trials"])
+        ]
         assert not orphans, f"released but never decided: {orphans}"
     assert backend.throttled["ListTrials"] > 0
     backend.inject_throttling(0.0)
@@ -163,11 +172,14 @@ def test_a_pass_throttled_between_release_and_decision_leaves_no_orphan(backend,
     assert event["deleted"]["associations"] == 6
 
 
-@pytest.mark.parametrize("event, field", [
-    ({}, "experimentName"),
-    ({"experimentName": "bad_name"}, "experimentName"),
-    ({"experimentName": "mnist", "keepComponents": "yes"}, "keepComponents"),
-])
+@pytest.mark.parametrize(
+    "event, field",
+    [
+        ({}, "experimentName"),
+        ({"experimentName": "bad_name"}, "experimentName"),
+        ({"experimentName": "mnist", "keepComponents": "yes"}, "keepComponents"),
+    ],
+)
 def test_a_bad_cleanup_request_names_the_field(aws, context, event, field):
     with pytest.raises(Exception, match=field):
         cleanup.handler(event, context)

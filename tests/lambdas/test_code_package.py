@@ -1,4 +1,4 @@
-"""The deployed code package (lambdas/ + jobs/__init__.py + jobs/contract.py) imports on its own."""
+"""The deployed code package (lambdas/ + contract/) imports on its own."""
 
 from __future__ import annotations
 
@@ -8,22 +8,34 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("validate_input", "record_experiment", "record_preprocessing", "record_trial", "record_training",
-             "select_best", "record_transform", "cleanup_experiment")
+FUNCTIONS = (
+    "validate_input",
+    "record_experiment",
+    "record_preprocessing",
+    "record_trial",
+    "record_training",
+    "select_best",
+    "record_transform",
+    "cleanup_experiment",
+)
 
 
 def test_every_handler_imports_from_the_code_package_alone(tmp_path):
     shutil.copytree(ROOT / "lambdas", tmp_path / "lambdas", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "jobs").mkdir()
-    for name in ("__init__.py", "contract.py"):
-        shutil.copy(ROOT / "jobs" / name, tmp_path / "jobs" / name)
+    shutil.copytree(ROOT / "contract", tmp_path / "contract", ignore=shutil.ignore_patterns("__pycache__"))
     script = (
         "import importlib, sys\n"
         f"for name in {FUNCTIONS!r}:\n"
         "    assert callable(importlib.import_module(f'lambdas.{name}.handler').handler)\n"
-        "leaked = [m for m in ('aws_cdk', 'moto', 'ops', 'torch', 'tests') if m in sys.modules]\n"
+        "leaked = [m for m in ('aws_cdk', 'moto', 'ops', 'local_cloud', 'jobs', 'torch', 'tests') if m in sys.modules]\n"
         "assert not leaked, leaked\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from jobs import contract
+import contract
 from lambdas.record_experiment import handler as record_experiment
 from lambdas.record_preprocessing import handler as record_preprocessing
 from lambdas.record_training import handler as record_training
@@ -18,11 +18,25 @@ from lambdas.select_best.selection import NoCompletedTrial
 from lambdas.validate_input.plan import plan_run
 from tests.lambdas.conftest import ACCOUNT, BUCKET, REGION
 
-STATS = {"normalization_mean": 0.1307, "normalization_std": 0.3081, "train_count": 1437, "test_count": 360,
-         "image_height": 8, "image_width": 8, "num_classes": 10}
-INPUT = {"experimentName": "mnist-cnn", "hyperparameters": {"epochs": 2, "optimizer": "sgd"},
-         "trials": [{"hidden_channels": 2}, {"hidden_channels": 5}, {"hidden_channels": 10, "optimizer": "rmsprop"},
-                    {"hidden_channels": 20}]}
+STATS = {
+    "normalization_mean": 0.1307,
+    "normalization_std": 0.3081,
+    "train_count": 1437,
+    "test_count": 360,
+    "image_height": 8,
+    "image_width": 8,
+    "num_classes": 10,
+}
+INPUT = {
+    "experimentName": "mnist-cnn",
+    "hyperparameters": {"epochs": 2, "optimizer": "sgd"},
+    "trials": [
+        {"hidden_channels": 2},
+        {"hidden_channels": 5},
+        {"hidden_channels": 10, "optimizer": "rmsprop"},
+        {"hidden_channels": 20},
+    ],
+}
 ACCURACY = {0: 91.5, 1: 96.25}
 
 
@@ -35,15 +49,25 @@ def sagemaker_runs_training(backend, trial: dict, *, completed: bool) -> dict:
     metrics = {"test:accuracy": ACCURACY[int(trial["trialName"][-1]) - 1], "test:loss": 0.2} if completed else {}
     reason = None if completed else "AlgorithmError: optimizer 'rmsprop' is not one of sgd, adam"
     backend.record_training_job(
-        training_job_name=job, training_job_arn=arn,
-        experiment_config={"ExperimentName": "mnist-cnn", "TrialName": trial["trialName"],
-                           "TrialComponentDisplayName": "Training"},
-        status="Completed" if completed else "Failed", hyperparameters=trial["hyperparameters"],
+        training_job_name=job,
+        training_job_arn=arn,
+        experiment_config={
+            "ExperimentName": "mnist-cnn",
+            "TrialName": trial["trialName"],
+            "TrialComponentDisplayName": "Training",
+        },
+        status="Completed" if completed else "Failed",
+        hyperparameters=trial["hyperparameters"],
         input_artifacts={"train": "s3://x/train/", "test": "s3://x/test/"},
-        model_artifact=model if completed else None, final_metrics=metrics, failure_reason=reason)
-    result = {"TrainingJobStatus": "Completed" if completed else "Failed",
-              "FinalMetricDataList": [{"MetricName": k, "Value": v, "Timestamp": 0} for k, v in metrics.items()],
-              "ModelArtifacts": {"S3ModelArtifacts": model} if completed else {}}
+        model_artifact=model if completed else None,
+        final_metrics=metrics,
+        failure_reason=reason,
+    )
+    result = {
+        "TrainingJobStatus": "Completed" if completed else "Failed",
+        "FinalMetricDataList": [{"MetricName": k, "Value": v, "Timestamp": 0} for k, v in metrics.items()],
+        "ModelArtifacts": {"S3ModelArtifacts": model} if completed else {},
+    }
     if reason:
         result["FailureReason"] = reason
     return result
@@ -52,16 +76,22 @@ def sagemaker_runs_training(backend, trial: dict, *, completed: bool) -> dict:
 def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, context):
     plan = plan_run(INPUT, execution_name="exec-1", bucket_name=BUCKET, max_trials=10)
     boto3.client("s3", region_name=REGION).put_object(
-        Bucket=BUCKET, Key=f"runs/mnist-cnn/exec-1/preprocessed/stats/{contract.STATS_FILE}", Body=json.dumps(STATS))
+        Bucket=BUCKET, Key=f"runs/mnist-cnn/exec-1/preprocessed/stats/{contract.STATS_FILE}", Body=json.dumps(STATS)
+    )
 
     recorded = record_experiment.handler(plan, context)
-    assert recorded == {"experimentName": "mnist-cnn", "trialComponentName": plan["preprocessing"]["trialComponentName"]}
+    assert recorded == {
+        "experimentName": "mnist-cnn",
+        "trialComponentName": plan["preprocessing"]["trialComponentName"],
+    }
     assert record_experiment.handler(plan, context) == recorded  # a retried state succeeds
     preprocessing = plan["preprocessing"]["trialComponentName"]
     assert sm.describe_trial_component(TrialComponentName=preprocessing)["Status"]["PrimaryStatus"] == "InProgress"
 
     assert record_preprocessing.handler({"plan": plan, "status": "Completed", "error": {}}, context) == {
-        "trialComponentName": preprocessing, "status": "Completed"}
+        "trialComponentName": preprocessing,
+        "status": "Completed",
+    }
 
     outcomes = []
     for i, trial in enumerate(plan["trials"]):
@@ -89,17 +119,27 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     best = select_best.handler({"trials": outcomes, "objective": plan["objective"]}, context)
     assert best["trialName"] == plan["trials"][1]["trialName"] and best["value"] == 96.25
 
-    transform_event = {"experimentName": "mnist-cnn", "best": best, "modelName": plan["model"]["modelName"],
-                       "transformJobName": plan["transform"]["jobName"], "inputS3Uri": plan["transform"]["inputS3Uri"],
-                       "outputS3Uri": plan["transform"]["outputS3Uri"], "datasetS3Uri": plan["dataset"]["s3Uri"]}
+    transform_event = {
+        "experimentName": "mnist-cnn",
+        "best": best,
+        "modelName": plan["model"]["modelName"],
+        "transformJobName": plan["transform"]["jobName"],
+        "inputS3Uri": plan["transform"]["inputS3Uri"],
+        "outputS3Uri": plan["transform"]["outputS3Uri"],
+        "datasetS3Uri": plan["dataset"]["s3Uri"],
+    }
     transform = record_transform.handler(transform_event, context)
     assert record_transform.handler(transform_event, context) == transform  # retried
 
     # The records, as the notebook's Studio view shows them: experiment > trials > components.
     trials = sm.list_trials(ExperimentName="mnist-cnn")["TrialSummaries"]
     assert sorted(t["TrialName"] for t in trials) == sorted(t["trialName"] for t in plan["trials"])
-    by_trial = {t["trialName"]: sorted(c["DisplayName"] for c in sm.list_trial_components(
-        TrialName=t["trialName"])["TrialComponentSummaries"]) for t in plan["trials"]}
+    by_trial = {
+        t["trialName"]: sorted(
+            c["DisplayName"] for c in sm.list_trial_components(TrialName=t["trialName"])["TrialComponentSummaries"]
+        )
+        for t in plan["trials"]
+    }
     assert by_trial == {
         plan["trials"][0]["trialName"]: ["Preprocessing", "Training"],
         plan["trials"][1]["trialName"]: ["Preprocessing", "Training", "Transform"],
@@ -112,7 +152,8 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     assert pre["Parameters"]["train_count"] == {"NumberValue": 1437.0}
     assert pre["InputArtifacts"]["dataset"]["Value"] == plan["dataset"]["s3Uri"]
     assert {k: v["Value"] for k, v in pre["OutputArtifacts"].items()} == {
-        name: f"{plan['preprocessing']['outputS3Uri']}{name}/" for name in contract.PROCESSING_OUTPUTS}
+        name: f"{plan['preprocessing']['outputS3Uri']}{name}/" for name in contract.PROCESSING_OUTPUTS
+    }
 
     trained = sm.describe_trial_component(TrialComponentName=plan["trials"][1]["trainingJobName"] + "-aws-training-job")
     assert trained["Parameters"]["hidden_channels"] == {"StringValue": "5"}
@@ -129,8 +170,10 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     lineage = sm.describe_trial_component(TrialComponentName=transform["trialComponentName"])
     assert lineage["DisplayName"] == "Transform" and lineage["Status"]["PrimaryStatus"] == "Completed"
     assert {k: v["Value"] for k, v in lineage["InputArtifacts"].items()} == {
-        "dataset": plan["dataset"]["s3Uri"], "model": best["modelArtifact"],
-        "transform-input": plan["transform"]["inputS3Uri"]}
+        "dataset": plan["dataset"]["s3Uri"],
+        "model": best["modelArtifact"],
+        "transform-input": plan["transform"]["inputS3Uri"],
+    }
     assert lineage["OutputArtifacts"]["predictions"]["Value"] == plan["transform"]["outputS3Uri"]
 
 
@@ -138,18 +181,40 @@ def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context)
     plan = plan_run({"trials": [{}]}, execution_name="exec-2", bucket_name=BUCKET, max_trials=10)
     record_experiment.handler(plan, context)
     cause = json.dumps({"FailureReason": "ClientError: no IDX files under /opt/ml/processing/input/raw"})
-    out = record_preprocessing.handler({"plan": plan, "status": "Failed",
-                                        "error": {"Error": "States.TaskFailed", "Cause": cause}}, context)
+    out = record_preprocessing.handler(
+        {"plan": plan, "status": "Failed", "error": {"Error": "States.TaskFailed", "Cause": cause}}, context
+    )
     assert out["status"] == "Failed"
     status = sm.describe_trial_component(TrialComponentName=plan["preprocessing"]["trialComponentName"])["Status"]
-    assert status == {"PrimaryStatus": "Failed", "Message": "ClientError: no IDX files under /opt/ml/processing/input/raw"}
+    assert status == {
+        "PrimaryStatus": "Failed",
+        "Message": "ClientError: no IDX files under /opt/ml/processing/input/raw",
+    }
 
 
 def test_select_best_with_no_completed_trial_lists_each_status(context):
-    trials = [{"trialName": "t1", "trainingJobName": "j1", "status": "Failed", "hyperparameters": {},
-               "metrics": {}, "failureReason": "bad optimizer", "modelArtifact": None},
-              {"trialName": "t2", "trainingJobName": "j2", "status": "Failed", "hyperparameters": {},
-               "metrics": {}, "failureReason": "out of memory", "modelArtifact": None}]
-    with pytest.raises(NoCompletedTrial, match="t1 Failed \\(bad optimizer\\); t2 Failed \\(out of memory\\)") as caught:
+    trials = [
+        {
+            "trialName": "t1",
+            "trainingJobName": "j1",
+            "status": "Failed",
+            "hyperparameters": {},
+            "metrics": {},
+            "failureReason": "bad optimizer",
+            "modelArtifact": None,
+        },
+        {
+            "trialName": "t2",
+            "trainingJobName": "j2",
+            "status": "Failed",
+            "hyperparameters": {},
+            "metrics": {},
+            "failureReason": "out of memory",
+            "modelArtifact": None,
+        },
+    ]
+    with pytest.raises(
+        NoCompletedTrial, match="t1 Failed \\(bad optimizer\\); t2 Failed \\(out of memory\\)"
+    ) as caught:
         select_best.handler({"trials": trials, "objective": {"metric": "test:accuracy", "goal": "Maximize"}}, context)
     assert type(caught.value).__name__ == "NoCompletedTrial"

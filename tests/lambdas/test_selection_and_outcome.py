@@ -12,8 +12,14 @@ from lambdas.select_best.selection import NoCompletedTrial, select_best
 
 
 def outcome(name: str, metrics: dict, status: str = "Completed") -> TrialOutcome:
-    return TrialOutcome(trial_name=name, training_job_name=f"{name}-job", status=status, hyperparameters={},
-                        metrics=metrics, model_artifact=f"s3://b/{name}/model.tar.gz" if status == "Completed" else None)
+    return TrialOutcome(
+        trial_name=name,
+        training_job_name=f"{name}-job",
+        status=status,
+        hyperparameters={},
+        metrics=metrics,
+        model_artifact=f"s3://b/{name}/model.tar.gz" if status == "Completed" else None,
+    )
 
 
 def test_maximize_and_minimize_pick_opposite_ends():
@@ -29,30 +35,47 @@ def test_ties_go_to_the_earlier_trial_whatever_the_names():
 
 
 def test_failed_trials_and_trials_without_the_metric_are_never_best():
-    trials = [outcome("failed", {"test:accuracy": 99.9}, status="Failed"),
-              outcome("no-metric", {"test:loss": 0.1}),
-              outcome("ok", {"test:accuracy": 50.0})]
+    trials = [
+        outcome("failed", {"test:accuracy": 99.9}, status="Failed"),
+        outcome("no-metric", {"test:loss": 0.1}),
+        outcome("ok", {"test:accuracy": 50.0}),
+    ]
     assert select_best(trials, Objective("test:accuracy", "Maximize")).trial_name == "ok"
     with pytest.raises(NoCompletedTrial, match="no-metric Completed without test:accuracy"):
         select_best(trials[:2], Objective("test:accuracy", "Maximize"))
 
 
-TRIAL = TrialPlan(trial_name="t1", training_job_name="j1", hyperparameters={"optimizer": "rmsprop"}, variant={},
-                  output_s3_uri="s3://b/models/")
+TRIAL = TrialPlan(
+    trial_name="t1",
+    training_job_name="j1",
+    hyperparameters={"optimizer": "rmsprop"},
+    variant={},
+    output_s3_uri="s3://b/models/",
+)
 
 
 def test_a_completed_job_gives_its_final_metrics_and_model():
-    result = TrainingResult.parse({"TrainingJobStatus": "Completed",
-                                   "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.2}],
-                                   "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m.tar.gz"}})
+    result = TrainingResult.parse(
+        {
+            "TrainingJobStatus": "Completed",
+            "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.2}],
+            "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m.tar.gz"},
+        }
+    )
     got = training_outcome(TRIAL, result, None)
     assert (got.status, got.metrics, got.model_artifact, got.failure_reason) == (
-        "Completed", {"test:accuracy": 97.2}, "s3://b/m.tar.gz", None)
+        "Completed",
+        {"test:accuracy": 97.2},
+        "s3://b/m.tar.gz",
+        None,
+    )
 
 
 def test_a_caught_failure_takes_the_failure_reason_from_the_describe_json_cause():
     cause = json.dumps({"TrainingJobStatus": "Failed", "FailureReason": "AlgorithmError: rmsprop"})
-    got = training_outcome(TRIAL, TrainingResult.parse({}), TaskError.parse({"Error": "States.TaskFailed", "Cause": cause}))
+    got = training_outcome(
+        TRIAL, TrainingResult.parse({}), TaskError.parse({"Error": "States.TaskFailed", "Cause": cause})
+    )
     assert (got.status, got.failure_reason) == ("Failed", "AlgorithmError: rmsprop")
     plain = training_outcome(TRIAL, None, TaskError.parse({"Error": "States.Timeout", "Cause": ""}))
     assert plain.failure_reason == "States.Timeout"

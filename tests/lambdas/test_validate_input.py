@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from jobs import contract
+import contract
 from lambdas.validate_input import handler as validate
 from lambdas.validate_input.plan import InvalidExecutionInput, check_execution_input, plan_run
 
@@ -14,8 +14,13 @@ BUCKET = "experiments-bucket"
 NOTEBOOK_INPUT = {
     "experimentName": "mnist-cnn",
     "hyperparameters": {"epochs": 2, "dropout": 0.2, "kernel_size": 5, "optimizer": "sgd"},
-    "trials": [{"hidden_channels": 2}, {"hidden_channels": 5}, {"hidden_channels": 10},
-               {"hidden_channels": 20}, {"hidden_channels": 32}],
+    "trials": [
+        {"hidden_channels": 2},
+        {"hidden_channels": 5},
+        {"hidden_channels": 10},
+        {"hidden_channels": 20},
+        {"hidden_channels": 32},
+    ],
     "objective": {"metric": "test:accuracy", "goal": "Maximize"},
     "dataset": {"s3Uri": "s3://data-bucket/mnist/raw/"},
 }
@@ -38,14 +43,27 @@ def test_the_notebook_input_plans_five_trials_with_string_hyperparameters():
     assert run["transform"]["outputS3Uri"] == base + "transform/"
     assert [t["variant"] for t in run["trials"]] == [{"hidden_channels": str(c)} for c in (2, 5, 10, 20, 32)]
     first = run["trials"][0]
-    assert first["hyperparameters"] == {**{h.name: str(h.default) for h in contract.HYPERPARAMETERS},
-                                        "epochs": "2", "dropout": "0.2", "kernel_size": "5", "optimizer": "sgd",
-                                        "hidden_channels": "2"}
+    assert first["hyperparameters"] == {
+        **{h.name: str(h.default) for h in contract.HYPERPARAMETERS},
+        "epochs": "2",
+        "dropout": "0.2",
+        "kernel_size": "5",
+        "optimizer": "sgd",
+        "hidden_channels": "2",
+    }
     assert all(isinstance(v, str) for t in run["trials"] for v in t["hyperparameters"].values())
     assert first["outputS3Uri"] == base + "models/"
     assert first["checkpointS3Uri"] == f"{base}checkpoints/{first['trialName']}/"
-    assert set(run) == {"experimentName", "executionName", "objective", "dataset", "preprocessing", "trials",
-                        "model", "transform"}
+    assert set(run) == {
+        "experimentName",
+        "executionName",
+        "objective",
+        "dataset",
+        "preprocessing",
+        "trials",
+        "model",
+        "transform",
+    }
 
 
 def test_defaults_apply_to_everything_but_trials():
@@ -58,8 +76,10 @@ def test_defaults_apply_to_everything_but_trials():
 
 
 def test_null_means_the_default_for_every_field_that_has_one():
-    checked = check_execution_input({"trials": [{}], "experimentName": None, "hyperparameters": None,
-                                     "objective": None, "dataset": None}, max_trials=1)
+    checked = check_execution_input(
+        {"trials": [{}], "experimentName": None, "hyperparameters": None, "objective": None, "dataset": None},
+        max_trials=1,
+    )
     assert checked == check_execution_input({"trials": [{}]}, max_trials=1)
     with pytest.raises(InvalidExecutionInput, match="^trials: missing"):
         check_execution_input({"trials": None}, max_trials=1)
@@ -75,8 +95,10 @@ def test_booleans_become_true_false_and_semantics_are_left_to_the_training_job()
 def test_derived_names_fit_sagemaker_limits_and_are_unique_per_execution_and_trial():
     longest = "e" + "-x" * 59 + "9"  # 120 characters, the API's maximum
     assert len(longest) == 120
-    runs = [plan({"experimentName": longest, "trials": [{}] * 10}, execution=e, max_trials=10)
-            for e in ("a" * 80, "a" * 79 + "b", "x_y")]
+    runs = [
+        plan({"experimentName": longest, "trials": [{}] * 10}, execution=e, max_trials=10)
+        for e in ("a" * 80, "a" * 79 + "b", "x_y")
+    ]
     jobs, entities = [], []
     for run in runs:
         jobs += [run["preprocessing"]["jobName"], run["model"]["modelName"], run["transform"]["jobName"]]
@@ -92,27 +114,30 @@ def test_the_same_execution_plans_the_same_names():
     assert plan(NOTEBOOK_INPUT) == plan(NOTEBOOK_INPUT)
 
 
-@pytest.mark.parametrize("raw, field", [
-    ({}, "trials"),
-    ({"trials": []}, "trials"),
-    ({"trials": {"hidden_channels": 2}}, "trials"),
-    ({"trials": [{}] * 11}, "trials"),
-    ({"trials": [{}, 5]}, r"trials\[1\]"),
-    ({"trials": [{"hidden_channels": [2]}]}, r"trials\[0\]\.hidden_channels"),
-    ({"trials": [{"hidden_channels": None}]}, r"trials\[0\]\.hidden_channels"),
-    ({"trials": [{}], "hyperparameters": {"dropout": {"value": 0.2}}}, r"hyperparameters\.dropout"),
-    ({"trials": [{}], "hyperparameters": [1]}, "hyperparameters"),
-    ({"trials": [{}], "experimentName": "mnist_cnn"}, "experimentName"),
-    ({"trials": [{}], "experimentName": "-mnist"}, "experimentName"),
-    ({"trials": [{}], "experimentName": "a" * 121}, "experimentName"),
-    ({"trials": [{}], "experimentName": 7}, "experimentName"),
-    ({"trials": [{}], "objective": {"metric": "val:f1", "goal": "Maximize"}}, r"objective\.metric"),
-    ({"trials": [{}], "objective": {"metric": "test:loss", "goal": "Lowest"}}, r"objective\.goal"),
-    ({"trials": [{}], "objective": {"metric": "test:loss"}}, r"objective\.goal"),
-    ({"trials": [{}], "dataset": {"s3Uri": "https://bucket/raw/"}}, r"dataset\.s3Uri"),
-    ({"trials": [{}], "dataset": "s3://bucket/raw/"}, "dataset"),
-    ({"trials": [{}], "trial": [{}]}, "trial"),
-])
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        ({}, "trials"),
+        ({"trials": []}, "trials"),
+        ({"trials": {"hidden_channels": 2}}, "trials"),
+        ({"trials": [{}] * 11}, "trials"),
+        ({"trials": [{}, 5]}, r"trials\[1\]"),
+        ({"trials": [{"hidden_channels": [2]}]}, r"trials\[0\]\.hidden_channels"),
+        ({"trials": [{"hidden_channels": None}]}, r"trials\[0\]\.hidden_channels"),
+        ({"trials": [{}], "hyperparameters": {"dropout": {"value": 0.2}}}, r"hyperparameters\.dropout"),
+        ({"trials": [{}], "hyperparameters": [1]}, "hyperparameters"),
+        ({"trials": [{}], "experimentName": "mnist_cnn"}, "experimentName"),
+        ({"trials": [{}], "experimentName": "-mnist"}, "experimentName"),
+        ({"trials": [{}], "experimentName": "a" * 121}, "experimentName"),
+        ({"trials": [{}], "experimentName": 7}, "experimentName"),
+        ({"trials": [{}], "objective": {"metric": "val:f1", "goal": "Maximize"}}, r"objective\.metric"),
+        ({"trials": [{}], "objective": {"metric": "test:loss", "goal": "Lowest"}}, r"objective\.goal"),
+        ({"trials": [{}], "objective": {"metric": "test:loss"}}, r"objective\.goal"),
+        ({"trials": [{}], "dataset": {"s3Uri": "https://bucket/raw/"}}, r"dataset\.s3Uri"),
+        ({"trials": [{}], "dataset": "s3://bucket/raw/"}, "dataset"),
+        ({"trials": [{}], "trial": [{}]}, "trial"),
+    ],
+)
 def test_each_bad_input_is_refused_with_an_error_naming_the_field(raw, field):
     with pytest.raises(InvalidExecutionInput, match=f"^{field}"):
         check_execution_input(raw, max_trials=10)

@@ -21,8 +21,9 @@ def train() -> int:
         "resourceconfig": json.loads((root / "input/config/resourceconfig.json").read_text()),
         "inputdataconfig": json.loads((root / "input/config/inputdataconfig.json").read_text()),
         "env": {k: v for k, v in os.environ.items() if k.startswith("SM_") or k in ("TRAINING_JOB_NAME",)},
-        "channels": {c: sorted(p.name for p in (root / "input/data" / c).iterdir())
-                     for c in os.listdir(root / "input/data")},
+        "channels": {
+            c: sorted(p.name for p in (root / "input/data" / c).iterdir()) for c in os.listdir(root / "input/data")
+        },
         "restored": sorted(p.name for p in (root / "checkpoints").iterdir()),
     }
     for epoch, accuracy in ((1, 50.0), (2, 75.5)):

@@ -4,13 +4,21 @@ import json
 
 import pytest
 
-from ops.local_cloud.cloud import LocalCloud
-from ops.local_cloud.deploy import deploy
+from local_cloud.cloud import LocalCloud
+from local_cloud.deploy import deploy
 
 pytestmark = pytest.mark.xdist_group("local-cloud-deploy")  # one deploy per run
 
-FUNCTIONS = ("validate_input", "record_experiment", "record_preprocessing", "record_trial", "record_training",
-             "select_best", "record_transform", "cleanup_experiment")
+FUNCTIONS = (
+    "validate_input",
+    "record_experiment",
+    "record_preprocessing",
+    "record_trial",
+    "record_training",
+    "select_best",
+    "record_transform",
+    "cleanup_experiment",
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +30,13 @@ def deployed(tmp_path_factory):
 def test_stacks_deploy_with_the_documented_outputs(deployed):
     cloud, outputs = deployed
     assert {"BucketName", "KeyArn", "RepositoryName", "RepositoryUri"} <= set(outputs["ExperimentsData"])
-    assert {"BucketName", "SageMakerRoleArn", "TrainingStateMachineArn", "CleanupStateMachineArn",
-            "JobsImageUri"} <= set(outputs["ExperimentsPipeline"])
+    assert {
+        "BucketName",
+        "SageMakerRoleArn",
+        "TrainingStateMachineArn",
+        "CleanupStateMachineArn",
+        "JobsImageUri",
+    } <= set(outputs["ExperimentsPipeline"])
     assert outputs["ExperimentsPipeline"]["JobsImageUri"].endswith("/sagemaker-experiments-jobs:local")
     bucket = outputs["ExperimentsPipeline"]["BucketName"]
     assert bucket in [b["Name"] for b in cloud.client("s3").list_buckets()["Buckets"]]
@@ -33,10 +46,15 @@ def test_deployed_state_machines_are_the_executing_ones_with_the_context_applied
     cloud, outputs = deployed
     sfn = cloud.client("stepfunctions")
     arns = {m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
-    assert {outputs["ExperimentsPipeline"]["TrainingStateMachineArn"],
-            outputs["ExperimentsPipeline"]["CleanupStateMachineArn"]} <= arns
-    definition = json.loads(sfn.describe_state_machine(
-        stateMachineArn=outputs["ExperimentsPipeline"]["TrainingStateMachineArn"])["definition"])
+    assert {
+        outputs["ExperimentsPipeline"]["TrainingStateMachineArn"],
+        outputs["ExperimentsPipeline"]["CleanupStateMachineArn"],
+    } <= arns
+    definition = json.loads(
+        sfn.describe_state_machine(stateMachineArn=outputs["ExperimentsPipeline"]["TrainingStateMachineArn"])[
+            "definition"
+        ]
+    )
     assert definition["States"]["TrainTrials"]["MaxConcurrency"] == 1  # -c trialConcurrency=1 reached the stack
 
 
@@ -49,11 +67,15 @@ def test_functions_hold_the_code_package_with_their_handler(deployed):
     assert function["Environment"]["Variables"]["MAX_TRIALS"] == "20"
     location = client.get_function(FunctionName=function["FunctionName"])["Code"]["Location"]
     assert location  # moto serves the uploaded zip; its content is checked through the run folder below
-    response = client.invoke(FunctionName=function["FunctionName"], Payload=json.dumps(
-        {"input": {"experimentName": "deploy-check", "trials": [{"hidden_channels": 2}]}, "executionName": "x"}))
+    response = client.invoke(
+        FunctionName=function["FunctionName"],
+        Payload=json.dumps(
+            {"input": {"experimentName": "deploy-check", "trials": [{"hidden_channels": 2}]}, "executionName": "x"}
+        ),
+    )
     assert "FunctionError" not in response, response["Payload"].read()
     plan = json.load(response["Payload"])
     assert plan["experimentName"] == "deploy-check" and len(plan["trials"]) == 1
     packages = list((cloud.run_dir / "lambda-code").glob("*ValidateInput*"))
-    assert packages and (packages[0] / "jobs" / "contract.py").is_file()
-    assert not (packages[0] / "ops").exists()  # only lambdas/ and the contract are deployed
+    assert packages and (packages[0] / "contract" / "__init__.py").is_file()
+    assert not (packages[0] / "ops").exists() and not (packages[0] / "jobs").exists()  # lambdas/ and contract/ only

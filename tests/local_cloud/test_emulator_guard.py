@@ -1,4 +1,4 @@
-"""Fails loudly when moto's internals that ops/local_cloud/emulator.py patches change under it."""
+"""Fails loudly when moto's internals that local_cloud/emulator.py patches change under it."""
 
 import inspect
 
@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ops.local_cloud import emulator
+from local_cloud import emulator
 
 
 def parameters(function) -> list[str]:
@@ -20,8 +20,11 @@ def test_moto_is_the_pinned_version():
 def test_state_machine_cloudformation_handlers_still_read_the_module_backends():
     from moto.stepfunctions import models, responses
 
-    for name in ("create_from_cloudformation_json", "delete_from_cloudformation_json",
-                 "update_from_cloudformation_json"):
+    for name in (
+        "create_from_cloudformation_json",
+        "delete_from_cloudformation_json",
+        "update_from_cloudformation_json",
+    ):
         source = inspect.getsource(getattr(models.StateMachine, name))
         assert "stepfunctions_backends[account_id][region_name]" in source, name
     assert hasattr(models, "stepfunctions_backends")
@@ -44,10 +47,16 @@ def test_step_functions_task_factory_and_service_task_hooks_are_unchanged():
 
     # The factory module imports the function by name: the patch replaces that name.
     assert "state_task_service_for(service_name=resource.service_name)" in inspect.getsource(
-        state_task_factory.state_task_for)
+        state_task_factory.state_task_for
+    )
     assert "sagemaker" in state_task_service_factory._UNSUPPORTED_SERVICE_NAMES
     assert parameters(StateTaskService._eval_service_task) == [
-        "self", "env", "resource_runtime_part", "normalised_parameters", "state_credentials"]
+        "self",
+        "env",
+        "resource_runtime_part",
+        "normalised_parameters",
+        "state_credentials",
+    ]
     assert parameters(StateTaskService._from_error) == ["self", "env", "ex"]
     assert parameters(StateTaskService._get_supported_parameters) == ["self"]
     assert parameters(FailureEvent.__init__) == ["self", "env", "error_name", "event_type", "event_details"]
@@ -63,7 +72,13 @@ def test_sagemaker_backend_keeps_its_job_and_model_dicts():
     for attribute in ("training_jobs", "processing_jobs", "transform_jobs", "_models"):
         assert isinstance(getattr(backend, attribute), dict), attribute
     assert parameters(backend.create_model) == [
-        "model_name", "execution_role_arn", "primary_container", "vpc_config", "containers", "tags"]
+        "model_name",
+        "execution_role_arn",
+        "primary_container",
+        "vpc_config",
+        "containers",
+        "tags",
+    ]
     # Describe*Job answers the stored object's response_object.
     for method in ("describe_training_job", "describe_processing_job", "describe_transform_job"):
         assert ".response_object" in inspect.getsource(getattr(SageMakerModelBackend, method)), method
@@ -77,21 +92,42 @@ def test_lambda_function_keeps_what_the_runtime_reads():
         iam = boto3.client("iam")
         role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         boto3.client("lambda").create_function(
-            FunctionName="f", Runtime="python3.12", Role=role, Handler="a.handler", Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
-            Environment={"Variables": {"A": "1"}}, Timeout=7, MemorySize=256)
+            FunctionName="f",
+            Runtime="python3.12",
+            Role=role,
+            Handler="a.handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+            Environment={"Variables": {"A": "1"}},
+            Timeout=7,
+            MemorySize=256,
+        )
         from moto.awslambda.models import lambda_backends
 
         function = lambda_backends["123456789012"]["us-east-1"].get_function("f")
-        assert (function.function_name, function.handler, function.environment_vars, function.timeout,
-                function.memory_size) == ("f", "a.handler", {"A": "1"}, 7, 256)
+        assert (
+            function.function_name,
+            function.handler,
+            function.environment_vars,
+            function.timeout,
+            function.memory_size,
+        ) == ("f", "a.handler", {"A": "1"}, 7, 256)
         assert function.function_arn.endswith(":function:f")
         assert isinstance(function.code_bytes, bytes)
 
 
 def test_kms_key_from_cloudformation_with_tags_is_created_once_patched():
-    template = {"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {
-        "KeyPolicy": {"Version": "2012-10-17", "Statement": []}, "Tags": [{"Key": "project", "Value": "x"}]}}},
-        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}}}
+    template = {
+        "Resources": {
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {"Version": "2012-10-17", "Statement": []},
+                    "Tags": [{"Key": "project", "Value": "x"}],
+                },
+            }
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}},
+    }
     import json
 
     emulator.install()
@@ -121,7 +157,12 @@ def test_parser_start_execution_keeps_its_signature():
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     assert parameters(StepFunctionsParserBackend.start_execution)[:5] == [
-        "self", "state_machine_arn", "name", "execution_input", "trace_header"]
+        "self",
+        "state_machine_arn",
+        "name",
+        "execution_input",
+        "trace_header",
+    ]
 
 
 def test_a_different_moto_version_is_refused_before_anything_is_patched(monkeypatch):
@@ -133,7 +174,7 @@ def test_a_different_moto_version_is_refused_before_anything_is_patched(monkeypa
 def test_the_pin_is_the_one_the_requirements_install():
     from pathlib import Path
 
-    requirements = (Path(emulator.__file__).resolve().parents[2] / "requirements-dev.txt").read_text()
+    requirements = (Path(emulator.__file__).resolve().parents[1] / "requirements-dev.txt").read_text()
     assert f"moto[server]=={emulator.MOTO_VERSION}" in requirements.split()
 
 

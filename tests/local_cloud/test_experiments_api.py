@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from ops.local_cloud import emulator, experiments
+from local_cloud import emulator, experiments
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -22,7 +22,9 @@ ACCOUNT = "123456789012"
 def sm():
     emulator.install()
     with mock_aws():
-        yield boto3.client("sagemaker", region_name=REGION, config=Config(retries={"mode": "standard", "max_attempts": 1}))
+        yield boto3.client(
+            "sagemaker", region_name=REGION, config=Config(retries={"mode": "standard", "max_attempts": 1})
+        )
 
 
 def error_of(call, **request) -> tuple[str, str, int]:
@@ -82,25 +84,29 @@ def test_a_component_can_belong_to_several_trials_of_several_experiments(sm):
     # Disassociating from one trial leaves the others alone.
     sm.disassociate_trial_component(TrialComponentName="c1", TrialName="t1")
     assert sorted(t["TrialName"] for t in sm.list_trials(TrialComponentName="c1")["TrialSummaries"]) == ["t2", "u1"]
-    search = sm.search(Resource="ExperimentTrialComponent",
-                       SearchExpression={"Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals",
-                                                      "Value": "exp2"}]})
+    search = sm.search(
+        Resource="ExperimentTrialComponent",
+        SearchExpression={"Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": "exp2"}]},
+    )
     assert [r["TrialComponent"]["TrialComponentName"] for r in search["Results"]] == ["c1"]
 
 
-@pytest.mark.parametrize("call, request_", [
-    ("describe_experiment", {"ExperimentName": "missing"}),
-    ("describe_trial", {"TrialName": "missing"}),
-    ("describe_trial_component", {"TrialComponentName": "missing"}),
-    ("delete_experiment", {"ExperimentName": "missing"}),
-    ("delete_trial", {"TrialName": "missing"}),
-    ("delete_trial_component", {"TrialComponentName": "missing"}),
-    ("create_trial", {"TrialName": "t9", "ExperimentName": "missing"}),
-    ("associate_trial_component", {"TrialComponentName": "missing", "TrialName": "t1"}),
-    ("disassociate_trial_component", {"TrialComponentName": "c1", "TrialName": "t1"}),  # not associated
-    ("list_trial_components", {"TrialName": "missing"}),
-    ("update_trial_component", {"TrialComponentName": "missing"}),
-])
+@pytest.mark.parametrize(
+    "call, request_",
+    [
+        ("describe_experiment", {"ExperimentName": "missing"}),
+        ("describe_trial", {"TrialName": "missing"}),
+        ("describe_trial_component", {"TrialComponentName": "missing"}),
+        ("delete_experiment", {"ExperimentName": "missing"}),
+        ("delete_trial", {"TrialName": "missing"}),
+        ("delete_trial_component", {"TrialComponentName": "missing"}),
+        ("create_trial", {"TrialName": "t9", "ExperimentName": "missing"}),
+        ("associate_trial_component", {"TrialComponentName": "missing", "TrialName": "t1"}),
+        ("disassociate_trial_component", {"TrialComponentName": "c1", "TrialName": "t1"}),  # not associated
+        ("list_trial_components", {"TrialName": "missing"}),
+        ("update_trial_component", {"TrialComponentName": "missing"}),
+    ],
+)
 def test_a_missing_record_is_resource_not_found_with_http_400(sm, call, request_):
     make(sm)
     code, _, status = error_of(getattr(sm, call), **request_)
@@ -109,11 +115,13 @@ def test_a_missing_record_is_resource_not_found_with_http_400(sm, call, request_
 
 def test_a_duplicate_create_is_the_real_already_exists_error(sm):
     make(sm)
-    for call, request_ in ((sm.create_experiment, {"ExperimentName": "exp"}),
-                           (sm.create_trial, {"TrialName": "t1", "ExperimentName": "exp"}),
-                           (sm.create_trial_component, {"TrialComponentName": "c1"}),
-                           # "The name must be unique in your account and is not case-sensitive."
-                           (sm.create_trial_component, {"TrialComponentName": "C1"})):
+    for call, request_ in (
+        (sm.create_experiment, {"ExperimentName": "exp"}),
+        (sm.create_trial, {"TrialName": "t1", "ExperimentName": "exp"}),
+        (sm.create_trial_component, {"TrialComponentName": "c1"}),
+        # "The name must be unique in your account and is not case-sensitive."
+        (sm.create_trial_component, {"TrialComponentName": "C1"}),
+    ):
         code, message, status = error_of(call, **request_)
         assert (code, status) == ("ValidationException", 400)
         assert "already exists" in message
@@ -141,9 +149,13 @@ def test_list_trial_components_filters_by_experiment_trial_or_source_and_only_on
     assert names() == ["c1", "c2", "c3", "d1"]
     backend = experiments.backend_for(ACCOUNT, REGION)
     job = "job-1"
-    backend.record_training_job(training_job_name=job, training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}",
-                                experiment_config={"TrialName": "t1", "TrialComponentDisplayName": "Training"},
-                                status="Completed", final_metrics={"test:accuracy": 97.5})
+    backend.record_training_job(
+        training_job_name=job,
+        training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}",
+        experiment_config={"TrialName": "t1", "TrialComponentDisplayName": "Training"},
+        status="Completed",
+        final_metrics={"test:accuracy": 97.5},
+    )
     assert names(SourceArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}") == ["job-1-aws-training-job"]
     code, _, _ = error_of(sm.list_trial_components, ExperimentName="exp", TrialName="t1")
     assert code == "ValidationException"
@@ -169,11 +181,14 @@ def test_pagination_with_next_token_visits_every_record_once_even_while_deleting
 
 def test_components_keep_parameters_artifacts_status_and_metrics(sm):
     sm.create_trial_component(
-        TrialComponentName="c1", DisplayName="Preprocessing", Status={"PrimaryStatus": "InProgress"},
+        TrialComponentName="c1",
+        DisplayName="Preprocessing",
+        Status={"PrimaryStatus": "InProgress"},
         InputArtifacts={"dataset": {"MediaType": "s3/uri", "Value": "s3://b/raw/"}},
     )
     sm.update_trial_component(
-        TrialComponentName="c1", Status={"PrimaryStatus": "Completed"},
+        TrialComponentName="c1",
+        Status={"PrimaryStatus": "Completed"},
         Parameters={"normalization_mean": {"NumberValue": 0.1307}, "optimizer": {"StringValue": "sgd"}},
         OutputArtifacts={"train": {"MediaType": "s3/uri", "Value": "s3://b/train/"}},
     )
@@ -193,8 +208,12 @@ def test_tags_on_experiment_records_and_moto_keeps_its_other_sagemaker_resources
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "dev"}])
     assert {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn)["Tags"]} == {"team": "ml", "stage": "dev"}
     # Models stay moto's, tags on them too.
-    model_arn = sm.create_model(ModelName="m1", ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
-                                PrimaryContainer={"Image": "img"}, Tags=[{"Key": "k", "Value": "v"}])["ModelArn"]
+    model_arn = sm.create_model(
+        ModelName="m1",
+        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
+        PrimaryContainer={"Image": "img"},
+        Tags=[{"Key": "k", "Value": "v"}],
+    )["ModelArn"]
     assert sm.describe_model(ModelName="m1")["ModelArn"] == model_arn
     assert sm.list_tags(ResourceArn=model_arn)["Tags"] == [{"Key": "k", "Value": "v"}]
     assert sm.search(Resource="TrainingJob")["Results"] == []  # moto's own Search still answers the rest
@@ -241,16 +260,26 @@ def test_the_moto_server_answers_with_aws_json_errors():
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        client = boto3.client("sagemaker", region_name=REGION, endpoint_url=endpoint,
-                              config=Config(retries={"mode": "standard", "max_attempts": 1}))
+        client = boto3.client(
+            "sagemaker",
+            region_name=REGION,
+            endpoint_url=endpoint,
+            config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        )
         client.create_experiment(ExperimentName="exp")
         client.create_trial(TrialName="t1", ExperimentName="exp")
         assert error_of(client.delete_experiment, ExperimentName="exp")[:1] == ("ValidationException",)
         request = urllib.request.Request(
-            endpoint, data=json.dumps({"TrialName": "missing"}).encode(), method="POST",
-            headers={"X-Amz-Target": "SageMaker.DescribeTrial", "Content-Type": "application/x-amz-json-1.1",
-                     "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sagemaker/aws4_request, "
-                                      "SignedHeaders=host, Signature=x"})
+            endpoint,
+            data=json.dumps({"TrialName": "missing"}).encode(),
+            method="POST",
+            headers={
+                "X-Amz-Target": "SageMaker.DescribeTrial",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sagemaker/aws4_request, "
+                "SignedHeaders=host, Signature=x",
+            },
+        )
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=10)
         assert caught.value.code == 400
@@ -266,9 +295,12 @@ def test_a_training_job_with_experiment_config_is_recorded_as_sagemaker_does():
     backend.call("CreateTrial", {"TrialName": "t1", "ExperimentName": "exp"})
     start = time.time()
     name = backend.record_training_job(
-        training_job_name="job", training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/job",
+        training_job_name="job",
+        training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/job",
         experiment_config={"ExperimentName": "exp", "TrialName": "t1", "TrialComponentDisplayName": "Training"},
-        status="Failed", hyperparameters={"optimizer": "rmsprop"}, failure_reason="optimizer: 'rmsprop' not in sgd, adam",
+        status="Failed",
+        hyperparameters={"optimizer": "rmsprop"},
+        failure_reason="optimizer: 'rmsprop' not in sgd, adam",
     )
     assert name == "job-aws-training-job"
     view = backend.call("DescribeTrialComponent", {"TrialComponentName": name})

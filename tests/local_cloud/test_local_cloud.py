@@ -7,17 +7,25 @@ import zipfile
 
 import pytest
 
-from jobs import contract
-from ops.local_cloud.cloud import LocalCloud, group_members as members
-from ops.local_cloud.demo import upload_sample_dataset
+import contract
+from local_cloud.cloud import LocalCloud
+from local_cloud.cloud import group_members as members
+from local_cloud.demo import upload_sample_dataset
 
 pytestmark = pytest.mark.xdist_group("local-cloud-server")  # one server per run
 
 BUCKET = "local-cloud-tests"
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                 "Principal": {"Service": ["lambda.amazonaws.com",
-                                                                           "states.amazonaws.com"]}}]}
-HANDLER = '''
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+        }
+    ],
+}
+HANDLER = """
 import time
 import boto3
 
@@ -31,7 +39,7 @@ def handler(event, context):
         raise NoCompletedTrial("no trial completed")
     return {"buckets": [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]],
             "remainingMs": context.get_remaining_time_in_millis()}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +52,13 @@ def cloud(tmp_path_factory):
         with zipfile.ZipFile(code, "w") as package:
             package.writestr("probe/handler.py", HANDLER)
         running.client("lambda").create_function(
-            FunctionName="probe", Runtime="python3.12", Role=running.role, Handler="probe.handler.handler",
-            Code={"ZipFile": code.getvalue()}, Timeout=30)
+            FunctionName="probe",
+            Runtime="python3.12",
+            Role=running.role,
+            Handler="probe.handler.handler",
+            Code={"ZipFile": code.getvalue()},
+            Timeout=30,
+        )
         yield running
 
 
@@ -74,8 +87,14 @@ def test_a_handler_running_past_its_timeout_is_ended(cloud):
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("probe/handler.py", HANDLER)
-    client.create_function(FunctionName="probe-short", Runtime="python3.12", Role=cloud.role,
-                           Handler="probe.handler.handler", Code={"ZipFile": package.getvalue()}, Timeout=1)
+    client.create_function(
+        FunctionName="probe-short",
+        Runtime="python3.12",
+        Role=cloud.role,
+        Handler="probe.handler.handler",
+        Code={"ZipFile": package.getvalue()},
+        Timeout=1,
+    )
     started = time.monotonic()
     response = client.invoke(FunctionName="probe-short", Payload=b'{"sleep": 30}')
     assert time.monotonic() - started < 10
@@ -84,12 +103,19 @@ def test_a_handler_running_past_its_timeout_is_ended(cloud):
 
 
 def test_handler_errors_reach_step_functions_by_exception_class_name(cloud):
-    definition = {"StartAt": "Invoke", "States": {
-        "Invoke": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                   "Parameters": {"FunctionName": "probe", "Payload": {"fail": True}},
-                   "Catch": [{"ErrorEquals": ["NoCompletedTrial"], "ResultPath": "$.error", "Next": "Caught"}],
-                   "End": True},
-        "Caught": {"Type": "Pass", "End": True}}}
+    definition = {
+        "StartAt": "Invoke",
+        "States": {
+            "Invoke": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "probe", "Payload": {"fail": True}},
+                "Catch": [{"ErrorEquals": ["NoCompletedTrial"], "ResultPath": "$.error", "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
     execution = run_execution(cloud, definition, {})
     assert execution["status"] == "SUCCEEDED"
     error = json.loads(execution["output"])["error"]
@@ -102,46 +128,122 @@ def test_handler_errors_reach_step_functions_by_exception_class_name(cloud):
 def pipeline_definition(role: str) -> dict:
     """Processing -> training -> model -> transform, the stacks' SageMaker states in miniature."""
     prefix = f"s3://{BUCKET}/runs/t/"
-    return {"StartAt": "Preprocess", "States": {
-        "Preprocess": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync",
-                       "ResultPath": None, "Next": "Train", "Parameters": {
-            "ProcessingJobName.$": "$.name", "RoleArn": role,
-            "AppSpecification": {"ImageUri": "repo:local", "ContainerEntrypoint": contract.PREPROCESS_ENTRYPOINT},
-            "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                                      "VolumeSizeInGB": 1}},
-            "ProcessingInputs": [{"InputName": "raw", "S3Input": {
-                "S3Uri": f"s3://{BUCKET}/datasets/digits/", "LocalPath": "/opt/ml/processing/input/raw",
-                "S3DataType": "S3Prefix", "S3InputMode": "File"}}],
-            "ProcessingOutputConfig": {"Outputs": [{"OutputName": n, "S3Output": {
-                "S3Uri": f"{prefix}pre/{n}/", "LocalPath": f"/opt/ml/processing/output/{n}",
-                "S3UploadMode": "EndOfJob"}} for n in contract.PROCESSING_OUTPUTS]}}},
-        "Train": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
-                  "ResultPath": "$.training", "Next": "Model",
-                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TrainingFailed"}],
-                  "Parameters": {
-            "TrainingJobName.$": "$.name", "RoleArn": role, "HyperParameters.$": "$.hyperparameters",
-            "AlgorithmSpecification": {"TrainingImage": "repo:local", "TrainingInputMode": "File",
-                                       "MetricDefinitions": contract.metric_definitions()},
-            "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
-                "S3DataType": "S3Prefix", "S3Uri": f"{prefix}pre/{c}/"}}} for c in contract.TRAINING_CHANNELS],
-            "OutputDataConfig": {"S3OutputPath": f"{prefix}models/"},
-            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1},
-            "StoppingCondition": {"MaxRuntimeInSeconds": 300}}},
-        "TrainingFailed": {"Type": "Pass", "End": True},
-        "Model": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createModel", "ResultPath": None,
-                  "Next": "Transform", "Parameters": {
-            "ModelName.$": "$.name", "ExecutionRoleArn": role,
-            "PrimaryContainer": {"Image": "repo:local", "ModelDataUrl.$": "$.training.ModelArtifacts.S3ModelArtifacts"}}},
-        "Transform": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync",
-                      "ResultPath": "$.transform", "End": True, "Parameters": {
-            "TransformJobName.$": "$.name", "ModelName.$": "$.name", "BatchStrategy": "MultiRecord",
-            "MaxPayloadInMB": 6,
-            "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                                               "S3Uri": f"{prefix}pre/transform/test-images.csv"}},
-                               "ContentType": "text/csv", "SplitType": "Line"},
-            "TransformOutput": {"S3OutputPath": f"{prefix}transform/", "Accept": "application/jsonlines",
-                                "AssembleWith": "Line"},
-            "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large"}}}}}
+    return {
+        "StartAt": "Preprocess",
+        "States": {
+            "Preprocess": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync",
+                "ResultPath": None,
+                "Next": "Train",
+                "Parameters": {
+                    "ProcessingJobName.$": "$.name",
+                    "RoleArn": role,
+                    "AppSpecification": {
+                        "ImageUri": "repo:local",
+                        "ContainerEntrypoint": contract.PREPROCESS_ENTRYPOINT,
+                    },
+                    "ProcessingResources": {
+                        "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}
+                    },
+                    "ProcessingInputs": [
+                        {
+                            "InputName": "raw",
+                            "S3Input": {
+                                "S3Uri": f"s3://{BUCKET}/datasets/digits/",
+                                "LocalPath": "/opt/ml/processing/input/raw",
+                                "S3DataType": "S3Prefix",
+                                "S3InputMode": "File",
+                            },
+                        }
+                    ],
+                    "ProcessingOutputConfig": {
+                        "Outputs": [
+                            {
+                                "OutputName": n,
+                                "S3Output": {
+                                    "S3Uri": f"{prefix}pre/{n}/",
+                                    "LocalPath": f"/opt/ml/processing/output/{n}",
+                                    "S3UploadMode": "EndOfJob",
+                                },
+                            }
+                            for n in contract.PROCESSING_OUTPUTS
+                        ]
+                    },
+                },
+            },
+            "Train": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+                "ResultPath": "$.training",
+                "Next": "Model",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TrainingFailed"}],
+                "Parameters": {
+                    "TrainingJobName.$": "$.name",
+                    "RoleArn": role,
+                    "HyperParameters.$": "$.hyperparameters",
+                    "AlgorithmSpecification": {
+                        "TrainingImage": "repo:local",
+                        "TrainingInputMode": "File",
+                        "MetricDefinitions": contract.metric_definitions(),
+                    },
+                    "InputDataConfig": [
+                        {
+                            "ChannelName": c,
+                            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"{prefix}pre/{c}/"}},
+                        }
+                        for c in contract.TRAINING_CHANNELS
+                    ],
+                    "OutputDataConfig": {"S3OutputPath": f"{prefix}models/"},
+                    "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1},
+                    "StoppingCondition": {"MaxRuntimeInSeconds": 300},
+                },
+            },
+            "TrainingFailed": {"Type": "Pass", "End": True},
+            "Model": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createModel",
+                "ResultPath": None,
+                "Next": "Transform",
+                "Parameters": {
+                    "ModelName.$": "$.name",
+                    "ExecutionRoleArn": role,
+                    "PrimaryContainer": {
+                        "Image": "repo:local",
+                        "ModelDataUrl.$": "$.training.ModelArtifacts.S3ModelArtifacts",
+                    },
+                },
+            },
+            "Transform": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync",
+                "ResultPath": "$.transform",
+                "End": True,
+                "Parameters": {
+                    "TransformJobName.$": "$.name",
+                    "ModelName.$": "$.name",
+                    "BatchStrategy": "MultiRecord",
+                    "MaxPayloadInMB": 6,
+                    "TransformInput": {
+                        "DataSource": {
+                            "S3DataSource": {
+                                "S3DataType": "S3Prefix",
+                                "S3Uri": f"{prefix}pre/transform/test-images.csv",
+                            }
+                        },
+                        "ContentType": "text/csv",
+                        "SplitType": "Line",
+                    },
+                    "TransformOutput": {
+                        "S3OutputPath": f"{prefix}transform/",
+                        "Accept": "application/jsonlines",
+                        "AssembleWith": "Line",
+                    },
+                    "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large"},
+                },
+            },
+        },
+    }
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +253,9 @@ def digits(cloud):
 
 def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
     hyperparameters = {"hidden_channels": "4", "epochs": "1"}
-    execution = run_execution(cloud, pipeline_definition(cloud.role), {"name": "pipe-ok", "hyperparameters": hyperparameters})
+    execution = run_execution(
+        cloud, pipeline_definition(cloud.role), {"name": "pipe-ok", "hyperparameters": hyperparameters}
+    )
 
     assert execution["status"] == "SUCCEEDED"
     output = json.loads(execution["output"])
@@ -173,8 +277,11 @@ def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
 
 
 def test_a_failed_training_job_fails_its_task_with_the_describe_output(cloud, digits):
-    execution = run_execution(cloud, pipeline_definition(cloud.role),
-                              {"name": "pipe-bad", "hyperparameters": {"optimizer": "rmsprop", "epochs": "1"}})
+    execution = run_execution(
+        cloud,
+        pipeline_definition(cloud.role),
+        {"name": "pipe-bad", "hyperparameters": {"optimizer": "rmsprop", "epochs": "1"}},
+    )
 
     assert execution["status"] == "SUCCEEDED"
     error = json.loads(execution["output"])["error"]
@@ -194,9 +301,14 @@ def test_stop_ends_the_server_and_every_process_it_started(tmp_path):
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as package:
             package.writestr("probe/handler.py", HANDLER)
-        cloud.client("lambda").create_function(FunctionName="sleeper", Runtime="python3.12", Role=role,
-                                               Handler="probe.handler.handler", Code={"ZipFile": code.getvalue()},
-                                               Timeout=120)
+        cloud.client("lambda").create_function(
+            FunctionName="sleeper",
+            Runtime="python3.12",
+            Role=role,
+            Handler="probe.handler.handler",
+            Code={"ZipFile": code.getvalue()},
+            Timeout=120,
+        )
         cloud.client("lambda").invoke(FunctionName="sleeper", InvocationType="Event", Payload=b'{"sleep": 100}')
         group = cloud.process_group
         deadline = time.monotonic() + 20
@@ -208,7 +320,6 @@ def test_stop_ends_the_server_and_every_process_it_started(tmp_path):
     assert members(group) == [] == cloud.leftover_processes()
 
 
-
 def test_a_server_whose_starter_was_killed_stops_itself(tmp_path):
     """SIGKILL of whoever started the local cloud (a crashed test worker, a killed `up`) leaves nothing."""
     import signal
@@ -216,9 +327,16 @@ def test_a_server_whose_starter_was_killed_stops_itself(tmp_path):
     import sys
 
     starter = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from ops.local_cloud.cloud import LocalCloud; "
-         f"cloud = LocalCloud({str(tmp_path)!r}).start(); print(cloud.process_group, flush=True); time.sleep(600)"],
-        cwd=contract.__file__.rsplit("/jobs/", 1)[0], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from local_cloud.cloud import LocalCloud; "
+            f"cloud = LocalCloud({str(tmp_path)!r}).start(); print(cloud.process_group, flush=True); time.sleep(600)",
+        ],
+        cwd=contract.__file__.rsplit("/contract/", 1)[0],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         group = int(starter.stdout.readline())
         assert members(group), "the local cloud did not start"
@@ -233,10 +351,14 @@ def test_a_server_whose_starter_was_killed_stops_itself(tmp_path):
 
 
 def test_an_execution_started_without_a_name_gets_one(cloud):
-    definition = {"StartAt": "Name", "States": {"Name": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name"},
-                                                         "End": True}}}
+    definition = {
+        "StartAt": "Name",
+        "States": {"Name": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name"}, "End": True}},
+    }
     sfn = cloud.client("stepfunctions")
-    arn = sfn.create_state_machine(name="unnamed", definition=json.dumps(definition), roleArn=cloud.role)["stateMachineArn"]
+    arn = sfn.create_state_machine(name="unnamed", definition=json.dumps(definition), roleArn=cloud.role)[
+        "stateMachineArn"
+    ]
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
     while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
         time.sleep(0.2)
@@ -245,7 +367,7 @@ def test_an_execution_started_without_a_name_gets_one(cloud):
 
 
 def test_a_local_cloud_that_cannot_start_is_an_error_line_not_a_traceback(tmp_path):
-    """`python -m ops.local_cloud up` on a port already taken: click's Error line with the server log's tail."""
+    """`python -m local_cloud up` on a port already taken: click's Error line with the server log's tail."""
     import socket
     import subprocess
     import sys
@@ -254,9 +376,13 @@ def test_a_local_cloud_that_cannot_start_is_an_error_line_not_a_traceback(tmp_pa
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "ops.local_cloud", "up", "--no-deploy", "--port", str(port),
-                                 "--run-dir", str(tmp_path)], cwd=contract.__file__.rsplit("/jobs/", 1)[0],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "local_cloud", "up", "--no-deploy", "--port", str(port), "--run-dir", str(tmp_path)],
+            cwd=contract.__file__.rsplit("/contract/", 1)[0],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("Error: the local cloud exited at start; its log"), result.stderr
     assert "Traceback" not in result.stderr.split("\n", 1)[0] and "LocalCloudError" not in result.stderr

@@ -6,8 +6,8 @@ import json
 import boto3
 from moto import mock_aws
 
-from ops.local_cloud.demo import _transform_sample
-from ops.local_cloud.run_logs import describe_failure, failure_logs
+from local_cloud.demo import _transform_sample
+from local_cloud.run_logs import describe_failure, failure_logs
 
 
 def test_failures_point_at_the_job_and_lambda_logs(tmp_path):
@@ -17,12 +17,29 @@ def test_failures_point_at_the_job_and_lambda_logs(tmp_path):
         path.parent.mkdir(parents=True)
         path.write_text("boom")
     history = [
-        {"type": "TaskFailed", "taskFailedEventDetails": {"error": "States.TaskFailed", "resource": "createTrainingJob.sync",
-                                                          "cause": json.dumps({"TrainingJobName": "exp-train-3"})}},
-        {"type": "TaskFailed", "taskFailedEventDetails": {"error": "NoCompletedTrial", "resource": "invoke",
-                                                          "cause": json.dumps({"requestId": "abcd1234-5678"})}},
-        {"type": "ExecutionFailed", "executionFailedEventDetails": {
-            "error": "NoCompletedTrial", "cause": json.dumps({"requestId": "abcd1234-5678"})}},
+        {
+            "type": "TaskFailed",
+            "taskFailedEventDetails": {
+                "error": "States.TaskFailed",
+                "resource": "createTrainingJob.sync",
+                "cause": json.dumps({"TrainingJobName": "exp-train-3"}),
+            },
+        },
+        {
+            "type": "TaskFailed",
+            "taskFailedEventDetails": {
+                "error": "NoCompletedTrial",
+                "resource": "invoke",
+                "cause": json.dumps({"requestId": "abcd1234-5678"}),
+            },
+        },
+        {
+            "type": "ExecutionFailed",
+            "executionFailedEventDetails": {
+                "error": "NoCompletedTrial",
+                "cause": json.dumps({"requestId": "abcd1234-5678"}),
+            },
+        },
     ]
     assert [path for _, path in failure_logs(tmp_path, history)] == [job_log, lambda_log]
     assert str(job_log) in describe_failure(tmp_path, history)
@@ -33,8 +50,11 @@ def test_transform_sample_joins_predictions_with_labels(tmp_path):
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket="report-bucket")
-        s3.put_object(Bucket="report-bucket", Key="runs/e/x/transform/test-images.csv.out",
-                      Body="".join(json.dumps({"label": p, "probabilities": [0.1] * 9 + [0.9]}) + "\n" for p in (1, 2, 3)))
+        s3.put_object(
+            Bucket="report-bucket",
+            Key="runs/e/x/transform/test-images.csv.out",
+            Body="".join(json.dumps({"label": p, "probabilities": [0.1] * 9 + [0.9]}) + "\n" for p in (1, 2, 3)),
+        )
         s3.put_object(Bucket="report-bucket", Key="runs/e/x/preprocessed/transform/test-labels.csv", Body="1\n2\n4\n")
         result = {"transform": {"outputS3Uri": "s3://report-bucket/runs/e/x/transform/"}}
         accuracy = _transform_sample(s3, "report-bucket", result, tmp_path / "sample.csv")

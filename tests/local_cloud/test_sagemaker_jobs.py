@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ops.local_cloud import sagemaker_jobs
-from ops.local_cloud.sagemaker_jobs import JobContext, batch_records
+from local_cloud import sagemaker_jobs
+from local_cloud.sagemaker_jobs import JobContext, batch_records
 
 BUCKET = "jobs-bucket"
 FAKE_IMAGE = [sys.executable, str(Path(__file__).with_name("fake_image.py"))]
@@ -23,12 +23,21 @@ def context(tmp_path, monkeypatch):
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
-        for key, body in {"data/train/images.npy": b"1", "data/train/labels.npy": b"2", "data/test/images.npy": b"3",
-                          "ckpt/t1/checkpoint-1.pt": b"old"}.items():
+        for key, body in {
+            "data/train/images.npy": b"1",
+            "data/train/labels.npy": b"2",
+            "data/test/images.npy": b"3",
+            "ckpt/t1/checkpoint-1.pt": b"old",
+        }.items():
             s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         published = []
-        job_context = JobContext(account="123456789012", region="us-east-1", run_dir=tmp_path, s3=s3,
-                                 publish=lambda kind, d: published.append(d.get("TrainingJobStatus")))
+        job_context = JobContext(
+            account="123456789012",
+            region="us-east-1",
+            run_dir=tmp_path,
+            s3=s3,
+            publish=lambda kind, d: published.append(d.get("TrainingJobStatus")),
+        )
         job_context.published = published  # what Describe*Job would have answered, in order
         yield job_context
 
@@ -48,12 +57,22 @@ def training_request(name="t1", **hps):
     return {
         "TrainingJobName": name,
         "HyperParameters": {"hidden_channels": "5", "epochs": "2", **hps},
-        "AlgorithmSpecification": {"TrainingImage": "repo:local", "TrainingInputMode": "File",
-                                   "MetricDefinitions": [{"Name": "test:accuracy", "Regex": r"Test Accuracy: (.*?)%;"},
-                                                         {"Name": "train:loss", "Regex": r"Train Loss: (.*?);"}]},
+        "AlgorithmSpecification": {
+            "TrainingImage": "repo:local",
+            "TrainingInputMode": "File",
+            "MetricDefinitions": [
+                {"Name": "test:accuracy", "Regex": r"Test Accuracy: (.*?)%;"},
+                {"Name": "train:loss", "Regex": r"Train Loss: (.*?);"},
+            ],
+        },
         "RoleArn": "arn:aws:iam::123456789012:role/r",
-        "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/data/{c}/"}}} for c in ("train", "test")],
+        "InputDataConfig": [
+            {
+                "ChannelName": c,
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/data/{c}/"}},
+            }
+            for c in ("train", "test")
+        ],
         "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/models"},
         "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 5},
         "StoppingCondition": {"MaxRuntimeInSeconds": 60},
@@ -139,12 +158,20 @@ def test_transform_sends_line_records_in_payload_sized_batches_and_assembles_by_
     lines = [f"{i}," + "0.5," * 20 for i in range(100)]
     context.s3.put_object(Bucket=BUCKET, Key="in/test-images.csv", Body="\n".join(lines) + "\n")
     request = {
-        "TransformJobName": "x1", "ModelName": "m", "BatchStrategy": "MultiRecord", "MaxPayloadInMB": 1,
-        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                                           "S3Uri": f"s3://{BUCKET}/in/test-images.csv"}},
-                           "ContentType": "text/csv", "SplitType": "Line"},
-        "TransformOutput": {"S3OutputPath": f"s3://{BUCKET}/out/", "Accept": "application/jsonlines",
-                            "AssembleWith": "Line"},
+        "TransformJobName": "x1",
+        "ModelName": "m",
+        "BatchStrategy": "MultiRecord",
+        "MaxPayloadInMB": 1,
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/in/test-images.csv"}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
+        "TransformOutput": {
+            "S3OutputPath": f"s3://{BUCKET}/out/",
+            "Accept": "application/jsonlines",
+            "AssembleWith": "Line",
+        },
         "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large"},
     }
     model = {"PrimaryContainer": {"ModelDataUrl": f"s3://{BUCKET}/models/t4/output/model.tar.gz"}}
@@ -166,40 +193,55 @@ def test_batches_respect_max_payload_and_single_record():
 
 
 def test_processing_job_maps_local_paths_into_its_root(context, monkeypatch):
-    script = "import os, pathlib; r = pathlib.Path(os.environ['OPT_ML_ROOT']) / 'processing'; " \
-             "(r / 'output/o/n.txt').write_text(str(len(list((r / 'input/raw').iterdir()))))"
+    script = (
+        "import os, pathlib; r = pathlib.Path(os.environ['OPT_ML_ROOT']) / 'processing'; "
+        "(r / 'output/o/n.txt').write_text(str(len(list((r / 'input/raw').iterdir()))))"
+    )
     request = {
-        "ProcessingJobName": "p1", "RoleArn": "arn:aws:iam::123456789012:role/r",
+        "ProcessingJobName": "p1",
+        "RoleArn": "arn:aws:iam::123456789012:role/r",
         "AppSpecification": {"ImageUri": "repo:local", "ContainerEntrypoint": ["python3", "-c", script]},
-        "ProcessingInputs": [{"InputName": "raw", "S3Input": {"S3Uri": f"s3://{BUCKET}/data/train/",
-                                                              "LocalPath": "/opt/ml/processing/input/raw"}}],
-        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "o", "S3Output": {
-            "S3Uri": f"s3://{BUCKET}/out/o/", "LocalPath": "/opt/ml/processing/output/o"}}]},
+        "ProcessingInputs": [
+            {
+                "InputName": "raw",
+                "S3Input": {"S3Uri": f"s3://{BUCKET}/data/train/", "LocalPath": "/opt/ml/processing/input/raw"},
+            }
+        ],
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": "o",
+                    "S3Output": {"S3Uri": f"s3://{BUCKET}/out/o/", "LocalPath": "/opt/ml/processing/output/o"},
+                }
+            ]
+        },
     }
     description = sagemaker_jobs.run_processing_job(context, request)
     assert description["ProcessingJobStatus"] == "Completed"
     assert context.s3.get_object(Bucket=BUCKET, Key="out/o/n.txt")["Body"].read() == b"2"
 
 
-@pytest.mark.parametrize("uri, expected", [
-    (f"s3://{BUCKET}/data/train/", ["images.npy", "labels.npy"]),
-    (f"s3://{BUCKET}/data/train", ["images.npy", "labels.npy"]),  # a folder without its slash
-    (f"s3://{BUCKET}/data/train/labels.npy", ["labels.npy"]),  # one file keeps its name
-])
+@pytest.mark.parametrize(
+    "uri, expected",
+    [
+        (f"s3://{BUCKET}/data/train/", ["images.npy", "labels.npy"]),
+        (f"s3://{BUCKET}/data/train", ["images.npy", "labels.npy"]),  # a folder without its slash
+        (f"s3://{BUCKET}/data/train/labels.npy", ["labels.npy"]),  # one file keeps its name
+    ],
+)
 def test_s3_prefix_downloads_lay_files_out_relative_to_the_prefix(context, tmp_path, uri, expected):
     written = sagemaker_jobs.download_prefix(context.s3, uri, tmp_path / "channel")
     assert sorted(p.relative_to(tmp_path / "channel").as_posix() for p in written) == expected
 
 
 def test_training_jobs_running_at_once_share_the_machines_cpus(monkeypatch):
-    from ops.local_cloud.sagemaker_jobs import CpuShares
+    from local_cloud.sagemaker_jobs import CpuShares
 
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     shares = CpuShares()
     with shares.share() as first:
-        with shares.share() as second:
-            with shares.share() as third:
-                assert (first, second, third) == (4, 2, 1)
+        with shares.share() as second, shares.share() as third:
+            assert (first, second, third) == (4, 2, 1)
         with shares.share() as after_two_left:
             assert after_two_left == 2  # the first job still runs
     with shares.share() as alone:

@@ -15,14 +15,19 @@ def serve(port: int, run_dir: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     # The Step Functions interpreter calls Lambda and the other services back through this port.
     os.environ["MOTO_PORT"] = str(port)
-    from ops.local_cloud import emulator
+    from local_cloud import emulator
 
     runtime = emulator.enable_local_runtime(run_dir=run_dir, endpoint_url=f"http://localhost:{port}")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), threaded=True,
-                         request_handler=MotoRequestHandler)
+    server = make_server(
+        "127.0.0.1",
+        port,
+        DomainDispatcherApplication(create_backend_app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
 
     def stop(signum, frame) -> None:  # shutdown() waits for serve_forever: call it off the main thread
         threading.Thread(target=server.shutdown, daemon=True).start()

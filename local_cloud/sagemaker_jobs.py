@@ -23,14 +23,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
-from jobs import contract
-from ops.local_cloud.cloud import free_port
+import contract
+from local_cloud.cloud import free_port
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The jobs image's ENTRYPOINT (`python3 -m jobs`), run with this interpreter: the venv holds the
 # same packages as the image (jobs/requirements.txt).
 IMAGE_ENTRYPOINT = [sys.executable, "-m", "jobs"]
@@ -68,7 +69,7 @@ class JobContext:
     # Called with the Describe*Job response each time the job's status changes, so Describe*Job
     # answers InProgress while it runs.
     publish: Callable[[str, dict], None] = lambda kind, description: None
-    children: "ChildProcesses" = field(default_factory=lambda: ChildProcesses())
+    children: ChildProcesses = field(default_factory=lambda: ChildProcesses())
 
     def arn(self, resource: str, name: str) -> str:
         return f"arn:{self.partition}:sagemaker:{self.region}:{self.account}:{resource}/{name.lower()}"
@@ -113,6 +114,7 @@ class ChildProcesses:
 
 # --- S3 --------------------------------------------------------------------------------------------
 
+
 def split_s3_uri(uri: str) -> tuple[str, str]:
     if not uri.startswith("s3://"):
         raise JobRequestError(f"not an s3:// URI: {uri!r}")
@@ -127,8 +129,12 @@ def download_prefix(s3: S3Client, uri: str, destination: Path) -> list[Path]:
     its trailing slash ("…/datasets/digits") is read as the folder.
     """
     bucket, prefix = split_s3_uri(uri)
-    keys = [item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for item in page.get("Contents", []) if not item["Key"].endswith("/")]
+    keys = [
+        item["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for item in page.get("Contents", [])
+        if not item["Key"].endswith("/")
+    ]
     if not prefix or prefix.endswith("/"):
         base = prefix
     elif keys and all(key.startswith(prefix + "/") for key in keys):
@@ -137,7 +143,7 @@ def download_prefix(s3: S3Client, uri: str, destination: Path) -> list[Path]:
         base = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
     written = []
     for key in keys:
-        target = destination / key[len(base):]
+        target = destination / key[len(base) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(bucket, key, str(target))
         written.append(target)
@@ -171,6 +177,7 @@ def upload_tarball(s3: S3Client, folder: Path, uri: str) -> None:
 
 # --- Shared process handling -----------------------------------------------------------------------
 
+
 def in_root(container_path: str, root: Path) -> Path:
     """A /opt/ml/... path of the request, remapped into the job's folder."""
     path = Path(container_path)
@@ -187,20 +194,24 @@ def base_environment(root: Path) -> dict[str, str]:
     """
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    env.update({
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "PYTHONUNBUFFERED": "1",
-        contract.OPT_ML_ROOT_ENV: str(root),
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            contract.OPT_ML_ROOT_ENV: str(root),
+        }
+    )
     return env
 
 
-def run_process(context: JobContext, command: list[str], *, env: dict[str, str], cwd: Path, log: Path,
-                max_runtime_s: float | None) -> tuple[int | None, bool]:
+def run_process(
+    context: JobContext, command: list[str], *, env: dict[str, str], cwd: Path, log: Path, max_runtime_s: float | None
+) -> tuple[int | None, bool]:
     """Runs a job process with its output appended to `log`; (exit code, timed out)."""
     with log.open("ab") as out:
-        process = context.children.start(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+        process = context.children.start(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         try:
             return process.wait(timeout=max_runtime_s), False
         except subprocess.TimeoutExpired:
@@ -223,7 +234,7 @@ def _terminate(process: subprocess.Popen) -> None:
 
 def log_line(log: Path, message: str) -> None:
     with log.open("a") as out:
-        out.write(f"[local-cloud {dt.datetime.now(dt.timezone.utc):%H:%M:%S}] {message}\n")
+        out.write(f"[local-cloud {dt.datetime.now(dt.UTC):%H:%M:%S}] {message}\n")
 
 
 def read_failure(root: Path, fallback: str) -> str:
@@ -234,10 +245,11 @@ def read_failure(root: Path, fallback: str) -> str:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # --- Processing ------------------------------------------------------------------------------------
+
 
 def run_processing_job(context: JobContext, request: dict) -> dict:
     name = _required(request, "ProcessingJobName")
@@ -298,6 +310,7 @@ def run_processing_job(context: JobContext, request: dict) -> dict:
 
 # --- Training --------------------------------------------------------------------------------------
 
+
 class CpuShares:
     """Training jobs running at once share this machine's CPUs (in AWS each has its own instance).
 
@@ -325,23 +338,38 @@ class CpuShares:
 TRAINING_CPUS = CpuShares()
 
 
-def training_environment(root: Path, request: dict, channels: list[str], job_arn: str,
-                         cpus: int | None = None) -> dict[str, str]:
+def training_environment(
+    root: Path, request: dict, channels: list[str], job_arn: str, cpus: int | None = None
+) -> dict[str, str]:
     """The SM_* variables as the SageMaker training toolkit sets them, pointing inside `root`."""
     paths = contract.ContainerPaths(root)
     hyperparameters = request.get("HyperParameters") or {}
     resources = request.get("ResourceConfig", {})
     cpus = cpus or os.cpu_count() or 1
-    resource_config = {"current_host": HOST, "hosts": [HOST], "network_interface_name": "eth0",
-                       "current_instance_type": resources.get("InstanceType", "local"),
-                       "current_group_name": "homogeneousCluster",
-                       "instance_groups": [{"instance_group_name": "homogeneousCluster",
-                                            "instance_type": resources.get("InstanceType", "local"),
-                                            "hosts": [HOST]}]}
-    input_data_config = {c["ChannelName"]: {"TrainingInputMode": request.get("AlgorithmSpecification", {}).get(
-        "TrainingInputMode", "File"), "S3DistributionType": c.get("DataSource", {}).get("S3DataSource", {}).get(
-        "S3DataDistributionType", "FullyReplicated"), "RecordWrapperType": c.get("RecordWrapperType", "None")}
-        for c in request.get("InputDataConfig", [])}
+    resource_config = {
+        "current_host": HOST,
+        "hosts": [HOST],
+        "network_interface_name": "eth0",
+        "current_instance_type": resources.get("InstanceType", "local"),
+        "current_group_name": "homogeneousCluster",
+        "instance_groups": [
+            {
+                "instance_group_name": "homogeneousCluster",
+                "instance_type": resources.get("InstanceType", "local"),
+                "hosts": [HOST],
+            }
+        ],
+    }
+    input_data_config = {
+        c["ChannelName"]: {
+            "TrainingInputMode": request.get("AlgorithmSpecification", {}).get("TrainingInputMode", "File"),
+            "S3DistributionType": c.get("DataSource", {})
+            .get("S3DataSource", {})
+            .get("S3DataDistributionType", "FullyReplicated"),
+            "RecordWrapperType": c.get("RecordWrapperType", "None"),
+        }
+        for c in request.get("InputDataConfig", [])
+    }
     env = {
         "TRAINING_JOB_NAME": request["TrainingJobName"],
         "TRAINING_JOB_ARN": job_arn,
@@ -361,8 +389,7 @@ def training_environment(root: Path, request: dict, channels: list[str], job_arn
         "SM_NUM_GPUS": "0",
         "SM_NUM_NEURONS": "0",
         "SM_LOG_LEVEL": "20",
-        "SM_USER_ARGS": json.dumps([f"--{k}" if i % 2 == 0 else v for k, v in hyperparameters.items()
-                                    for i in (0, 1)]),
+        "SM_USER_ARGS": json.dumps([f"--{k}" if i % 2 == 0 else v for k, v in hyperparameters.items() for i in (0, 1)]),
         "SM_RESOURCE_CONFIG": json.dumps(resource_config),
         "SM_INPUT_DATA_CONFIG": json.dumps(input_data_config),
         "SM_FRAMEWORK_PARAMS": "{}",
@@ -371,13 +398,23 @@ def training_environment(root: Path, request: dict, channels: list[str], job_arn
         env[f"SM_CHANNEL_{channel.upper()}"] = str(paths.channel(channel))
     for key, value in hyperparameters.items():
         env[f"SM_HP_{key.upper()}"] = str(value)
-    env["SM_TRAINING_ENV"] = json.dumps({
-        "job_name": request["TrainingJobName"], "hosts": [HOST], "current_host": HOST,
-        "channel_input_dirs": {c: str(paths.channel(c)) for c in channels}, "hyperparameters": hyperparameters,
-        "model_dir": str(paths.model), "output_data_dir": str(paths.output_data), "input_dir": str(root / "input"),
-        "output_dir": str(root / "output"), "num_cpus": cpus, "num_gpus": 0, "resource_config": resource_config,
-        "input_data_config": input_data_config,
-    })
+    env["SM_TRAINING_ENV"] = json.dumps(
+        {
+            "job_name": request["TrainingJobName"],
+            "hosts": [HOST],
+            "current_host": HOST,
+            "channel_input_dirs": {c: str(paths.channel(c)) for c in channels},
+            "hyperparameters": hyperparameters,
+            "model_dir": str(paths.model),
+            "output_data_dir": str(paths.output_data),
+            "input_dir": str(root / "input"),
+            "output_dir": str(root / "output"),
+            "num_cpus": cpus,
+            "num_gpus": 0,
+            "resource_config": resource_config,
+            "input_data_config": input_data_config,
+        }
+    )
     return env
 
 
@@ -426,8 +463,13 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
             for folder in (paths.model, paths.output_data, paths.checkpoints):
                 folder.mkdir(parents=True, exist_ok=True)
             checkpoint = request.get("CheckpointConfig")
-            checkpoint_dir = in_root(checkpoint.get("LocalPath") or str(contract.ContainerPaths(
-                Path(CONTAINER_ROOT)).checkpoints), root) if checkpoint else None
+            checkpoint_dir = (
+                in_root(
+                    checkpoint.get("LocalPath") or str(contract.ContainerPaths(Path(CONTAINER_ROOT)).checkpoints), root
+                )
+                if checkpoint
+                else None
+            )
             if checkpoint:
                 restored = download_prefix(context.s3, checkpoint["S3Uri"], checkpoint_dir)
                 log_line(log, f"restored {len(restored)} checkpoint file(s) from {checkpoint['S3Uri']}")
@@ -438,14 +480,20 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
             max_runtime = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
             # The log is appended to (a job name reused in a kept run folder): metrics are this run's only.
             log_start = log.stat().st_size
-            code, timed_out = run_process(context, command, env={**base_environment(root), **env,
-                                                                 **(request.get("Environment") or {})},
-                                          cwd=root, log=log, max_runtime_s=max_runtime)
+            code, timed_out = run_process(
+                context,
+                command,
+                env={**base_environment(root), **env, **(request.get("Environment") or {})},
+                cwd=root,
+                log=log,
+                max_runtime_s=max_runtime,
+            )
         with log.open("rb") as written:
             written.seek(log_start)
             output = written.read().decode(errors="replace")
-        metric_series = parse_metric_series(output,
-                                            request.get("AlgorithmSpecification", {}).get("MetricDefinitions", []))
+        metric_series = parse_metric_series(
+            output, request.get("AlgorithmSpecification", {}).get("MetricDefinitions", [])
+        )
         if checkpoint:  # spot resume needs them whatever the outcome
             upload_folder(context.s3, checkpoint_dir, checkpoint["S3Uri"])
         base = output_path.rstrip("/") + f"/{name}/output/"
@@ -472,8 +520,9 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
         LastModifiedTime=ended,
         TrainingTimeInSeconds=seconds,
         BillableTimeInSeconds=seconds,
-        FinalMetricDataList=[{"MetricName": metric, "Value": values[-1], "Timestamp": ended}
-                             for metric, values in metric_series.items()],
+        FinalMetricDataList=[
+            {"MetricName": metric, "Value": values[-1], "Timestamp": ended} for metric, values in metric_series.items()
+        ],
     )
     if reason:
         description["FailureReason"] = reason
@@ -497,6 +546,7 @@ def parse_metric_series(text: str, definitions: list[dict]) -> dict[str, list[fl
 
 
 # --- Batch transform -------------------------------------------------------------------------------
+
 
 def run_transform_job(context: JobContext, request: dict, model: dict) -> dict:
     """`model`: the DescribeModel response of request["ModelName"]."""
@@ -526,28 +576,50 @@ def run_transform_job(context: JobContext, request: dict, model: dict) -> dict:
         bucket, key = split_s3_uri(model_data)
         with tarfile.open(fileobj=io.BytesIO(context.s3.get_object(Bucket=bucket, Key=key)["Body"].read())) as tar:
             tar.extractall(model_dir, filter="data")
-        inputs = download_prefix(context.s3, transform_input["DataSource"]["S3DataSource"]["S3Uri"],
-                                 root / "transform-input")
+        inputs = download_prefix(
+            context.s3, transform_input["DataSource"]["S3DataSource"]["S3Uri"], root / "transform-input"
+        )
         if not inputs:
             raise JobRequestError(f"no input objects under {transform_input['DataSource']['S3DataSource']['S3Uri']}")
         port = free_port()
-        env = {**base_environment(root), **(container.get("Environment") or {}),
-               **(request.get("Environment") or {}), contract.SERVING_PORT_ENV: str(port),
-               "SAGEMAKER_BATCH": "true", "SAGEMAKER_MAX_PAYLOAD_IN_MB": str(request.get("MaxPayloadInMB", 6))}
+        env = {
+            **base_environment(root),
+            **(container.get("Environment") or {}),
+            **(request.get("Environment") or {}),
+            contract.SERVING_PORT_ENV: str(port),
+            "SAGEMAKER_BATCH": "true",
+            "SAGEMAKER_MAX_PAYLOAD_IN_MB": str(request.get("MaxPayloadInMB", 6)),
+        }
         log_line(log, f"transform job {name}: serving {model_data} on port {port}")
         with log.open("ab") as out:
-            server = context.children.start(IMAGE_ENTRYPOINT + [contract.SERVE_ARGUMENT], cwd=root, env=env,
-                                            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            server = context.children.start(
+                IMAGE_ENTRYPOINT + [contract.SERVE_ARGUMENT],
+                cwd=root,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         endpoint = f"http://127.0.0.1:{port}"
         wait_until_serving(endpoint, server)
         for path in inputs:
             relative = path.relative_to(root / "transform-input").as_posix()
             records = split_records(path.read_bytes(), transform_input.get("SplitType", "None"))
-            batches = batch_records(records, request.get("BatchStrategy", "MultiRecord"),
-                                    int(request.get("MaxPayloadInMB", 6)) * MIB,
-                                    joiner=b"\n" if transform_input.get("SplitType") == "Line" else b"")
-            results = [invoke(endpoint, batch, content_type=transform_input.get("ContentType"),
-                              accept=transform_output.get("Accept")) for batch in batches]
+            batches = batch_records(
+                records,
+                request.get("BatchStrategy", "MultiRecord"),
+                int(request.get("MaxPayloadInMB", 6)) * MIB,
+                joiner=b"\n" if transform_input.get("SplitType") == "Line" else b"",
+            )
+            results = [
+                invoke(
+                    endpoint,
+                    batch,
+                    content_type=transform_input.get("ContentType"),
+                    accept=transform_output.get("Accept"),
+                )
+                for batch in batches
+            ]
             body = assemble(results, transform_output.get("AssembleWith", "None"))
             out_bucket, out_prefix = split_s3_uri(transform_output["S3OutputPath"])
             out_key = (out_prefix.rstrip("/") + "/" if out_prefix else "") + relative + ".out"
@@ -555,8 +627,9 @@ def run_transform_job(context: JobContext, request: dict, model: dict) -> dict:
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(body)
             context.s3.upload_file(str(staged), out_bucket, out_key)
-            log_line(log, f"{relative}: {len(records)} record(s) in {len(batches)} request(s) -> "
-                          f"s3://{out_bucket}/{out_key}")
+            log_line(
+                log, f"{relative}: {len(records)} record(s) in {len(batches)} request(s) -> s3://{out_bucket}/{out_key}"
+            )
         status, reason = "Completed", None
     except JobRequestError as error:
         status, reason = "Failed", f"ClientError: {error}"
@@ -585,8 +658,10 @@ def wait_until_serving(endpoint: str, server: subprocess.Popen, timeout_s: float
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise TransformError(f"ClientError: the model server exited with code {server.returncode} before "
-                                 "answering /ping; see the transform job's log")
+            raise TransformError(
+                f"ClientError: the model server exited with code {server.returncode} before "
+                "answering /ping; see the transform job's log"
+            )
         try:
             with urllib.request.urlopen(endpoint + "/ping", timeout=2) as response:
                 if response.status == 200:

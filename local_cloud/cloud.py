@@ -12,9 +12,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ops.local_cloud.deploy import REGION, local_aws_env
+from local_cloud.deploy import REGION, local_aws_env
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RUN_DIR = PROJECT_ROOT / ".local-cloud"
 
 
@@ -29,8 +29,9 @@ class LocalCloud:
     starts stays in that group, so `stop()` ends all of them together.
     """
 
-    def __init__(self, run_dir: Path | str = DEFAULT_RUN_DIR, *, port: int | None = None,
-                 startup_timeout_s: float = 60) -> None:
+    def __init__(
+        self, run_dir: Path | str = DEFAULT_RUN_DIR, *, port: int | None = None, startup_timeout_s: float = 60
+    ) -> None:
         self.run_dir = Path(run_dir).resolve()
         self.port = port
         self.startup_timeout_s = startup_timeout_s
@@ -53,11 +54,17 @@ class LocalCloud:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url,
-                            aws_access_key_id="local", aws_secret_access_key="local", aws_session_token="local",
-                            config=Config(retries={"mode": "adaptive", "max_attempts": 5}))
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            aws_session_token="local",
+            config=Config(retries={"mode": "adaptive", "max_attempts": 5}),
+        )
 
-    def start(self) -> "LocalCloud":
+    def start(self) -> LocalCloud:
         if self.process is not None:
             raise LocalCloudError("already started")
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -65,9 +72,21 @@ class LocalCloud:
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
         with self.server_log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "ops.local_cloud", "serve", "--port", str(self.port),
-                 "--run-dir", str(self.run_dir)],
-                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "local_cloud",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--run-dir",
+                    str(self.run_dir),
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         self.process_group = self.process.pid  # start_new_session: the group id is the server's pid
@@ -83,8 +102,9 @@ class LocalCloud:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.process = None
-                raise LocalCloudError(f"the local cloud exited at start; its log {self.server_log}:\n"
-                                      + _tail(self.server_log))
+                raise LocalCloudError(
+                    f"the local cloud exited at start; its log {self.server_log}:\n" + _tail(self.server_log)
+                )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/data.json", timeout=2):
                     return
@@ -93,8 +113,9 @@ class LocalCloud:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 time.sleep(0.1)
         self.stop()
-        raise LocalCloudError(f"the local cloud did not answer within {self.startup_timeout_s:.0f} s; "
-                              f"see {self.server_log}")
+        raise LocalCloudError(
+            f"the local cloud did not answer within {self.startup_timeout_s:.0f} s; see {self.server_log}"
+        )
 
     def stop(self, timeout_s: float = 15) -> None:
         """Ends the server and everything it started (its whole process group)."""
@@ -114,7 +135,7 @@ class LocalCloud:
         self.process.wait()
         self.process = None
 
-    def __enter__(self) -> "LocalCloud":
+    def __enter__(self) -> LocalCloud:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from jobs import contract
+from contract.records import TRAINING_COMPONENT_SUFFIX, TRANSFORM_COMPONENT_SUFFIX
 
 # Experiments entities (experiment, trial, trial component, display names): API reference
 # "Length Constraints: Minimum length of 1. Maximum length of 120. Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}".
@@ -46,7 +46,7 @@ def trial_name(experiment_name: str, run: str, index: int) -> str:
 
 
 def training_job_name(experiment_name: str, run: str, index: int) -> str:
-    # The SageMaker-made component appends contract.TRAINING_COMPONENT_SUFFIX: 63 + 17 <= 120.
+    # The SageMaker-made component appends TRAINING_COMPONENT_SUFFIX: 63 + 17 <= 120.
     return derived_name(experiment_name, f"{run}-train-{index}", max_length=JOB_NAME_MAX_LENGTH)
 
 
@@ -60,9 +60,9 @@ def transform_job_name(experiment_name: str, run: str) -> str:
 
 def training_component_name(training_job: str) -> str:
     """The component SageMaker records for a training job started with ExperimentConfig."""
-    return training_job + contract.TRAINING_COMPONENT_SUFFIX
+    return training_job + TRAINING_COMPONENT_SUFFIX
 
 
 def transform_component_name(transform_job: str) -> str:
     """The component record_transform creates for a batch transform job (63 + 10 <= 120)."""
-    return transform_job + contract.TRANSFORM_COMPONENT_SUFFIX
+    return transform_job + TRANSFORM_COMPONENT_SUFFIX

@@ -1,4 +1,4 @@
-"""`python -m ops.local_cloud serve|up|demo`: the local AWS, a deployed local cloud, the full local run."""
+"""`python -m local_cloud serve|up|demo`: the local AWS, a deployed local cloud, the full local run."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from ops.local_cloud.cloud import DEFAULT_RUN_DIR
+from local_cloud.cloud import DEFAULT_RUN_DIR
 
 
 class LocalCloudGroup(click.Group):
     """A local cloud that cannot start or deploy says so as click's `Error: ...` (with the log's tail), not a traceback."""
 
     def invoke(self, ctx: click.Context):
-        from ops.local_cloud.cloud import LocalCloudError
-        from ops.local_cloud.deploy import DeployError
+        from local_cloud.cloud import LocalCloudError
+        from local_cloud.deploy import DeployError
 
         try:
             return super().invoke(ctx)
@@ -34,7 +34,7 @@ def main() -> None:
 @click.option("--run-dir", type=click.Path(path_type=Path), default=DEFAULT_RUN_DIR, show_default=True)
 def serve(port: int, run_dir: Path) -> None:
     """Serve the local AWS in the foreground (LocalCloud starts this as its child process)."""
-    from ops.local_cloud.server import serve as serve_forever
+    from local_cloud.server import serve as serve_forever
 
     serve_forever(port, run_dir.resolve())
 
@@ -47,8 +47,8 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
     """Start the local cloud, deploy the stacks, and keep it running until Ctrl-C."""
     import time
 
-    from ops.local_cloud.cloud import LocalCloud
-    from ops.local_cloud.deploy import deploy as deploy_stacks
+    from local_cloud.cloud import LocalCloud
+    from local_cloud.deploy import deploy as deploy_stacks
 
     # Ctrl-C or a plain `kill` ends the with-block, which stops the server and all it started
     # (SIGINT too, even when a non-interactive shell started this in the background with it ignored).
@@ -60,12 +60,14 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
             started = time.monotonic()
             outputs = deploy_stacks(cloud.endpoint_url, work_dir=cloud.run_dir)
             click.echo(f"deployed {', '.join(outputs)} in {time.monotonic() - started:.0f} s")
-            from ops.local_cloud.demo import upload_sample_dataset
+            from local_cloud.demo import upload_sample_dataset
 
             bucket = outputs["ExperimentsPipeline"]["BucketName"]
             click.echo(f"sample dataset (the default dataset.s3Uri): {upload_sample_dataset(cloud, bucket)}")
-        click.echo(f"in another shell:  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_ACCESS_KEY_ID=local "
-                   "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1")
+        click.echo(
+            f"in another shell:  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_ACCESS_KEY_ID=local "
+            "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1"
+        )
         click.echo("Ctrl-C stops the local cloud and everything it started.")
         try:
             while cloud.process.poll() is None:
@@ -80,7 +82,7 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
 @click.option("--experiment-name", default="mnist-cnn", show_default=True)
 def demo(run_dir: Path, report_dir: Path, experiment_name: str) -> None:
     """The full local run: start, deploy, upload digits, run the notebook's five trials, report, stop."""
-    from ops.local_cloud.demo import run_demo
+    from local_cloud.demo import run_demo
 
     raise SystemExit(run_demo(run_dir=run_dir, report_dir=report_dir, experiment_name=experiment_name))
 

@@ -24,7 +24,7 @@ def check_moto_version() -> None:
     if found != MOTO_VERSION:
         raise EmulatorVersionError(
             f"the local cloud patches moto {MOTO_VERSION} internals but moto {found} is installed; "
-            f"pin moto=={MOTO_VERSION} or review ops/local_cloud/emulator.py against the new version"
+            f"pin moto=={MOTO_VERSION} or review local_cloud/emulator.py against the new version"
         )
 
 
@@ -43,7 +43,7 @@ def install() -> None:
     _installed = True
 
 
-# --- Local cloud runtime: what the server process turns on (ops/local_cloud/server.py) -------------
+# --- Local cloud runtime: what the server process turns on (local_cloud/server.py) -------------
 # The SageMaker-task and Lambda patches below change nothing until `enable_local_runtime` is called,
 # so tests that use `install()` + `mock_aws()` keep moto's own behaviour for Lambda and SageMaker.
 
@@ -56,22 +56,28 @@ class LocalRuntime:
     def __init__(self, *, run_dir, endpoint_url: str, region: str) -> None:
         from pathlib import Path
 
-        from ops.local_cloud.lambda_runtime import LambdaRuntime
-        from ops.local_cloud.sagemaker_jobs import ChildProcesses
+        from local_cloud.lambda_runtime import LambdaRuntime
+        from local_cloud.sagemaker_jobs import ChildProcesses
 
         self.run_dir = Path(run_dir)
         self.endpoint_url = endpoint_url
         self.children = ChildProcesses()
-        self.lambdas = LambdaRuntime(run_dir=self.run_dir, endpoint_url=endpoint_url, region=region,
-                                     children=self.children)
+        self.lambdas = LambdaRuntime(
+            run_dir=self.run_dir, endpoint_url=endpoint_url, region=region, children=self.children
+        )
 
     def s3_client(self, region: str):
         import boto3
         from botocore.config import Config
 
-        return boto3.client("s3", region_name=region, endpoint_url=self.endpoint_url, aws_access_key_id="local",
-                            aws_secret_access_key="local",
-                            config=Config(retries={"mode": "adaptive", "max_attempts": 5}))
+        return boto3.client(
+            "s3",
+            region_name=region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"mode": "adaptive", "max_attempts": 5}),
+        )
 
 
 def enable_local_runtime(*, run_dir, endpoint_url: str, region: str = "us-east-1") -> LocalRuntime:
@@ -90,6 +96,7 @@ def local_runtime() -> LocalRuntime | None:
 
 
 # --- CloudFormation-created state machines go to the executing backend ------------------------------
+
 
 def _install_state_machines_from_cloudformation() -> None:
     """moto's StateMachine CFN handlers write to the plain backend; executions then never run.
@@ -115,6 +122,7 @@ def _install_state_machines_from_cloudformation() -> None:
                 return original(cls, *args, **kwargs)
             finally:
                 models.stepfunctions_backends = saved
+
         return classmethod(patched)
 
     models.StateMachine.create_from_cloudformation_json = with_serving_backend(original_create)
@@ -140,6 +148,7 @@ class _ServingBackends:
 
 # --- CloudFormation resource handlers that moto 5.2.5 gets wrong for the project's templates --------
 
+
 def _install_cloudformation_fixes() -> None:
     from moto.kms import models as kms_models
 
@@ -150,8 +159,10 @@ def _install_cloudformation_fixes() -> None:
         # (KeyError: 'TagKey'), and the key is silently missing from the stack.
         properties = cloudformation_json.get("Properties", {})
         if properties.get("Tags"):
-            properties = {**properties, "Tags": [{"TagKey": t["Key"], "TagValue": t["Value"]}
-                                                 for t in properties["Tags"]]}
+            properties = {
+                **properties,
+                "Tags": [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties["Tags"]],
+            }
             cloudformation_json = {**cloudformation_json, "Properties": properties}
         return original_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
@@ -159,6 +170,7 @@ def _install_cloudformation_fixes() -> None:
 
 
 # --- StartExecution without a name gets one, as in AWS ---------------------------------------------
+
 
 def _install_execution_names() -> None:
     """moto's executing backend leaves the name None ($$.Execution.Name is null, the ARN ends in
@@ -170,13 +182,19 @@ def _install_execution_names() -> None:
     original_start = StepFunctionsParserBackend.start_execution
 
     def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
-        return original_start(self, state_machine_arn, name=name or str(uuid.uuid4()),
-                              execution_input=execution_input, trace_header=trace_header)
+        return original_start(
+            self,
+            state_machine_arn,
+            name=name or str(uuid.uuid4()),
+            execution_input=execution_input,
+            trace_header=trace_header,
+        )
 
     StepFunctionsParserBackend.start_execution = start_execution
 
 
-# --- SageMaker .sync tasks run the jobs (ops/local_cloud/sagemaker_jobs.py) -------------------------
+# --- SageMaker .sync tasks run the jobs (local_cloud/sagemaker_jobs.py) -------------------------
+
 
 class SageMakerJobFailed(Exception):
     """A .sync job ended Failed/Stopped: Step Functions reports States.TaskFailed with the Describe JSON."""
@@ -262,9 +280,14 @@ def _sagemaker_task_class():
                 env=env,
                 error_name=error_name,
                 event_type=HistoryEventType.TaskFailed,
-                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                    error=error, cause=cause, resource=self._get_sfn_resource(),
-                    resourceType=self._get_sfn_resource_type())),
+                event_details=EventDetails(
+                    taskFailedEventDetails=TaskFailedEventDetails(
+                        error=error,
+                        cause=cause,
+                        resource=self._get_sfn_resource(),
+                        resourceType=self._get_sfn_resource_type(),
+                    )
+                ),
             )
 
     _SAGEMAKER_TASK_CLASS = LocalSageMakerTask
@@ -282,7 +305,7 @@ def run_sagemaker_task(*, action: str, sync: bool, request: dict, account: str, 
     """One SageMaker task of a state machine: a job run to its end (.sync), or a plain API call."""
     from moto.sagemaker.models import sagemaker_backends
 
-    from ops.local_cloud import sagemaker_jobs
+    from local_cloud import sagemaker_jobs
 
     backend = sagemaker_backends[account][region]
     if action == "createModel":
@@ -302,9 +325,15 @@ def run_sagemaker_task(*, action: str, sync: bool, request: dict, account: str, 
     def publish(_kind: str, description: dict) -> None:
         jobs[name] = _JobRecord(kind, description)
 
-    context = sagemaker_jobs.JobContext(account=account, region=region, run_dir=_runtime.run_dir,
-                                        s3=_runtime.s3_client(region), partition=backend.partition,
-                                        publish=publish, children=_runtime.children)
+    context = sagemaker_jobs.JobContext(
+        account=account,
+        region=region,
+        run_dir=_runtime.run_dir,
+        s3=_runtime.s3_client(region),
+        partition=backend.partition,
+        publish=publish,
+        children=_runtime.children,
+    )
     try:
         if kind == "processing":
             description = sagemaker_jobs.run_processing_job(context, request)
@@ -313,15 +342,19 @@ def run_sagemaker_task(*, action: str, sync: bool, request: dict, account: str, 
         else:
             model_name = request.get("ModelName")
             if model_name not in backend._models:
-                raise SageMakerApiError(f"Could not find model \"{model_name}\".")
-            description = sagemaker_jobs.run_transform_job(context, request, backend._models[model_name].response_object)
+                raise SageMakerApiError(f'Could not find model "{model_name}".')
+            description = sagemaker_jobs.run_transform_job(
+                context, request, backend._models[model_name].response_object
+            )
     except sagemaker_jobs.JobRequestError as error:
         raise SageMakerApiError(str(error)) from error
     status = description[f"{kind.capitalize()}JobStatus"]
     if status != "Completed":
         # The server's log is the first place a user looks: say which job failed and where its log is.
-        print(f"{kind} job {name} {status}: {description.get('FailureReason')}; log: "
-              f"{context.log_path(kind, name)}", flush=True)
+        print(
+            f"{kind} job {name} {status}: {description.get('FailureReason')}; log: {context.log_path(kind, name)}",
+            flush=True,
+        )
         raise SageMakerJobFailed(description)
     return _to_state_json(description)
 
@@ -382,19 +415,20 @@ def _to_state_json(description: dict) -> dict:
 
 def _training_tracker(account: str, region: str):
     """Records a training job with ExperimentConfig as SageMaker does: `<job>-aws-training-job`."""
-    from ops.local_cloud.training_components import TrainingComponentTracker
+    from local_cloud.training_components import TrainingComponentTracker
 
     return TrainingComponentTracker(_experiments_recorder(account, region))
 
 
 def _experiments_recorder(account: str, region: str):
-    """The Experiments backend that the SageMaker API of this cloud serves (ops/local_cloud/experiments.py)."""
-    from ops.local_cloud import experiments
+    """The Experiments backend that the SageMaker API of this cloud serves (local_cloud/experiments.py)."""
+    from local_cloud import experiments
 
     return experiments.backend_for(account, region)
 
 
-# --- Lambda invocations run the deployed package (ops/local_cloud/lambda_runtime.py) -----------------
+# --- Lambda invocations run the deployed package (local_cloud/lambda_runtime.py) -----------------
+
 
 def _install_lambda_runtime() -> None:
     from moto.awslambda import models
@@ -404,11 +438,15 @@ def _install_lambda_runtime() -> None:
     def invoke(self, body, request_headers, response_headers):
         if _runtime is None:
             return original_invoke(self, body, request_headers, response_headers)
-        from ops.local_cloud.lambda_runtime import FunctionPackage
+        from local_cloud.lambda_runtime import FunctionPackage
 
         package = FunctionPackage(
-            name=self.function_name, arn=self.function_arn, handler=self.handler, code_zip=self.code_bytes,
-            environment=dict(self.environment_vars or {}), timeout_s=int(self.timeout or 3),
+            name=self.function_name,
+            arn=self.function_arn,
+            handler=self.handler,
+            code_zip=self.code_bytes,
+            environment=dict(self.environment_vars or {}),
+            timeout_s=int(self.timeout or 3),
             memory_mb=int(self.memory_size or 128),
         )
         if isinstance(body, str):
@@ -422,8 +460,11 @@ def _install_lambda_runtime() -> None:
             return b""
         result = _runtime.lambdas.invoke(package, body or b"{}")
         if result.errored:
-            print(f"Lambda {self.function_name} failed: {result.payload[:200].decode(errors='replace')}; "
-                  f"log: {result.log_path}", flush=True)
+            print(
+                f"Lambda {self.function_name} failed: {result.payload[:200].decode(errors='replace')}; "
+                f"log: {result.log_path}",
+                flush=True,
+            )
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-executed-version"] = "$LATEST"
         return result.payload
@@ -431,24 +472,41 @@ def _install_lambda_runtime() -> None:
     models.LambdaFunction.invoke = invoke
 
 
-# --- SageMaker Experiments: moto's records replaced by ops/local_cloud/experiments.py ---------------
+# --- SageMaker Experiments: moto's records replaced by local_cloud/experiments.py ---------------
 
 # The SageMaker actions answered by the enforcing backend instead of moto's models.
 EXPERIMENT_ACTIONS = (
-    "CreateExperiment", "DescribeExperiment", "UpdateExperiment", "DeleteExperiment", "ListExperiments",
-    "CreateTrial", "DescribeTrial", "UpdateTrial", "DeleteTrial", "ListTrials",
-    "CreateTrialComponent", "DescribeTrialComponent", "UpdateTrialComponent", "DeleteTrialComponent",
-    "ListTrialComponents", "AssociateTrialComponent", "DisassociateTrialComponent",
+    "CreateExperiment",
+    "DescribeExperiment",
+    "UpdateExperiment",
+    "DeleteExperiment",
+    "ListExperiments",
+    "CreateTrial",
+    "DescribeTrial",
+    "UpdateTrial",
+    "DeleteTrial",
+    "ListTrials",
+    "CreateTrialComponent",
+    "DescribeTrialComponent",
+    "UpdateTrialComponent",
+    "DeleteTrialComponent",
+    "ListTrialComponents",
+    "AssociateTrialComponent",
+    "DisassociateTrialComponent",
 )
 # Shared with moto's other SageMaker resources: answered by the backend only for experiment records.
-EXPERIMENT_SHARED_ACTIONS = {"AddTags": "ResourceArn", "ListTags": "ResourceArn", "DeleteTags": "ResourceArn",
-                             "Search": "Resource"}
+EXPERIMENT_SHARED_ACTIONS = {
+    "AddTags": "ResourceArn",
+    "ListTags": "ResourceArn",
+    "DeleteTags": "ResourceArn",
+    "Search": "Resource",
+}
 EXPERIMENT_SEARCH_RESOURCES = ("Experiment", "ExperimentTrial", "ExperimentTrialComponent")
 
 
 def _install_experiments_api() -> None:
     """Route moto's SageMaker experiment actions (in-process `mock_aws()` and moto server alike, both
-    dispatch through SageMakerResponse) to ops/local_cloud/experiments.py, one backend per account
+    dispatch through SageMakerResponse) to local_cloud/experiments.py, one backend per account
     and region, reset whenever moto resets its backends."""
     import json
 
@@ -458,7 +516,7 @@ def _install_experiments_api() -> None:
     from moto.core.utils import camelcase_to_underscores
     from moto.sagemaker.responses import SageMakerResponse
 
-    from ops.local_cloud import experiments
+    from local_cloud import experiments
 
     def request_of(response: SageMakerResponse) -> dict:
         body = response.body

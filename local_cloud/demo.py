@@ -16,20 +16,25 @@ import sys
 import time
 from pathlib import Path
 
-from jobs import contract
+import contract
 from jobs.digits import write_digits
-from ops.local_cloud.cloud import LocalCloud
-from ops.local_cloud.deploy import deploy
-from ops.local_cloud.run_logs import describe_failure
+from local_cloud.cloud import LocalCloud
+from local_cloud.deploy import deploy
+from local_cloud.run_logs import describe_failure
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_HIDDEN_CHANNELS = (2, 5, 10, 20, 32)  # the MNIST experiment notebook's five trials
 OBJECTIVE = "test:accuracy"
 SAMPLE_ROWS = 20
 
 
-def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
-             hidden_channels: tuple[int, ...] = NOTEBOOK_HIDDEN_CHANNELS) -> int:
+def run_demo(
+    *,
+    run_dir: Path,
+    report_dir: Path,
+    experiment_name: str,
+    hidden_channels: tuple[int, ...] = NOTEBOOK_HIDDEN_CHANNELS,
+) -> int:
     report_dir = report_dir.resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
     _fresh(run_dir)
@@ -50,8 +55,19 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
 
         execution = f"{experiment_name}-local-{time.strftime('%Y%m%d%H%M%S')}"
         step = time.monotonic()
-        watched = _ops(cloud, "start", "--experiment", experiment_name, "--name", execution, "--grid",
-                       "hidden_channels=" + ",".join(str(h) for h in hidden_channels), "--watch", "--interval", "2")
+        watched = _ops(
+            cloud,
+            "start",
+            "--experiment",
+            experiment_name,
+            "--name",
+            execution,
+            "--grid",
+            "hidden_channels=" + ",".join(str(h) for h in hidden_channels),
+            "--watch",
+            "--interval",
+            "2",
+        )
         timings["execution"] = time.monotonic() - step
         sfn = cloud.client("stepfunctions")
         execution_arn = state_machine.replace(":stateMachine:", ":execution:") + f":{execution}"
@@ -63,9 +79,21 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
         result = json.loads(final["output"])
 
         step = time.monotonic()
-        compared = _ops(cloud, "compare", experiment_name, "--objective", OBJECTIVE, "--csv",
-                        str(report_dir / "trials.csv"), "--json", str(report_dir / "trials.json"), "--plot",
-                        str(report_dir / "accuracy-vs-hidden-channels.png"), "--x", "hidden_channels")
+        compared = _ops(
+            cloud,
+            "compare",
+            experiment_name,
+            "--objective",
+            OBJECTIVE,
+            "--csv",
+            str(report_dir / "trials.csv"),
+            "--json",
+            str(report_dir / "trials.json"),
+            "--plot",
+            str(report_dir / "accuracy-vs-hidden-channels.png"),
+            "--x",
+            "hidden_channels",
+        )
         if compared != 0:
             _say("`python -m ops compare` failed")
             return 1
@@ -73,15 +101,28 @@ def run_demo(*, run_dir: Path, report_dir: Path, experiment_name: str,
         timings["report"] = time.monotonic() - step
         best = result["best"]
         _say(f"best trial: {best['trialName']} with {best['metric']} = {best['value']:.2f}%")
-        _say(f"batch transform: {accuracy['correct']}/{accuracy['records']} predictions right "
-             f"({accuracy['accuracy']:.2f}%) with the best model")
-        (report_dir / "run.json").write_text(json.dumps({
-            "execution": execution, "output": result, "transformAccuracy": accuracy,
-            "timingsSeconds": {k: round(v, 1) for k, v in timings.items()}}, indent=2) + "\n")
+        _say(
+            f"batch transform: {accuracy['correct']}/{accuracy['records']} predictions right "
+            f"({accuracy['accuracy']:.2f}%) with the best model"
+        )
+        (report_dir / "run.json").write_text(
+            json.dumps(
+                {
+                    "execution": execution,
+                    "output": result,
+                    "transformAccuracy": accuracy,
+                    "timingsSeconds": {k: round(v, 1) for k, v in timings.items()},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     timings["total"] = time.monotonic() - started
     leftovers = cloud.leftover_processes()
-    _say(f"report: {report_dir} (trials.csv, trials.json, accuracy-vs-hidden-channels.png, transform-sample.csv, "
-         "run.json)")
+    _say(
+        f"report: {report_dir} (trials.csv, trials.json, accuracy-vs-hidden-channels.png, transform-sample.csv, "
+        "run.json)"
+    )
     _say("timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
     if leftovers:
         _say(f"local cloud stopped but processes {leftovers} of its group are still alive")
@@ -104,12 +145,15 @@ def _transform_sample(s3, bucket: str, result: dict, destination: Path) -> dict:
     output_prefix = output_uri.split(f"s3://{bucket}/", 1)[1]
     predictions_key = output_prefix + contract.TRANSFORM_INPUT_FILE + ".out"
     labels_key = output_prefix.replace("transform/", "preprocessed/transform/", 1) + contract.TRANSFORM_LABELS_FILE
-    labels_key = _existing(s3, bucket, labels_key) or _find(s3, bucket, output_prefix.rsplit("transform/", 1)[0],
-                                                              contract.TRANSFORM_LABELS_FILE)
-    predictions = [json.loads(line) for line in
-                   s3.get_object(Bucket=bucket, Key=predictions_key)["Body"].read().decode().splitlines() if line]
-    labels = [int(line) for line in
-              s3.get_object(Bucket=bucket, Key=labels_key)["Body"].read().decode().split()]
+    labels_key = _existing(s3, bucket, labels_key) or _find(
+        s3, bucket, output_prefix.rsplit("transform/", 1)[0], contract.TRANSFORM_LABELS_FILE
+    )
+    predictions = [
+        json.loads(line)
+        for line in s3.get_object(Bucket=bucket, Key=predictions_key)["Body"].read().decode().splitlines()
+        if line
+    ]
+    labels = [int(line) for line in s3.get_object(Bucket=bucket, Key=labels_key)["Body"].read().decode().split()]
     if len(predictions) != len(labels):
         raise RuntimeError(f"{len(predictions)} predictions for {len(labels)} labels ({predictions_key})")
     correct = sum(p["label"] == t for p, t in zip(predictions, labels))
@@ -117,12 +161,26 @@ def _transform_sample(s3, bucket: str, result: dict, destination: Path) -> dict:
         writer = csv.writer(out)
         writer.writerow(["record", "true_label", "predicted_label", "probability", "correct"])
         for index, (prediction, label) in enumerate(zip(predictions[:SAMPLE_ROWS], labels)):
-            writer.writerow([index, label, prediction["label"], f"{max(prediction['probabilities']):.4f}",
-                             prediction["label"] == label])
+            writer.writerow(
+                [
+                    index,
+                    label,
+                    prediction["label"],
+                    f"{max(prediction['probabilities']):.4f}",
+                    prediction["label"] == label,
+                ]
+            )
         writer.writerow([])
-        writer.writerow(["all records", len(labels), "correct", correct, f"accuracy {100 * correct / len(labels):.2f}%"])
-    return {"records": len(labels), "correct": correct, "accuracy": 100 * correct / len(labels),
-            "predictions": f"s3://{bucket}/{predictions_key}", "labels": f"s3://{bucket}/{labels_key}"}
+        writer.writerow(
+            ["all records", len(labels), "correct", correct, f"accuracy {100 * correct / len(labels):.2f}%"]
+        )
+    return {
+        "records": len(labels),
+        "correct": correct,
+        "accuracy": 100 * correct / len(labels),
+        "predictions": f"s3://{bucket}/{predictions_key}",
+        "labels": f"s3://{bucket}/{labels_key}",
+    }
 
 
 def _existing(s3, bucket: str, key: str) -> str | None:
@@ -140,8 +198,11 @@ def _find(s3, bucket: str, prefix: str, file_name: str) -> str:
 
 def _ops(cloud: LocalCloud, *arguments: str) -> int:
     """`python -m ops ...` against the local cloud, its output shown live."""
-    return subprocess.run([sys.executable, "-m", "ops", *arguments], cwd=PROJECT_ROOT,
-                          env={**cloud.env(), "PYTHONPATH": str(PROJECT_ROOT)}).returncode
+    return subprocess.run(
+        [sys.executable, "-m", "ops", *arguments],
+        cwd=PROJECT_ROOT,
+        env={**cloud.env(), "PYTHONPATH": str(PROJECT_ROOT)},
+    ).returncode
 
 
 def _fresh(run_dir: Path) -> None:

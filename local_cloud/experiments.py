@@ -4,7 +4,7 @@ Pure Python and thread-safe: experiments, trials and trial components with param
 artifacts, status, source and tags; many-to-many associations; NextToken pagination; the List*
 filters; Describe/Update/Delete/Associate/Disassociate; a subset of Search. moto (which enforces
 none of the deletion rules and lets a component belong to one trial only) is replaced by this
-module for those actions; ops/local_cloud/emulator.py plugs it in. Requests and responses are the
+module for those actions; local_cloud/emulator.py plugs it in. Requests and responses are the
 API's own JSON shapes (PascalCase dicts), so the plug is a thin pass-through.
 
 One backend per account and region: `backend_for(account_id, region)`. The local cloud's training
@@ -21,9 +21,10 @@ import random
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 # The entity name rule of every Experiments API (ExperimentName, TrialName, TrialComponentName):
 # "Length Constraints: Minimum length of 1. Maximum length of 120.
@@ -69,7 +70,7 @@ class ResourceLimitExceeded(ExperimentsApiError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -77,12 +78,12 @@ def _timestamp(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, str):
         try:
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+            return datetime.fromtimestamp(float(value), tz=UTC)
         except ValueError:
             return datetime.fromisoformat(value.replace("Z", "+00:00"))
     raise ValidationException(f"Invalid timestamp: {value!r}")
@@ -266,9 +267,7 @@ class ExperimentsBackend:
     def _component(self, name: str) -> TrialComponent:
         found = self.components.get(name)
         if found is None:
-            raise ResourceNotFound(
-                f"TrialComponent '{self._arn('experiment-trial-component', name)}' does not exist."
-            )
+            raise ResourceNotFound(f"TrialComponent '{self._arn('experiment-trial-component', name)}' does not exist.")
         return found
 
     @staticmethod
@@ -288,9 +287,7 @@ class ExperimentsBackend:
             if not isinstance(key, str) or not 1 <= len(key) <= 256:
                 raise ValidationException(f"Parameters: key {key!r} must be a string of 1 to 256 characters")
             if not isinstance(value, dict) or len(value) != 1 or not ({"StringValue", "NumberValue"} & value.keys()):
-                raise ValidationException(
-                    f"Parameters.{key}: exactly one of StringValue or NumberValue must be given"
-                )
+                raise ValidationException(f"Parameters.{key}: exactly one of StringValue or NumberValue must be given")
             text = value.get("StringValue")
             if "StringValue" in value and (not isinstance(text, str) or len(text) > 2500):
                 raise ValidationException(f"Parameters.{key}.StringValue: a string of at most 2500 characters")
@@ -375,18 +372,24 @@ class ExperimentsBackend:
         if sort_order not in ("Ascending", "Descending"):
             raise ValidationException(f"SortOrder must be Ascending or Descending, got {sort_order}")
         if sort_by == "Name":
+
             def key(r: _Record) -> tuple:
                 return (r.name, r.seq)
         else:
+
             def key(r: _Record) -> tuple:
                 return (r.creation_time.timestamp(), r.seq)
+
         return sorted(records, key=key, reverse=sort_order == "Descending"), key
 
     @staticmethod
     def _created_between(records: list[_Record], request: dict) -> list[_Record]:
         after, before = _timestamp(request.get("CreatedAfter")), _timestamp(request.get("CreatedBefore"))
-        return [r for r in records if (after is None or r.creation_time > after)
-                and (before is None or r.creation_time < before)]
+        return [
+            r
+            for r in records
+            if (after is None or r.creation_time > after) and (before is None or r.creation_time < before)
+        ]
 
     # --- experiments ------------------------------------------------------------------------------
     def create_experiment(self, request: dict) -> dict:
@@ -397,21 +400,34 @@ class ExperimentsBackend:
             raise ValidationException(f"Experiment with name ({name}) already exists.")
         now = _now()
         experiment = Experiment(
-            name=name, arn=self._arn("experiment", name), seq=self._next_seq(),
+            name=name,
+            arn=self._arn("experiment", name),
+            seq=self._next_seq(),
             display_name=self._name(request, "DisplayName", required=False) or name,
-            creation_time=now, last_modified_time=now,
-            created_by=self._created_by(), tags=self._tags(request), description=request.get("Description"),
+            creation_time=now,
+            last_modified_time=now,
+            created_by=self._created_by(),
+            tags=self._tags(request),
+            description=request.get("Description"),
         )
         self.experiments[name] = experiment
         return {"ExperimentArn": experiment.arn}
 
     def describe_experiment(self, request: dict) -> dict:
         e = self._experiment(self._name(request, "ExperimentName"))
-        return _drop_none({
-            "ExperimentName": e.name, "ExperimentArn": e.arn, "DisplayName": e.display_name,
-            "Source": e.source, "Description": e.description, "CreationTime": e.creation_time,
-            "CreatedBy": e.created_by, "LastModifiedTime": e.last_modified_time, "LastModifiedBy": e.created_by,
-        })
+        return _drop_none(
+            {
+                "ExperimentName": e.name,
+                "ExperimentArn": e.arn,
+                "DisplayName": e.display_name,
+                "Source": e.source,
+                "Description": e.description,
+                "CreationTime": e.creation_time,
+                "CreatedBy": e.created_by,
+                "LastModifiedTime": e.last_modified_time,
+                "LastModifiedBy": e.created_by,
+            }
+        )
 
     def update_experiment(self, request: dict) -> dict:
         e = self._experiment(self._name(request, "ExperimentName"))
@@ -439,15 +455,24 @@ class ExperimentsBackend:
     def list_experiments(self, request: dict) -> dict:
         records, key = self._sorted(self._created_between(list(self.experiments.values()), request), request)
         page, token = self._page(records, request, key)
-        return _drop_none({
-            "ExperimentSummaries": [
-                _drop_none({"ExperimentName": e.name, "ExperimentArn": e.arn, "DisplayName": e.display_name,
-                            "ExperimentSource": e.source, "CreationTime": e.creation_time,
-                            "LastModifiedTime": e.last_modified_time})
-                for e in page
-            ],
-            "NextToken": token,
-        })
+        return _drop_none(
+            {
+                "ExperimentSummaries": [
+                    _drop_none(
+                        {
+                            "ExperimentName": e.name,
+                            "ExperimentArn": e.arn,
+                            "DisplayName": e.display_name,
+                            "ExperimentSource": e.source,
+                            "CreationTime": e.creation_time,
+                            "LastModifiedTime": e.last_modified_time,
+                        }
+                    )
+                    for e in page
+                ],
+                "NextToken": token,
+            }
+        )
 
     # --- trials -----------------------------------------------------------------------------------
     def create_trial(self, request: dict) -> dict:
@@ -458,10 +483,15 @@ class ExperimentsBackend:
         experiment_name = self._experiment(experiment_name).name
         now = _now()
         trial = Trial(
-            name=name, arn=self._arn("experiment-trial", name), seq=self._next_seq(),
+            name=name,
+            arn=self._arn("experiment-trial", name),
+            seq=self._next_seq(),
             display_name=self._name(request, "DisplayName", required=False) or name,
-            creation_time=now, last_modified_time=now,
-            created_by=self._created_by(), tags=self._tags(request), experiment_name=experiment_name,
+            creation_time=now,
+            last_modified_time=now,
+            created_by=self._created_by(),
+            tags=self._tags(request),
+            experiment_name=experiment_name,
             metadata_properties=request.get("MetadataProperties"),
         )
         self.trials[name] = trial
@@ -470,12 +500,20 @@ class ExperimentsBackend:
 
     def describe_trial(self, request: dict) -> dict:
         t = self._trial(self._name(request, "TrialName"))
-        return _drop_none({
-            "TrialName": t.name, "TrialArn": t.arn, "DisplayName": t.display_name,
-            "ExperimentName": t.experiment_name, "Source": t.source, "CreationTime": t.creation_time,
-            "CreatedBy": t.created_by, "LastModifiedTime": t.last_modified_time, "LastModifiedBy": t.created_by,
-            "MetadataProperties": t.metadata_properties,
-        })
+        return _drop_none(
+            {
+                "TrialName": t.name,
+                "TrialArn": t.arn,
+                "DisplayName": t.display_name,
+                "ExperimentName": t.experiment_name,
+                "Source": t.source,
+                "CreationTime": t.creation_time,
+                "CreatedBy": t.created_by,
+                "LastModifiedTime": t.last_modified_time,
+                "LastModifiedBy": t.created_by,
+                "MetadataProperties": t.metadata_properties,
+            }
+        )
 
     def update_trial(self, request: dict) -> dict:
         t = self._trial(self._name(request, "TrialName"))
@@ -514,15 +552,24 @@ class ExperimentsBackend:
             records = [t for t in records if t.name in holders]
         records, key = self._sorted(self._created_between(records, request), request)
         page, token = self._page(records, request, key)
-        return _drop_none({
-            "TrialSummaries": [
-                _drop_none({"TrialName": t.name, "TrialArn": t.arn, "DisplayName": t.display_name,
-                            "TrialSource": t.source, "CreationTime": t.creation_time,
-                            "LastModifiedTime": t.last_modified_time})
-                for t in page
-            ],
-            "NextToken": token,
-        })
+        return _drop_none(
+            {
+                "TrialSummaries": [
+                    _drop_none(
+                        {
+                            "TrialName": t.name,
+                            "TrialArn": t.arn,
+                            "DisplayName": t.display_name,
+                            "TrialSource": t.source,
+                            "CreationTime": t.creation_time,
+                            "LastModifiedTime": t.last_modified_time,
+                        }
+                    )
+                    for t in page
+                ],
+                "NextToken": token,
+            }
+        )
 
     # --- trial components --------------------------------------------------------------------------
     def create_trial_component(self, request: dict) -> dict:
@@ -531,18 +578,24 @@ class ExperimentsBackend:
             raise ValidationException(f"Trial Component with name ({name}) already exists.")
         now = _now()
         component = TrialComponent(
-            name=name, arn=self._arn("experiment-trial-component", name), seq=self._next_seq(),
+            name=name,
+            arn=self._arn("experiment-trial-component", name),
+            seq=self._next_seq(),
             display_name=self._name(request, "DisplayName", required=False) or name,
-            creation_time=now, last_modified_time=now,
-            created_by=self._created_by(), tags=self._tags(request),
+            creation_time=now,
+            last_modified_time=now,
+            created_by=self._created_by(),
+            tags=self._tags(request),
             status=self._validate_status(request.get("Status")),
-            start_time=_timestamp(request.get("StartTime")), end_time=_timestamp(request.get("EndTime")),
+            start_time=_timestamp(request.get("StartTime")),
+            end_time=_timestamp(request.get("EndTime")),
             parameters=self._validate_parameters(request.get("Parameters")),
             input_artifacts=self._validate_artifacts(request.get("InputArtifacts"), "InputArtifacts"),
             output_artifacts=self._validate_artifacts(request.get("OutputArtifacts"), "OutputArtifacts"),
             metadata_properties=request.get("MetadataProperties"),
             # Not in the public request: only SageMaker sets Source and Metrics (see record_training_job).
-            source=request.get("Source"), metrics=copy.deepcopy(request.get("Metrics") or []),
+            source=request.get("Source"),
+            metrics=copy.deepcopy(request.get("Metrics") or []),
         )
         self.components[name] = component
         self._trials_of_component[name] = _Names()
@@ -553,15 +606,26 @@ class ExperimentsBackend:
         return self._component_view(c)
 
     def _component_view(self, c: TrialComponent) -> dict:
-        return _drop_none({
-            "TrialComponentName": c.name, "TrialComponentArn": c.arn, "DisplayName": c.display_name,
-            "Source": c.source, "Status": c.status, "StartTime": c.start_time, "EndTime": c.end_time,
-            "CreationTime": c.creation_time, "CreatedBy": c.created_by, "LastModifiedTime": c.last_modified_time,
-            "LastModifiedBy": c.created_by, "Parameters": copy.deepcopy(c.parameters) or None,
-            "InputArtifacts": copy.deepcopy(c.input_artifacts) or None,
-            "OutputArtifacts": copy.deepcopy(c.output_artifacts) or None,
-            "MetadataProperties": c.metadata_properties, "Metrics": copy.deepcopy(c.metrics) or None,
-        })
+        return _drop_none(
+            {
+                "TrialComponentName": c.name,
+                "TrialComponentArn": c.arn,
+                "DisplayName": c.display_name,
+                "Source": c.source,
+                "Status": c.status,
+                "StartTime": c.start_time,
+                "EndTime": c.end_time,
+                "CreationTime": c.creation_time,
+                "CreatedBy": c.created_by,
+                "LastModifiedTime": c.last_modified_time,
+                "LastModifiedBy": c.created_by,
+                "Parameters": copy.deepcopy(c.parameters) or None,
+                "InputArtifacts": copy.deepcopy(c.input_artifacts) or None,
+                "OutputArtifacts": copy.deepcopy(c.output_artifacts) or None,
+                "MetadataProperties": c.metadata_properties,
+                "Metrics": copy.deepcopy(c.metrics) or None,
+            }
+        )
 
     def update_trial_component(self, request: dict) -> dict:
         c = self._component(self._name(request, "TrialComponentName"))
@@ -573,14 +637,20 @@ class ExperimentsBackend:
             c.start_time = _timestamp(request["StartTime"])
         if request.get("EndTime") is not None:
             c.end_time = _timestamp(request["EndTime"])
-        for attribute, member in (("parameters", "Parameters"), ("input_artifacts", "InputArtifacts"),
-                                  ("output_artifacts", "OutputArtifacts")):
+        for attribute, member in (
+            ("parameters", "Parameters"),
+            ("input_artifacts", "InputArtifacts"),
+            ("output_artifacts", "OutputArtifacts"),
+        ):
             current: dict = getattr(c, attribute)
             for key in request.get(f"{member}ToRemove") or []:
                 current.pop(key, None)
             if request.get(member):
-                checked = (self._validate_parameters(request[member]) if member == "Parameters"
-                           else self._validate_artifacts(request[member], member))
+                checked = (
+                    self._validate_parameters(request[member])
+                    if member == "Parameters"
+                    else self._validate_artifacts(request[member], member)
+                )
                 current.update(checked)
         self._validate_parameters(c.parameters)
         self._validate_artifacts(c.input_artifacts, "InputArtifacts")
@@ -614,8 +684,10 @@ class ExperimentsBackend:
             self._experiment(experiment_name)
             # "A filter that returns only components that are part of the specified experiment."
             in_experiment = {
-                c for trial, held in self._components_of_trial.items()
-                if self.trials[trial].experiment_name.lower() == experiment_name.lower() for c in held
+                c
+                for trial, held in self._components_of_trial.items()
+                if self.trials[trial].experiment_name.lower() == experiment_name.lower()
+                for c in held
             }
             records = [c for c in records if c.name.lower() in in_experiment]
         elif request.get("TrialName") is not None:
@@ -627,16 +699,29 @@ class ExperimentsBackend:
             records = [c for c in records if (c.source or {}).get("SourceArn") == request["SourceArn"]]
         records, key = self._sorted(self._created_between(records, request), request)
         page, token = self._page(records, request, key)
-        return _drop_none({
-            "TrialComponentSummaries": [
-                _drop_none({"TrialComponentName": c.name, "TrialComponentArn": c.arn, "DisplayName": c.display_name,
-                            "TrialComponentSource": c.source, "Status": c.status, "StartTime": c.start_time,
-                            "EndTime": c.end_time, "CreationTime": c.creation_time, "CreatedBy": c.created_by,
-                            "LastModifiedTime": c.last_modified_time, "LastModifiedBy": c.created_by})
-                for c in page
-            ],
-            "NextToken": token,
-        })
+        return _drop_none(
+            {
+                "TrialComponentSummaries": [
+                    _drop_none(
+                        {
+                            "TrialComponentName": c.name,
+                            "TrialComponentArn": c.arn,
+                            "DisplayName": c.display_name,
+                            "TrialComponentSource": c.source,
+                            "Status": c.status,
+                            "StartTime": c.start_time,
+                            "EndTime": c.end_time,
+                            "CreationTime": c.creation_time,
+                            "CreatedBy": c.created_by,
+                            "LastModifiedTime": c.last_modified_time,
+                            "LastModifiedBy": c.created_by,
+                        }
+                    )
+                    for c in page
+                ],
+                "NextToken": token,
+            }
+        )
 
     # --- associations ------------------------------------------------------------------------------
     def associate_trial_component(self, request: dict) -> dict:
@@ -676,8 +761,11 @@ class ExperimentsBackend:
     def owns_arn(self, arn: str) -> bool:
         """Whether an ARN names an experiment record (tags on any other resource stay with moto)."""
         prefix = f"arn:aws:sagemaker:{self.region}:{self.account_id}:"
-        return arn.startswith(prefix) and arn[len(prefix):].split("/", 1)[0] in (
-            "experiment", "experiment-trial", "experiment-trial-component")
+        return arn.startswith(prefix) and arn[len(prefix) :].split("/", 1)[0] in (
+            "experiment",
+            "experiment-trial",
+            "experiment-trial-component",
+        )
 
     def _record_by_arn(self, arn: str) -> _Record:
         for collection in (self.experiments, self.trials, self.components):
@@ -711,8 +799,10 @@ class ExperimentsBackend:
         if resource == "ExperimentTrialComponent":
             for c in sorted(self.components.values(), key=lambda r: r.seq):
                 item = self._component_view(c)
-                item["Parents"] = [{"TrialName": self.trials[t].name, "ExperimentName": self.trials[t].experiment_name}
-                                   for t in self._trials_of_component.get(c.name, {})]
+                item["Parents"] = [
+                    {"TrialName": self.trials[t].name, "ExperimentName": self.trials[t].experiment_name}
+                    for t in self._trials_of_component.get(c.name, {})
+                ]
                 item["Tags"] = [{"Key": k, "Value": v} for k, v in c.tags.items()]
                 views.append((item, {"TrialComponent": item}))
         elif resource == "ExperimentTrial":
@@ -720,7 +810,8 @@ class ExperimentsBackend:
                 item = self.describe_trial({"TrialName": t.name})
                 item["TrialComponentSummaries"] = [
                     {"TrialComponentName": self.components[c].name, "TrialComponentArn": self.components[c].arn}
-                    for c in self._components_of_trial.get(t.name, {})]
+                    for c in self._components_of_trial.get(t.name, {})
+                ]
                 item["Tags"] = [{"Key": k, "Value": v} for k, v in t.tags.items()]
                 views.append((item, {"Trial": item}))
         elif resource == "Experiment":
@@ -737,7 +828,7 @@ class ExperimentsBackend:
     def _search_page(self, results: list[dict], request: dict) -> dict:
         max_results = request.get("MaxResults") or 10
         start = int(request.get("NextToken") or 0)
-        page = results[start:start + max_results]
+        page = results[start : start + max_results]
         response: dict = {"Results": page}
         if start + max_results < len(results):
             response["NextToken"] = str(start + max_results)
@@ -768,23 +859,33 @@ class ExperimentsBackend:
         name = training_job_name + TRAINING_JOB_COMPONENT_SUFFIX
         start_time, end_time = _timestamp(start_time), _timestamp(end_time)
         metrics = [
-            {"MetricName": metric, "SourceArn": training_job_arn, "TimeStamp": end_time or _now(),
-             "Max": value, "Min": value, "Last": value, "Count": 1, "Avg": value, "StdDev": 0.0}
+            {
+                "MetricName": metric,
+                "SourceArn": training_job_arn,
+                "TimeStamp": end_time or _now(),
+                "Max": value,
+                "Min": value,
+                "Last": value,
+                "Count": 1,
+                "Avg": value,
+                "StdDev": 0.0,
+            }
             for metric, value in (final_metrics or {}).items()
         ]
         status_view = {"PrimaryStatus": status, **({"Message": failure_reason} if failure_reason else {})}
         with self._lock:
             if name not in self.components:
-                self.create_trial_component({
-                    "TrialComponentName": name,
-                    "DisplayName": experiment_config.get("TrialComponentDisplayName") or name,
-                    "Source": {"SourceArn": training_job_arn, "SourceType": TRAINING_JOB_SOURCE_TYPE},
-                    "StartTime": start_time or _now(),
-                })
+                self.create_trial_component(
+                    {
+                        "TrialComponentName": name,
+                        "DisplayName": experiment_config.get("TrialComponentDisplayName") or name,
+                        "Source": {"SourceArn": training_job_arn, "SourceType": TRAINING_JOB_SOURCE_TYPE},
+                        "StartTime": start_time or _now(),
+                    }
+                )
             component = self.components[name]
             component.status = self._validate_status(status_view)
-            component.parameters.update(
-                {k: {"StringValue": str(v)} for k, v in (hyperparameters or {}).items()})
+            component.parameters.update({k: {"StringValue": str(v)} for k, v in (hyperparameters or {}).items()})
             component.input_artifacts.update({k: {"Value": v} for k, v in (input_artifacts or {}).items()})
             if model_artifact:
                 component.output_artifacts["SageMaker.ModelArtifact"] = {"Value": model_artifact}
@@ -862,8 +963,9 @@ def _compare(value: Any, operator: str, expected: Any) -> bool:
     a, b = _as_float(value), _as_float(expected)
     if a is None or b is None:
         return False
-    return {"GreaterThan": a > b, "GreaterThanOrEqualTo": a >= b, "LessThan": a < b,
-            "LessThanOrEqualTo": a <= b}.get(operator, False)
+    return {"GreaterThan": a > b, "GreaterThanOrEqualTo": a >= b, "LessThan": a < b, "LessThanOrEqualTo": a <= b}.get(
+        operator, False
+    )
 
 
 def _as_float(value: Any) -> float | None:

@@ -40,9 +40,12 @@ def main() -> None:
         json.dumps(payload)  # unserialisable output is an error, as in Lambda
     except Exception as error:  # noqa: BLE001 - every handler error goes back to the caller
         traceback.print_exception(type(error), error, error.__traceback__.tb_next or error.__traceback__)
-        payload = {"errorMessage": str(error), "errorType": type(error).__name__,
-                   "requestId": os.environ.get("LOCAL_LAMBDA_REQUEST_ID"),
-                   "stackTrace": traceback.format_tb(error.__traceback__.tb_next or error.__traceback__)}
+        payload = {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "requestId": os.environ.get("LOCAL_LAMBDA_REQUEST_ID"),
+            "stackTrace": traceback.format_tb(error.__traceback__.tb_next or error.__traceback__),
+        }
         errored = True
     sys.stdout.flush()
     with open(result_file, "w") as out:

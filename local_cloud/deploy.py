@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 ACCOUNT = "123456789012"  # the local AWS's default account
 REGION = "us-east-1"
@@ -48,9 +48,20 @@ def deploy(endpoint_url: str, *, work_dir: Path, context: dict[str, str] | None 
     outputs_file = work_dir / "stack-outputs.json"
     _cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], env=env, log=work_dir / "logs" / "cdk-bootstrap.log")
     # Direct deployments: the local CloudFormation leaves Outputs empty after change sets.
-    _cdk(["deploy", "--all", "--require-approval", "never", "--method=direct", "--outputs-file", str(outputs_file),
-          *extra],
-         env=env, log=work_dir / "logs" / "cdk-deploy.log")
+    _cdk(
+        [
+            "deploy",
+            "--all",
+            "--require-approval",
+            "never",
+            "--method=direct",
+            "--outputs-file",
+            str(outputs_file),
+            *extra,
+        ],
+        env=env,
+        log=work_dir / "logs" / "cdk-deploy.log",
+    )
     return json.loads(outputs_file.read_text())
 
 

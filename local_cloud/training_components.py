@@ -4,7 +4,7 @@ SageMaker tracks such a job as trial component `<TrainingJobName>-aws-training-j
 job) associated with ExperimentConfig.TrialName: parameters = hyperparameters, metrics from the
 job's MetricDefinitions, input artifacts = the channels, output artifact SageMaker.ModelArtifact =
 the model.tar.gz URI, status and failure message. The record itself is the Experiments backend's
-(`record_training_job` of ops/local_cloud/experiments.py); this adapter only reads the job.
+(`record_training_job` of local_cloud/experiments.py); this adapter only reads the job.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 
-class TrainingJobRecorder(Protocol):  # ops/local_cloud/experiments.py ExperimentsBackend
+class TrainingJobRecorder(Protocol):  # local_cloud/experiments.py ExperimentsBackend
     def record_training_job(self, **fields) -> str: ...
 
 
