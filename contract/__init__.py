@@ -1,7 +1,9 @@
 """The contract every layer imports: infra (the state machines), the Lambdas, the jobs image, the
 operator CLI and the local cloud. Pure Python with no dependency, so it ships in the Lambda asset and
 the jobs image. Each module owns one kind of fact; this namespace re-exports them, so `contract.X`
-reads the same from every layer."""
+reads the same from every layer. The typed messages and names live in their own modules, imported
+by name: `contract.run_plan`, `contract.events`, `contract.schema`, `contract.states`,
+`contract.stacks`, `contract.errors`, `contract.names`."""
 
 from __future__ import annotations
 
@@ -34,8 +36,11 @@ from contract.container import (
     TRAIN_OUTPUT,
     TRAINING_CHANNELS,
     TRAINING_SUMMARY_FILE,
+    TRANSFORM_ACCEPT,
+    TRANSFORM_CONTENT_TYPE,
     TRANSFORM_INPUT_FILE,
     TRANSFORM_LABELS_FILE,
+    TRANSFORM_MAX_PAYLOAD_MB,
     TRANSFORM_OUTPUT,
     ContainerPaths,
     opt_ml_root,
@@ -49,6 +54,7 @@ from contract.layout import (
     DATASETS_PREFIX,
     DEFAULT_DATASET_KEY,
     RUNS_PREFIX,
+    RunLayout,
     run_prefix,
 )
 from contract.metrics import (
@@ -91,6 +97,9 @@ __all__ = [
     "PREDICTION_LABEL_KEY",
     "PREDICTION_PROBABILITIES_KEY",
     "TRAINING_SUMMARY_FILE",
+    "TRANSFORM_ACCEPT",
+    "TRANSFORM_CONTENT_TYPE",
+    "TRANSFORM_MAX_PAYLOAD_MB",
     "RAW_INPUT",
     "TRAIN_OUTPUT",
     "TEST_OUTPUT",
@@ -122,6 +131,7 @@ __all__ = [
     "DATASETS_PREFIX",
     "RUNS_PREFIX",
     "DEFAULT_DATASET_KEY",
+    "RunLayout",
     "run_prefix",
     "PREPROCESSING_DISPLAY_NAME",
     "TRAINING_DISPLAY_NAME",

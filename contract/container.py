@@ -89,6 +89,11 @@ CSV_CONTENT_TYPE = "text/csv"
 JSONLINES_CONTENT_TYPE = "application/jsonlines"
 JSON_CONTENT_TYPE = "application/json"
 NPY_CONTENT_TYPE = "application/x-npy"
+# Batch transform: what the Transform state sends and asks for, and the largest request it makes
+# (MaxPayloadInMB); serve's /execution-parameters advertises the same.
+TRANSFORM_CONTENT_TYPE = CSV_CONTENT_TYPE
+TRANSFORM_ACCEPT = JSONLINES_CONTENT_TYPE
+TRANSFORM_MAX_PAYLOAD_MB = 6
 PREDICTION_LABEL_KEY = "label"
 PREDICTION_PROBABILITIES_KEY = "probabilities"
 # Training also writes a summary (per-epoch metrics, throughput) to SM_OUTPUT_DATA_DIR.

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from contract.container import PROCESSING_OUTPUTS
+
 # --- S3 layout of the project's bucket ---------------------------------------------------------
 DATASETS_PREFIX = "datasets/"  # raw data the processing job reads
 RUNS_PREFIX = "runs/"  # everything an execution writes: runs/<experiment>/<execution>/...
@@ -10,3 +15,75 @@ DEFAULT_DATASET_KEY = DATASETS_PREFIX + "digits/"  # the sample dataset uploaded
 
 def run_prefix(experiment_name: str, execution_name: str) -> str:
     return f"{RUNS_PREFIX}{experiment_name}/{execution_name}/"
+
+
+# Sub-prefixes of one run.
+PREPROCESSED = "preprocessed/"  # the processing outputs, one folder each (container.PROCESSING_OUTPUTS)
+MODELS = "models/"  # SageMaker writes <training job>/output/model.tar.gz here
+CHECKPOINTS = "checkpoints/"  # one folder per trial, synced while it trains
+TRANSFORM = "transform/"  # the batch transform's predictions
+# Batch transform names each output object after its input object: "<input file>.out".
+TRANSFORM_OUTPUT_SUFFIX = ".out"
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """Every S3 location of one execution of one experiment: runs/<experiment>/<execution>/...
+
+    The run plan (ValidateInput), the demo's report, the e2e tests and the cleanup read them from
+    here, so no layer rebuilds a key by string surgery."""
+
+    bucket: str
+    experiment_name: str
+    execution_name: str
+
+    @classmethod
+    def from_run_uri(cls, uri: str) -> RunLayout:
+        """The layout of any URI inside a run (e.g. a plan's transform output)."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        parts = key.removeprefix(RUNS_PREFIX).split("/")
+        if not key.startswith(RUNS_PREFIX) or len(parts) < 2 or not parts[0] or not parts[1]:
+            raise ValueError(f"{uri}: not inside {RUNS_PREFIX}<experiment>/<execution>/ of a bucket")
+        return cls(bucket, parts[0], parts[1])
+
+    @property
+    def prefix(self) -> str:
+        return run_prefix(self.experiment_name, self.execution_name)
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    @property
+    def preprocessed(self) -> str:
+        return self.prefix + PREPROCESSED
+
+    def processing_output(self, output: str) -> str:
+        """Prefix of one processing output (train, test, transform, stats)."""
+        return f"{self.preprocessed}{output}/"
+
+    def processing_file(self, output: str, file_name: str) -> str:
+        return self.processing_output(output) + file_name
+
+    @property
+    def models(self) -> str:
+        return self.prefix + MODELS
+
+    def checkpoints(self, trial_name: str) -> str:
+        return f"{self.prefix}{CHECKPOINTS}{trial_name}/"
+
+    @property
+    def transform(self) -> str:
+        return self.prefix + TRANSFORM
+
+    def transform_output(self, input_file: str) -> str:
+        return self.transform + input_file + TRANSFORM_OUTPUT_SUFFIX
+
+    def prefixes(self) -> Iterator[str]:
+        """Every prefix the run writes under (the processing outputs one by one)."""
+        yield self.prefix
+        yield self.preprocessed
+        for output in PROCESSING_OUTPUTS:
+            yield self.processing_output(output)
+        yield self.models
+        yield self.prefix + CHECKPOINTS
+        yield self.transform

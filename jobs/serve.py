@@ -23,7 +23,7 @@ from jobs.inference import ACCEPT_TYPES, MalformedPayload, UnsupportedContentTyp
 
 WORKERS_ENV = "SAGEMAKER_MODEL_SERVER_WORKERS"  # the name SageMaker's own serving stacks use
 TIMEOUT_ENV = "SAGEMAKER_MODEL_SERVER_TIMEOUT"
-MAX_PAYLOAD_MB = 6  # what /execution-parameters advertises; the transform state uses the same
+MAX_PAYLOAD_MB = contract.TRANSFORM_MAX_PAYLOAD_MB  # what /execution-parameters advertises
 BODY_LIMIT_BYTES = 100 * 1024 * 1024  # MaxPayloadInMB's ceiling; larger bodies get 413
 INFERENCE_BATCH = 4096
 

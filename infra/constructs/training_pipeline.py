@@ -16,6 +16,19 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 import contract
+from contract import errors, states
+from contract.events import (
+    BestTrial,
+    JobReference,
+    PipelineState,
+    RecordPreprocessingEvent,
+    RecordTrainingEvent,
+    RecordTransformEvent,
+    RecordTrialEvent,
+    SelectBestEvent,
+    TrialIteration,
+)
+from contract.schema import paths, reselect, selector, template
 from infra.constructs import functions as fns
 from infra.constructs.sagemaker_jobs import (
     CONTAINER,
@@ -26,20 +39,12 @@ from infra.constructs.sagemaker_jobs import (
 )
 from infra.constructs.state_machine_logs import logged_state_machine
 
-# The error names the Step Functions SageMaker integration really emits (its examples in the
-# Step Functions developer guide, "Create and manage Amazon SageMaker AI jobs"): the SDK's
-# exception class names. A quota or capacity limit on Create*Job is
-# "SageMaker.ResourceLimitExceededException". Every other API error, throttling ("Rate exceeded")
-# as much as ValidationException, arrives as the catch-all "SageMaker.AmazonSageMakerException":
-# it is retried only briefly, so a request SageMaker refuses fails its trial within seconds,
-# not after many minutes of backoff. A job that started and failed is not retried (same name);
-# the trial's Catch records the failure.
-CAPACITY_ERRORS = ["SageMaker.ResourceLimitExceededException"]
-SAGEMAKER_API_ERRORS = ["SageMaker.AmazonSageMakerException"]
-TRAINING_COMPONENT_DISPLAY_NAME = "Training"
-TRANSFORM_CONTENT_TYPE = "text/csv"
-TRANSFORM_ACCEPT = "application/jsonlines"
-TRANSFORM_MAX_PAYLOAD_MB = 6
+# A job that started and failed is not retried (same name); the trial's Catch records the failure.
+CAPACITY_ERRORS = list(errors.SAGEMAKER_CAPACITY_ERRORS)
+SAGEMAKER_API_ERRORS = list(errors.SAGEMAKER_API_ERRORS)
+# The JSONPaths of every state, from the contract's models: a renamed field fails the synth.
+STATE = paths(PipelineState)
+ITERATION = paths(TrialIteration)
 
 
 @dataclass(frozen=True)
@@ -74,76 +79,85 @@ class TrainingPipeline(Construct):
 
         validate = _invoke(
             self,
-            "ValidateInput",
+            states.VALIDATE_INPUT,
             functions[fns.VALIDATE_INPUT],
+            # ValidateInputEvent: the raw input and the execution's name (a context object path).
             {"input.$": "$", "executionName.$": "$$.Execution.Name"},
             output_path="$.Payload",
         )
         record_experiment = _invoke(
-            self, "RecordExperiment", functions[fns.RECORD_EXPERIMENT], sfn.JsonPath.entire_payload
+            self, states.RECORD_EXPERIMENT, functions[fns.RECORD_EXPERIMENT], sfn.JsonPath.entire_payload
         )
 
         preprocess = SageMakerProcessingJob(
             self,
-            "Preprocess",
+            states.PREPROCESS,
             role=sagemaker_role,
             parameters=_processing_request(image_uri, key, jobs),
             # Keep the run plan: the CDK drops a null ResultPath from a CustomState, so the job's
             # Describe output (which would replace the whole state) is reduced and put beside it.
-            ResultSelector={
-                "ProcessingJobArn.$": "$.ProcessingJobArn",
-                "ProcessingJobStatus.$": "$.ProcessingJobStatus",
-            },
-            ResultPath="$.preprocessingJob",
+            ResultSelector=selector(
+                **{
+                    "ProcessingJobArn": paths(JobReference).processing_job_arn,
+                    "ProcessingJobStatus": paths(JobReference).processing_job_status,
+                }
+            ),
+            ResultPath=str(STATE.preprocessing_job),
         )
         record_preprocessing = _invoke(
-            self, "RecordPreprocessing", functions[fns.RECORD_PREPROCESSING], {"plan.$": "$", "status": "Completed"}
+            self,
+            states.RECORD_PREPROCESSING,
+            functions[fns.RECORD_PREPROCESSING],
+            template(RecordPreprocessingEvent, plan=STATE, status="Completed"),
         )
         record_preprocessing_failure = _invoke(
             self,
-            "RecordPreprocessingFailure",
+            states.RECORD_PREPROCESSING_FAILURE,
             functions[fns.RECORD_PREPROCESSING],
-            {"plan.$": "$", "status": "Failed", "error.$": "$.error"},
+            template(RecordPreprocessingEvent, plan=STATE, status="Failed", error=STATE.error),
         )
         preprocessing_failed = sfn.Fail(
-            self, "PreprocessingFailed", error="PreprocessingFailed", cause_path="$.error.Cause"
+            self, states.PREPROCESSING_FAILED, error=errors.PREPROCESSING_FAILED, cause_path=f"{STATE.error}.Cause"
         )
         preprocess.add_catch(
-            record_preprocessing_failure.next(preprocessing_failed), errors=[sfn.Errors.ALL], result_path="$.error"
+            record_preprocessing_failure.next(preprocessing_failed),
+            errors=[sfn.Errors.ALL],
+            result_path=str(STATE.error),
         )
 
         trials = sfn.Map(
             self,
-            "TrainTrials",
-            items_path="$.trials",
-            item_selector={
-                "experimentName.$": "$.experimentName",
-                "preprocessingTrialComponentName.$": "$.preprocessing.trialComponentName",
-                "preprocessingOutputS3Uri.$": "$.preprocessing.outputS3Uri",
-                "trial.$": "$$.Map.Item.Value",
-            },
+            states.TRAIN_TRIALS,
+            items_path=str(STATE.trials),
+            item_selector=template(
+                TrialIteration,
+                experiment_name=STATE.experiment_name,
+                preprocessing_trial_component_name=STATE.preprocessing.trial_component_name,
+                preprocessing_output_s3_uri=STATE.preprocessing.output_s3_uri,
+                trial="$$.Map.Item.Value",
+            ),
             max_concurrency=trial_concurrency,
-            result_path="$.trialResults",
+            result_path=str(STATE.trial_results),
         )
         trials.item_processor(self._trial(functions, sagemaker_role, image_uri, key, bucket, jobs))
 
         select_best = _invoke(
             self,
-            "SelectBest",
+            states.SELECT_BEST,
             functions[fns.SELECT_BEST],
-            {"trials.$": "$.trialResults", "objective.$": "$.objective"},
-            result_path="$.best",
-            result_selector={
-                f"{field}.$": f"$.Payload.{field}"
-                for field in ("trialName", "trainingJobName", "metric", "value", "modelArtifact")
-            },
+            template(SelectBestEvent, trials=STATE.trial_results, objective=STATE.objective),
+            result_path=str(STATE.best),
+            # The execution keeps what the transform and the output need, not the hyperparameters.
+            result_selector=reselect(
+                BestTrial, "$.Payload", ("trial_name", "training_job_name", "metric", "value", "model_artifact")
+            ),
         )
         create_model = SageMakerModel(
             self,
-            "CreateModel",
+            states.CREATE_MODEL,
             # Given here rather than as a CDK S3Location, whose JSONPath form grants S3 on "*".
-            extra_parameters={"PrimaryContainer": {"ModelDataUrl.$": "$.best.modelArtifact"}},
-            model_name=sfn.JsonPath.string_at("$.model.modelName"),
+            extra_parameters={"PrimaryContainer": {"ModelDataUrl.$": str(STATE.best.model_artifact)}},
+            model_name=sfn.JsonPath.string_at(str(STATE.model.model_name)),
             primary_container=tasks.ContainerDefinition(
                 image=tasks.DockerImage.from_registry(image_uri),
                 mode=tasks.Mode.SINGLE_MODEL,
@@ -154,26 +168,26 @@ class TrainingPipeline(Construct):
         )
         transform = tasks.SageMakerCreateTransformJob(
             self,
-            "Transform",
+            states.TRANSFORM,
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            transform_job_name=sfn.JsonPath.string_at("$.transform.jobName"),
-            model_name=sfn.JsonPath.string_at("$.model.modelName"),
+            transform_job_name=sfn.JsonPath.string_at(str(STATE.transform.job_name)),
+            model_name=sfn.JsonPath.string_at(str(STATE.model.model_name)),
             role=sagemaker_role,
             batch_strategy=tasks.BatchStrategy.MULTI_RECORD,
-            max_payload=Size.mebibytes(TRANSFORM_MAX_PAYLOAD_MB),
+            max_payload=Size.mebibytes(contract.TRANSFORM_MAX_PAYLOAD_MB),
             transform_input=tasks.TransformInput(
                 transform_data_source=tasks.TransformDataSource(
                     s3_data_source=tasks.TransformS3DataSource(
-                        s3_uri=sfn.JsonPath.string_at("$.transform.inputS3Uri"),
+                        s3_uri=sfn.JsonPath.string_at(str(STATE.transform.input_s3_uri)),
                         s3_data_type=tasks.S3DataType.S3_PREFIX,
                     )
                 ),
-                content_type=TRANSFORM_CONTENT_TYPE,
+                content_type=contract.TRANSFORM_CONTENT_TYPE,
                 split_type=tasks.SplitType.LINE,
             ),
             transform_output=tasks.TransformOutput(
-                s3_output_path=sfn.JsonPath.string_at("$.transform.outputS3Uri"),
-                accept=TRANSFORM_ACCEPT,
+                s3_output_path=sfn.JsonPath.string_at(str(STATE.transform.output_s3_uri)),
+                accept=contract.TRANSFORM_ACCEPT,
                 assemble_with=tasks.AssembleWith.LINE,
                 encryption_key=key,
             ),
@@ -186,28 +200,30 @@ class TrainingPipeline(Construct):
         )
         record_transform = _invoke(
             self,
-            "RecordTransform",
+            states.RECORD_TRANSFORM,
             functions[fns.RECORD_TRANSFORM],
-            {
-                "experimentName.$": "$.experimentName",
-                "best.$": "$.best",
-                "modelName.$": "$.model.modelName",
-                "transformJobName.$": "$.transform.jobName",
-                "inputS3Uri.$": "$.transform.inputS3Uri",
-                "outputS3Uri.$": "$.transform.outputS3Uri",
-                "datasetS3Uri.$": "$.dataset.s3Uri",
-            },
+            template(
+                RecordTransformEvent,
+                experiment_name=STATE.experiment_name,
+                best=STATE.best,
+                model_name=STATE.model.model_name,
+                transform_job_name=STATE.transform.job_name,
+                input_s3_uri=STATE.transform.input_s3_uri,
+                output_s3_uri=STATE.transform.output_s3_uri,
+                dataset_s3_uri=STATE.dataset.s3_uri,
+            ),
         )
         summarize = sfn.Pass(
             self,
-            "Summarize",
-            parameters={
-                "experimentName.$": "$.experimentName",
-                "trials.$": "$.trialResults",
-                "best": {"trialName.$": "$.best.trialName", "metric.$": "$.best.metric", "value.$": "$.best.value"},
-                "model.$": "$.model.modelName",
-                "transform": {"jobName.$": "$.transform.jobName", "outputS3Uri.$": "$.transform.outputS3Uri"},
-            },
+            states.SUMMARIZE,
+            # contract.events.ExecutionOutput
+            parameters=selector(
+                experimentName=STATE.experiment_name,
+                trials=STATE.trial_results,
+                best=selector(trialName=STATE.best.trial_name, metric=STATE.best.metric, value=STATE.best.value),
+                model=STATE.model.model_name,
+                transform=selector(jobName=STATE.transform.job_name, outputS3Uri=STATE.transform.output_s3_uri),
+            ),
         )
 
         # Before the definition is rendered: a retry added after the state machine is lost.
@@ -240,18 +256,20 @@ class TrainingPipeline(Construct):
 
     def _trial(self, functions, sagemaker_role, image_uri, key, bucket, jobs: JobSettings) -> sfn.IChainable:
         """Per trial: record it, train it, record the outcome; a failure never fails the Map."""
+        it = ITERATION
         record_trial = _invoke(
             self,
-            "RecordTrial",
+            states.RECORD_TRIAL,
             functions[fns.RECORD_TRIAL],
-            {
-                "experimentName.$": "$.experimentName",
-                "trial.$": "$.trial",
-                "preprocessingTrialComponentName.$": "$.preprocessingTrialComponentName",
-            },
+            template(
+                RecordTrialEvent,
+                experiment_name=it.experiment_name,
+                trial=it.trial,
+                preprocessing_trial_component_name=it.preprocessing_trial_component_name,
+            ),
         )
         extra = {
-            "HyperParameters.$": "$.trial.hyperparameters",
+            "HyperParameters.$": str(it.trial.hyperparameters),
             # Channels and output path come from the state; the CDK's JSONPath S3Location would
             # grant S3 on "*" to the SageMaker role, so the CDK props only bind the runs/ prefix.
             "InputDataConfig": [
@@ -261,29 +279,29 @@ class TrainingPipeline(Construct):
                         "S3DataSource": {
                             "S3DataType": "S3Prefix",
                             "S3DataDistributionType": "FullyReplicated",
-                            "S3Uri.$": f"States.Format('{{}}{channel}/', $.preprocessingOutputS3Uri)",
+                            "S3Uri.$": f"States.Format('{{}}{channel}/', {it.preprocessing_output_s3_uri})",
                         }
                     },
                 }
                 for channel in contract.TRAINING_CHANNELS
             ],
-            "OutputDataConfig": {"S3OutputPath.$": "$.trial.outputS3Uri"},
+            "OutputDataConfig": {"S3OutputPath.$": str(it.trial.output_s3_uri)},
             "ExperimentConfig": {
-                "ExperimentName.$": "$.experimentName",
-                "TrialName.$": "$.trial.trialName",
-                "TrialComponentDisplayName": TRAINING_COMPONENT_DISPLAY_NAME,
+                "ExperimentName.$": str(it.experiment_name),
+                "TrialName.$": str(it.trial.trial_name),
+                "TrialComponentDisplayName": contract.TRAINING_DISPLAY_NAME,
             },
         }
         if jobs.spot_training:
             extra.update(
-                spot_training_parameters(max_wait=jobs.max_wait, checkpoint_s3_uri_path="$.trial.checkpointS3Uri")
+                spot_training_parameters(max_wait=jobs.max_wait, checkpoint_s3_uri_path=str(it.trial.checkpoint_s3_uri))
             )
         train = SageMakerTrainingJob(
             self,
-            "Train",
+            states.TRAIN,
             extra_parameters=extra,
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            training_job_name=sfn.JsonPath.string_at("$.trial.trainingJobName"),
+            training_job_name=sfn.JsonPath.string_at(str(it.trial.training_job_name)),
             role=sagemaker_role,
             algorithm_specification=tasks.AlgorithmSpecification(
                 training_image=tasks.DockerImage.from_registry(image_uri),
@@ -302,25 +320,28 @@ class TrainingPipeline(Construct):
             ),
             stopping_condition=tasks.StoppingCondition(max_runtime=jobs.max_runtime),
             enable_network_isolation=True,
-            result_path="$.training",
+            result_path=str(it.training),
         )
         retry_sagemaker_errors(train)
         record_training = _invoke(
             self,
-            "RecordTraining",
+            states.RECORD_TRAINING,
             functions[fns.RECORD_TRAINING],
-            {
-                "experimentName.$": "$.experimentName",
-                "trial.$": "$.trial",
-                "training.$": "$.training",
-                "error.$": "$.error",
-            },
+            template(
+                RecordTrainingEvent,
+                experiment_name=it.experiment_name,
+                trial=it.trial,
+                training=it.training,
+                error=it.error,
+            ),
             output_path="$.Payload",
         )
         # CDK drops null from rendered JSON, so "no error" / "no training result" is an empty object.
-        trained = sfn.Pass(self, "Trained", result=sfn.Result.from_object({}), result_path="$.error")
-        not_trained = sfn.Pass(self, "NotTrained", result=sfn.Result.from_object({}), result_path="$.training")
-        train.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path="$.error")
+        trained = sfn.Pass(self, states.TRAINED, result=sfn.Result.from_object({}), result_path=str(it.error))
+        not_trained = sfn.Pass(
+            self, states.NOT_TRAINED, result=sfn.Result.from_object({}), result_path=str(it.training)
+        )
+        train.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path=str(it.error))
         not_trained.next(record_training)
         return record_trial.next(train).next(trained).next(record_training)
 
@@ -397,7 +418,7 @@ def _instance_type(sagemaker_type: str) -> ec2.InstanceType:
 def _processing_request(image_uri: str, key: kms.IKey, jobs: JobSettings) -> dict:
     """CreateProcessingJob Parameters (RoleArn is added by the task)."""
     return {
-        "ProcessingJobName.$": "$.preprocessing.jobName",
+        "ProcessingJobName.$": str(STATE.preprocessing.job_name),
         "AppSpecification": {"ImageUri": image_uri, "ContainerEntrypoint": list(contract.PREPROCESS_ENTRYPOINT)},
         "ProcessingResources": {
             "ClusterConfig": {
@@ -411,7 +432,7 @@ def _processing_request(image_uri: str, key: kms.IKey, jobs: JobSettings) -> dic
             {
                 "InputName": contract.RAW_INPUT,
                 "S3Input": {
-                    "S3Uri.$": "$.dataset.s3Uri",
+                    "S3Uri.$": str(STATE.dataset.s3_uri),
                     "LocalPath": str(CONTAINER.processing_input(contract.RAW_INPUT)),
                     "S3DataType": "S3Prefix",
                     "S3InputMode": "File",
@@ -425,7 +446,7 @@ def _processing_request(image_uri: str, key: kms.IKey, jobs: JobSettings) -> dic
                 {
                     "OutputName": name,
                     "S3Output": {
-                        "S3Uri.$": f"States.Format('{{}}{name}/', $.preprocessing.outputS3Uri)",
+                        "S3Uri.$": f"States.Format('{{}}{name}/', {STATE.preprocessing.output_s3_uri})",
                         "LocalPath": str(CONTAINER.processing_output(name)),
                         "S3UploadMode": "EndOfJob",
                     },

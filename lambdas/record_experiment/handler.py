@@ -7,20 +7,23 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 import contract
+from contract import schema
+from contract.events import RecordExperimentResult
+from contract.run_plan import RunPlan
 from lambdas.experiment_records.clients import sagemaker_client
-from lambdas.experiment_records.events import RunPlan
+from lambdas.experiment_records.events import parse_event
 from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of
 
 logger = Logger()
 
 
-def record_experiment(records: ExperimentRecords, plan: RunPlan) -> dict:
+def record_experiment(records: ExperimentRecords, plan: RunPlan) -> RecordExperimentResult:
     created = records.ensure_experiment(plan.experiment_name)
     component_created = records.ensure_component(
-        plan.preprocessing_component_name,
+        plan.preprocessing.trial_component_name,
         display_name=contract.PREPROCESSING_DISPLAY_NAME,
         status=ComponentStatus("InProgress"),
-        input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset_s3_uri}),
+        input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset.s3_uri}),
         start_time=datetime.now(UTC),
     )
     logger.info(
@@ -31,9 +34,11 @@ def record_experiment(records: ExperimentRecords, plan: RunPlan) -> dict:
             "componentCreated": component_created,
         },
     )
-    return {"experimentName": plan.experiment_name, "trialComponentName": plan.preprocessing_component_name}
+    return RecordExperimentResult(
+        experiment_name=plan.experiment_name, trial_component_name=plan.preprocessing.trial_component_name
+    )
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
-    return record_experiment(ExperimentRecords(sagemaker_client()), RunPlan.parse(event))
+    return schema.dump(record_experiment(ExperimentRecords(sagemaker_client()), parse_event(RunPlan, event)))

@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 import contract
+from contract import schema
+from contract.events import OUTCOME_STATUSES, RecordPreprocessingEvent, RecordPreprocessingResult, TaskError
+from contract.run_plan import RunPlan
 from lambdas.experiment_records.clients import s3_client, sagemaker_client
-from lambdas.experiment_records.events import InvalidEvent, RunPlan, TaskError
+from lambdas.experiment_records.events import InvalidEvent, parse_event
 from lambdas.experiment_records.records import (
     ComponentStatus,
     ExperimentRecords,
@@ -18,7 +21,6 @@ from lambdas.experiment_records.records import (
 )
 
 logger = Logger()
-STATUSES = ("Completed", "Failed")
 # Output artifacts: the processing outputs the training channels and the transform read.
 OUTPUT_ARTIFACTS = contract.PROCESSING_OUTPUTS
 
@@ -37,18 +39,20 @@ def read_stats(s3, output_s3_uri: str) -> dict:
     return stats
 
 
-def record_preprocessing(records: ExperimentRecords, s3, plan: RunPlan, status: str, error: TaskError | None) -> dict:
-    name = plan.preprocessing_component_name
+def record_preprocessing(
+    records: ExperimentRecords, s3, plan: RunPlan, status: str, error: TaskError | None
+) -> RecordPreprocessingResult:
+    name = plan.preprocessing.trial_component_name
     # Normally record_experiment created it; a retried or resumed execution may not have.
     records.ensure_component(
         name,
         display_name=contract.PREPROCESSING_DISPLAY_NAME,
-        input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset_s3_uri}),
+        input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset.s3_uri}),
     )
     now = datetime.now(UTC)
     if status == "Completed":
-        stats = read_stats(s3, plan.preprocessing_output_s3_uri)
-        outputs = {output: f"{plan.preprocessing_output_s3_uri}{output}/" for output in OUTPUT_ARTIFACTS}
+        stats = read_stats(s3, plan.preprocessing.output_s3_uri)
+        outputs = {output: f"{plan.preprocessing.output_s3_uri}{output}/" for output in OUTPUT_ARTIFACTS}
         records.update_component(
             name,
             status=ComponentStatus("Completed"),
@@ -60,15 +64,13 @@ def record_preprocessing(records: ExperimentRecords, s3, plan: RunPlan, status: 
         reason = error.reason() if error else "preprocessing failed"
         records.update_component(name, status=ComponentStatus("Failed", reason), end_time=now)
     logger.info("preprocessing recorded", extra={"trialComponentName": name, "status": status})
-    return {"trialComponentName": name, "status": status}
+    return RecordPreprocessingResult(trial_component_name=name, status=status)
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
-    plan = RunPlan.parse(event.get("plan") if isinstance(event, dict) else None)
-    status = event.get("status")
-    if status not in STATUSES:
-        raise InvalidEvent(f"status: {status!r}; one of {', '.join(STATUSES)}")
-    return record_preprocessing(
-        ExperimentRecords(sagemaker_client()), s3_client(), plan, status, TaskError.parse(event.get("error"))
-    )
+    request = parse_event(RecordPreprocessingEvent, event)
+    if request.status not in OUTCOME_STATUSES:
+        raise InvalidEvent(f"event.status: {request.status!r}; one of {', '.join(OUTCOME_STATUSES)}")
+    records = ExperimentRecords(sagemaker_client())
+    return schema.dump(record_preprocessing(records, s3_client(), request.plan, request.status, request.error))

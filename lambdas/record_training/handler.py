@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 import contract
-from contract import names
+from contract import names, schema
+from contract.events import COMPLETED, RecordTrainingEvent, TrialOutcome
+from contract.run_plan import TrialPlan
 from lambdas.experiment_records.clients import sagemaker_client
-from lambdas.experiment_records.events import TaskError, TrainingResult, TrialOutcome, TrialPlan, required_str
+from lambdas.experiment_records.events import parse_event
 from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of, parameters_of
 from lambdas.record_training.outcome import training_outcome
 
@@ -25,7 +27,7 @@ def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: Trial
     gets one created here: status Failed with the failure reason, the hyperparameters."""
     name = names.training_component_name(trial.training_job_name)
     if records.describe_component(name) is None:
-        if outcome.status == "Completed":
+        if outcome.status == COMPLETED:
             # Not expected from SageMaker; recorded anyway so the lineage holds the model. The API
             # has no call to write metrics: they stay in this function's output.
             logger.warning("completed training job left no component", extra={"trialComponentName": name})
@@ -50,7 +52,6 @@ def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: Trial
 
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
-    required_str(event, "experimentName")
-    trial = TrialPlan.parse(event.get("trial") if isinstance(event, dict) else None)
-    outcome = training_outcome(trial, TrainingResult.parse(event.get("training")), TaskError.parse(event.get("error")))
-    return record_training(ExperimentRecords(sagemaker_client()), trial, outcome).to_event()
+    request = parse_event(RecordTrainingEvent, event)
+    outcome = training_outcome(request.trial, request.training, request.error)
+    return schema.dump(record_training(ExperimentRecords(sagemaker_client()), request.trial, outcome))

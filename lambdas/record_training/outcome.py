@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from lambdas.experiment_records.events import TaskError, TrainingResult, TrialOutcome, TrialPlan
+from contract.events import COMPLETED, FAILED, TaskError, TrainingResult, TrialOutcome
+from contract.run_plan import TrialPlan
 
 
 def training_outcome(trial: TrialPlan, training: TrainingResult | None, error: TaskError | None) -> TrialOutcome:
     """Completed only when the job completed; anything else is Failed with the best reason known."""
-    if training is not None and training.status == "Completed":
+    if training is not None and training.status == COMPLETED:
         return TrialOutcome(
             trial_name=trial.trial_name,
             training_job_name=trial.training_job_name,
-            status="Completed",
+            status=COMPLETED,
             hyperparameters=dict(trial.hyperparameters),
             metrics=dict(training.final_metrics),
             model_artifact=training.model_artifact,
@@ -27,7 +28,7 @@ def training_outcome(trial: TrialPlan, training: TrainingResult | None, error: T
     return TrialOutcome(
         trial_name=trial.trial_name,
         training_job_name=trial.training_job_name,
-        status="Failed",
+        status=FAILED,
         hyperparameters=dict(trial.hyperparameters),
         metrics=dict(training.final_metrics) if training else {},
         failure_reason=reason,

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import math
 
-from lambdas.experiment_records.events import Objective, TrialOutcome
+from contract import errors
+from contract.events import COMPLETED, TrialOutcome
+from contract.run_plan import Objective
 
 
 class NoCompletedTrial(Exception):
     """No trial completed with the objective metric (Step Functions error name)."""
 
 
+assert NoCompletedTrial.__name__ == errors.NO_COMPLETED_TRIAL
+
+
 def select_best(trials: list[TrialOutcome], objective: Objective) -> TrialOutcome:
     candidates = [
         (index, trial)
         for index, trial in enumerate(trials)
-        if trial.status == "Completed"
+        if trial.status == COMPLETED
         and trial.model_artifact
         and math.isfinite(trial.metrics.get(objective.metric, math.nan))
     ]
@@ -33,7 +38,7 @@ def select_best(trials: list[TrialOutcome], objective: Objective) -> TrialOutcom
 
 
 def _describe(trial: TrialOutcome, metric: str) -> str:
-    if trial.status != "Completed":
+    if trial.status != COMPLETED:
         return f"{trial.trial_name} {trial.status}" + (f" ({trial.failure_reason})" if trial.failure_reason else "")
     if not trial.model_artifact:
         return f"{trial.trial_name} Completed without a model artifact"

@@ -7,15 +7,24 @@ checked here: the training job validates them and its FailureReason is recorded 
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
 import contract
-from contract import names
+from contract import errors, names, schema
+from contract.layout import RunLayout
+from contract.run_plan import (
+    Dataset,
+    ExecutionInput,
+    ModelPlan,
+    Objective,
+    PreprocessingPlan,
+    RunPlan,
+    TransformPlan,
+    TrialPlan,
+)
 
 DEFAULT_EXPERIMENT_NAME = "mnist-cnn"
-INPUT_FIELDS = ("experimentName", "hyperparameters", "trials", "objective", "dataset")
 # CreateTrainingJob HyperParameters: at most 100 entries, keys up to 256 and values up to 2500 characters.
 MAX_HYPERPARAMETERS = 100
 MAX_HYPERPARAMETER_NAME = 256
@@ -26,90 +35,91 @@ class InvalidExecutionInput(Exception):
     """The execution input is refused; the message names the field (Step Functions error name)."""
 
 
-def check_execution_input(raw: dict, *, max_trials: int) -> dict:
+assert InvalidExecutionInput.__name__ == errors.INVALID_EXECUTION_INPUT  # the name the execution fails with
+
+
+def check_execution_input(raw: dict, *, max_trials: int) -> ExecutionInput:
     """The input with defaults applied, once everything not needing the execution name is valid.
 
     `dataset` is None when absent: plan_run resolves it to the bucket's sample dataset."""
     if not isinstance(raw, dict):
         raise InvalidExecutionInput(f"execution input: must be a JSON object, got {_kind(raw)}")
-    unknown = sorted(set(raw) - set(INPUT_FIELDS))
+    known = [schema.json_name(f) for f, _ in schema.fields_of(ExecutionInput)]
+    unknown = sorted(set(raw) - set(known))
     if unknown:
-        raise InvalidExecutionInput(f"{unknown[0]}: unknown field (the execution input has {', '.join(INPUT_FIELDS)})")
+        raise InvalidExecutionInput(f"{unknown[0]}: unknown field (the execution input has {', '.join(known)})")
     # null means "absent" for every field with a default, as objective and dataset already read it.
     experiment_name, hyperparameters = raw.get("experimentName"), raw.get("hyperparameters")
-    return {
-        "experimentName": _experiment_name(DEFAULT_EXPERIMENT_NAME if experiment_name is None else experiment_name),
-        "hyperparameters": _hyperparameters({} if hyperparameters is None else hyperparameters, "hyperparameters"),
-        "trials": _trials(raw.get("trials"), max_trials),
-        "objective": _objective(raw.get("objective")),
-        "dataset": _dataset(raw.get("dataset")),
-    }
+    return ExecutionInput(
+        experiment_name=_experiment_name(DEFAULT_EXPERIMENT_NAME if experiment_name is None else experiment_name),
+        hyperparameters=_hyperparameters({} if hyperparameters is None else hyperparameters, "hyperparameters"),
+        trials=_trials(raw.get("trials"), max_trials),
+        objective=_objective(raw.get("objective")),
+        dataset=_dataset(raw.get("dataset")),
+    )
 
 
-def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> dict:
-    """The run plan of docs/lambda-contracts.md (every later state reads it)."""
+def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> RunPlan:
+    """The run plan (contract.run_plan.RunPlan) every later state reads."""
     checked = check_execution_input(raw, max_trials=max_trials)
     if not isinstance(execution_name, str) or not execution_name:
         raise InvalidExecutionInput("executionName: must be a non-empty string")
-    if not bucket_name:
-        raise InvalidExecutionInput("BUCKET_NAME: the function's bucket is not configured")
-    experiment = checked["experimentName"]
+    experiment = checked.experiment_name
     run = names.run_id(experiment, execution_name)
-    base = f"s3://{bucket_name}/{contract.run_prefix(experiment, execution_name)}"
-    dataset = checked["dataset"] or {"s3Uri": f"s3://{bucket_name}/{contract.DEFAULT_DATASET_KEY}"}
-    preprocessed = f"{base}preprocessed/"
+    layout = RunLayout(bucket_name, experiment, execution_name)
+    dataset = checked.dataset or Dataset(s3_uri=layout.uri(contract.DEFAULT_DATASET_KEY))
     defaults = {h.name: _as_string(h.default) for h in contract.HYPERPARAMETERS}
     trials = []
-    for index, variant in enumerate(checked["trials"], start=1):
+    for index, variant in enumerate(checked.trials, start=1):
         trial_name = names.trial_name(experiment, run, index)
         trials.append(
-            {
-                "trialName": trial_name,
-                "trainingJobName": names.training_job_name(experiment, run, index),
+            TrialPlan(
+                trial_name=trial_name,
+                training_job_name=names.training_job_name(experiment, run, index),
                 # contract defaults < the input's hyperparameters < the trial's own entry
-                "hyperparameters": {**defaults, **checked["hyperparameters"], **variant},
-                "variant": dict(variant),
-                "outputS3Uri": f"{base}models/",
-                "checkpointS3Uri": f"{base}checkpoints/{trial_name}/",
-            }
+                hyperparameters={**defaults, **checked.hyperparameters, **variant},
+                variant=dict(variant),
+                output_s3_uri=layout.uri(layout.models),
+                checkpoint_s3_uri=layout.uri(layout.checkpoints(trial_name)),
+            )
         )
-    plan = {
-        "experimentName": experiment,
-        "executionName": execution_name,
-        "objective": checked["objective"],
-        "dataset": dataset,
-        "preprocessing": {
-            "jobName": names.preprocessing_job_name(experiment, run),
-            "trialComponentName": names.preprocessing_component_name(experiment, run),
-            "outputS3Uri": preprocessed,
-        },
-        "trials": trials,
-        "model": {"modelName": names.model_name(experiment, run)},
-        "transform": {
-            "jobName": names.transform_job_name(experiment, run),
-            "inputS3Uri": f"{preprocessed}{contract.TRANSFORM_OUTPUT}/{contract.TRANSFORM_INPUT_FILE}",
-            "outputS3Uri": f"{base}transform/",
-        },
-    }
+    plan = RunPlan(
+        experiment_name=experiment,
+        execution_name=execution_name,
+        objective=checked.objective,
+        dataset=dataset,
+        preprocessing=PreprocessingPlan(
+            job_name=names.preprocessing_job_name(experiment, run),
+            trial_component_name=names.preprocessing_component_name(experiment, run),
+            output_s3_uri=layout.uri(layout.preprocessed),
+        ),
+        trials=trials,
+        model=ModelPlan(model_name=names.model_name(experiment, run)),
+        transform=TransformPlan(
+            job_name=names.transform_job_name(experiment, run),
+            input_s3_uri=layout.uri(layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_INPUT_FILE)),
+            output_s3_uri=layout.uri(layout.transform),
+        ),
+    )
     _check_derived_names(plan)
     return plan
 
 
-def _check_derived_names(plan: dict) -> None:
+def _check_derived_names(plan: RunPlan) -> None:
     """Every derived name fits SageMaker's pattern and limit and is unique in the run (fail loudly)."""
-    entities = [("preprocessing.trialComponentName", plan["preprocessing"]["trialComponentName"])]
+    entities = [("preprocessing.trialComponentName", plan.preprocessing.trial_component_name)]
     jobs = [
-        ("preprocessing.jobName", plan["preprocessing"]["jobName"]),
-        ("model.modelName", plan["model"]["modelName"]),
-        ("transform.jobName", plan["transform"]["jobName"]),
+        ("preprocessing.jobName", plan.preprocessing.job_name),
+        ("model.modelName", plan.model.model_name),
+        ("transform.jobName", plan.transform.job_name),
     ]
-    for i, trial in enumerate(plan["trials"]):
-        entities.append((f"trials[{i}].trialName", trial["trialName"]))
+    for i, trial in enumerate(plan.trials):
+        entities.append((f"trials[{i}].trialName", trial.trial_name))
         entities.append(
-            (f"trials[{i}].trainingJobName component", names.training_component_name(trial["trainingJobName"]))
+            (f"trials[{i}].trainingJobName component", names.training_component_name(trial.training_job_name))
         )
-        jobs.append((f"trials[{i}].trainingJobName", trial["trainingJobName"]))
-    entities.append(("transform component", names.transform_component_name(plan["transform"]["jobName"])))
+        jobs.append((f"trials[{i}].trainingJobName", trial.training_job_name))
+    entities.append(("transform component", names.transform_component_name(plan.transform.job_name)))
     for field, name in entities:
         if not names.ENTITY_NAME.match(name):
             raise InvalidExecutionInput(
@@ -187,12 +197,12 @@ def _trials(value: Any, max_trials: int) -> list[dict[str, str]]:
     return variants
 
 
-def _objective(value: Any) -> dict[str, str]:
+def _objective(value: Any) -> Objective:
     if value is None:
-        return dict(contract.DEFAULT_OBJECTIVE)
+        return Objective(**contract.DEFAULT_OBJECTIVE)
     if not isinstance(value, dict):
         raise InvalidExecutionInput(f"objective: must be an object with metric and goal, got {_kind(value)}")
-    unknown = sorted(set(value) - {"metric", "goal"})
+    unknown = sorted(set(value) - {schema.json_name(f) for f, _ in schema.fields_of(Objective)})
     if unknown:
         raise InvalidExecutionInput(f"objective.{unknown[0]}: unknown field (objective has metric and goal)")
     metric = value.get("metric", contract.DEFAULT_OBJECTIVE["metric"])
@@ -207,21 +217,21 @@ def _objective(value: Any) -> dict[str, str]:
     goal = value.get("goal", contract.DEFAULT_OBJECTIVE["goal"])
     if goal not in contract.OBJECTIVE_GOALS:
         raise InvalidExecutionInput(f"objective.goal: {goal!r}; one of {', '.join(contract.OBJECTIVE_GOALS)}")
-    return {"metric": metric, "goal": goal}
+    return Objective(metric=metric, goal=goal)
 
 
-def _dataset(value: Any) -> dict[str, str] | None:
+def _dataset(value: Any) -> Dataset | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         raise InvalidExecutionInput(f"dataset: must be an object with s3Uri, got {_kind(value)}")
-    unknown = sorted(set(value) - {"s3Uri"})
+    unknown = sorted(set(value) - {schema.json_name(f) for f, _ in schema.fields_of(Dataset)})
     if unknown:
         raise InvalidExecutionInput(f"dataset.{unknown[0]}: unknown field (dataset has s3Uri)")
     uri = value.get("s3Uri")
     if not isinstance(uri, str) or not uri.startswith("s3://") or len(uri) <= len("s3://") or uri[5] == "/":
         raise InvalidExecutionInput(f"dataset.s3Uri: must be an s3://bucket/prefix/ URI, got {uri!r}")
-    return copy.deepcopy(value)
+    return Dataset(s3_uri=uri)
 
 
 def _as_string(value: Any) -> str:

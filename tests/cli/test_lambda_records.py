@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 import contract
+from contract import schema
 from lambdas.record_experiment import handler as record_experiment
 from lambdas.record_preprocessing import handler as record_preprocessing
 from lambdas.record_training import handler as record_training
@@ -44,15 +45,17 @@ def run(deployed, monkeypatch) -> dict:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tests")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     context = LambdaContext()
-    plan = plan_run(
-        {
-            "experimentName": "digits",
-            "hyperparameters": {"epochs": 2},
-            "trials": [{"hidden_channels": h} for h in (2, 5, 10, 32)],
-        },
-        execution_name="digits-20261129-020000",
-        bucket_name=fake_cloud.BUCKET,
-        max_trials=20,
+    plan = schema.dump(
+        plan_run(
+            {
+                "experimentName": "digits",
+                "hyperparameters": {"epochs": 2},
+                "trials": [{"hidden_channels": h} for h in (2, 5, 10, 32)],
+            },
+            execution_name="digits-20261129-020000",
+            bucket_name=fake_cloud.BUCKET,
+            max_trials=20,
+        )
     )
     preprocessed = plan["preprocessing"]["outputS3Uri"]
     key = preprocessed.removeprefix(f"s3://{fake_cloud.BUCKET}/") + f"{contract.STATS_OUTPUT}/{contract.STATS_FILE}"

@@ -9,6 +9,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 import contract
+from contract import schema
 from tests.infra.templates import state_machine_definition, state_order, walk_states
 
 PLAN = {
@@ -263,16 +264,18 @@ def test_requests_built_from_a_real_run_plan_are_valid(training):
     # name lengths are those a real execution sends.
     from lambdas.validate_input.plan import plan_run
 
-    plan = plan_run(
-        {
-            "experimentName": "e" * 120,
-            "hyperparameters": {"epochs": 3, "dropout": 0.25},
-            "trials": [{"hidden_channels": n} for n in (2, 32)],
-            "dataset": {"s3Uri": "s3://bucket/datasets/digits/"},
-        },
-        execution_name="x" * 80,
-        bucket_name="bucket",
-        max_trials=20,
+    plan = schema.dump(
+        plan_run(
+            {
+                "experimentName": "e" * 120,
+                "hyperparameters": {"epochs": 3, "dropout": 0.25},
+                "trials": [{"hidden_channels": n} for n in (2, 32)],
+                "dataset": {"s3Uri": "s3://bucket/datasets/digits/"},
+            },
+            execution_name="x" * 80,
+            bucket_name="bucket",
+            max_trials=20,
+        )
     )
     plan["best"] = {"trialName": plan["trials"][0]["trialName"], "modelArtifact": "s3://bucket/runs/m/model.tar.gz"}
     item = {

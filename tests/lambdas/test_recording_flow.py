@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 import contract
+from contract import schema
 from lambdas.record_experiment import handler as record_experiment
 from lambdas.record_preprocessing import handler as record_preprocessing
 from lambdas.record_training import handler as record_training
@@ -74,7 +75,7 @@ def sagemaker_runs_training(backend, trial: dict, *, completed: bool) -> dict:
 
 
 def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, context):
-    plan = plan_run(INPUT, execution_name="exec-1", bucket_name=BUCKET, max_trials=10)
+    plan = schema.dump(plan_run(INPUT, execution_name="exec-1", bucket_name=BUCKET, max_trials=10))
     boto3.client("s3", region_name=REGION).put_object(
         Bucket=BUCKET, Key=f"runs/mnist-cnn/exec-1/preprocessed/stats/{contract.STATS_FILE}", Body=json.dumps(STATS)
     )
@@ -178,7 +179,7 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
 
 
 def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context):
-    plan = plan_run({"trials": [{}]}, execution_name="exec-2", bucket_name=BUCKET, max_trials=10)
+    plan = schema.dump(plan_run({"trials": [{}]}, execution_name="exec-2", bucket_name=BUCKET, max_trials=10))
     record_experiment.handler(plan, context)
     cause = json.dumps({"FailureReason": "ClientError: no IDX files under /opt/ml/processing/input/raw"})
     out = record_preprocessing.handler(

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from lambdas.experiment_records.events import Objective, TaskError, TrainingResult, TrialOutcome, TrialPlan
+from contract import schema
+from contract.events import TaskError, TrainingResult, TrialOutcome
+from contract.run_plan import Objective, TrialPlan
 from lambdas.record_training.outcome import training_outcome
 from lambdas.select_best.selection import NoCompletedTrial, select_best
 
@@ -51,16 +53,23 @@ TRIAL = TrialPlan(
     hyperparameters={"optimizer": "rmsprop"},
     variant={},
     output_s3_uri="s3://b/models/",
+    checkpoint_s3_uri="s3://b/checkpoints/t1/",
 )
 
 
+def parse_optional(model, value):
+    """How a handler reads an optional field of its event (absent, null or {} mean none)."""
+    return schema.parse(model | None, value, "event.field")
+
+
 def test_a_completed_job_gives_its_final_metrics_and_model():
-    result = TrainingResult.parse(
+    result = parse_optional(
+        TrainingResult,
         {
             "TrainingJobStatus": "Completed",
             "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.2}],
             "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m.tar.gz"},
-        }
+        },
     )
     got = training_outcome(TRIAL, result, None)
     assert (got.status, got.metrics, got.model_artifact, got.failure_reason) == (
@@ -74,15 +83,17 @@ def test_a_completed_job_gives_its_final_metrics_and_model():
 def test_a_caught_failure_takes_the_failure_reason_from_the_describe_json_cause():
     cause = json.dumps({"TrainingJobStatus": "Failed", "FailureReason": "AlgorithmError: rmsprop"})
     got = training_outcome(
-        TRIAL, TrainingResult.parse({}), TaskError.parse({"Error": "States.TaskFailed", "Cause": cause})
+        TRIAL,
+        parse_optional(TrainingResult, {}),
+        parse_optional(TaskError, {"Error": "States.TaskFailed", "Cause": cause}),
     )
     assert (got.status, got.failure_reason) == ("Failed", "AlgorithmError: rmsprop")
-    plain = training_outcome(TRIAL, None, TaskError.parse({"Error": "States.Timeout", "Cause": ""}))
+    plain = training_outcome(TRIAL, None, parse_optional(TaskError, {"Error": "States.Timeout", "Cause": ""}))
     assert plain.failure_reason == "States.Timeout"
-    stopped = training_outcome(TRIAL, TrainingResult.parse({"TrainingJobStatus": "Stopped"}), None)
+    stopped = training_outcome(TRIAL, parse_optional(TrainingResult, {"TrainingJobStatus": "Stopped"}), None)
     assert (stopped.status, stopped.failure_reason) == ("Failed", "training job ended Stopped")
 
 
 @pytest.mark.parametrize("empty", [None, {}])
 def test_absent_null_and_empty_optional_fields_all_mean_none(empty):
-    assert TaskError.parse(empty) is None and TrainingResult.parse(empty) is None
+    assert parse_optional(TaskError, empty) is None and parse_optional(TrainingResult, empty) is None

@@ -7,6 +7,9 @@ import re
 import pytest
 
 import contract
+from contract import schema
+from contract.run_plan import RunPlan
+from lambdas.experiment_records.settings import FunctionMisconfigured
 from lambdas.validate_input import handler as validate
 from lambdas.validate_input.plan import InvalidExecutionInput, check_execution_input, plan_run
 
@@ -29,7 +32,10 @@ ENTITY_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$")
 
 
 def plan(raw, execution="exec-1", max_trials=10):
-    return plan_run(raw, execution_name=execution, bucket_name=BUCKET, max_trials=max_trials)
+    """The plan as the state machine sees it (JSON), checked to parse back into the contract's model."""
+    planned = plan_run(raw, execution_name=execution, bucket_name=BUCKET, max_trials=max_trials)
+    assert schema.parse(RunPlan, schema.dump(planned)) == planned
+    return schema.dump(planned)
 
 
 def test_the_notebook_input_plans_five_trials_with_string_hyperparameters():
@@ -72,7 +78,7 @@ def test_defaults_apply_to_everything_but_trials():
     assert run["objective"] == contract.DEFAULT_OBJECTIVE
     assert run["dataset"] == {"s3Uri": f"s3://{BUCKET}/{contract.DEFAULT_DATASET_KEY}"}
     assert run["trials"][0]["hyperparameters"] == {h.name: str(h.default) for h in contract.HYPERPARAMETERS}
-    assert check_execution_input({"trials": [{}]}, max_trials=1)["dataset"] is None
+    assert check_execution_input({"trials": [{}]}, max_trials=1).dataset is None
 
 
 def test_null_means_the_default_for_every_field_that_has_one():
@@ -149,3 +155,12 @@ def test_the_handler_returns_the_plan_and_raises_the_named_error(aws, context):
     with pytest.raises(InvalidExecutionInput, match="^trials") as caught:
         validate.handler({"input": {"trials": []}, "executionName": "exec-1"}, context)
     assert type(caught.value).__name__ == "InvalidExecutionInput"  # the error name Step Functions shows
+
+
+def test_a_misconfigured_function_names_the_variable_not_the_users_input(aws, context, monkeypatch):
+    monkeypatch.setenv("MAX_TRIALS", "twenty")
+    with pytest.raises(FunctionMisconfigured, match="^MAX_TRIALS: must be a positive integer, got 'twenty'"):
+        validate.handler({"input": NOTEBOOK_INPUT, "executionName": "exec-1"}, context)
+    monkeypatch.delenv("BUCKET_NAME")
+    with pytest.raises(FunctionMisconfigured, match="^BUCKET_NAME: not set"):
+        validate.handler({"input": NOTEBOOK_INPUT, "executionName": "exec-1"}, context)

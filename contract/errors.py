@@ -1,0 +1,32 @@
+"""Error names: those the states raise and catch, and the AWS codes every layer treats as throttling."""
+
+from __future__ import annotations
+
+# Raised by the Lambdas as exceptions of these class names: Step Functions shows the class name as
+# the error (errorType), so the execution fails with a name an operator can act on.
+INVALID_EXECUTION_INPUT = "InvalidExecutionInput"
+NO_COMPLETED_TRIAL = "NoCompletedTrial"
+INVALID_EVENT = "InvalidEvent"
+# Raised by a Fail state when preprocessing failed (its cause is the job's failure).
+PREPROCESSING_FAILED = "PreprocessingFailed"
+
+# The error names the Step Functions SageMaker integration really emits (its examples in the Step
+# Functions developer guide, "Create and manage Amazon SageMaker AI jobs"): the SDK's exception class
+# names. A quota or capacity limit on Create*Job is "SageMaker.ResourceLimitExceededException"; every
+# other API error, throttling ("Rate exceeded") as much as ValidationException, arrives as the
+# catch-all "SageMaker.AmazonSageMakerException".
+SAGEMAKER_CAPACITY_ERRORS = ("SageMaker.ResourceLimitExceededException",)
+SAGEMAKER_API_ERRORS = ("SageMaker.AmazonSageMakerException",)
+
+# Error codes AWS services use for "slow down" (boto3's adaptive retry mode retries them first).
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "SlowDown",
+    }
+)

@@ -1,0 +1,82 @@
+"""The execution input and the run plan: what ValidateInput makes of the input and every later state reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contract.metrics import OBJECTIVE_GOALS
+from contract.schema import InvalidMessage, field
+
+
+@dataclass(frozen=True)
+class Objective:
+    metric: str = field(doc="the metric the best trial is chosen by (a MetricDefinitions name)")
+    goal: str = field(doc="Maximize or Minimize")
+
+    @classmethod
+    def from_json(cls, value: dict, where: str) -> Objective:
+        metric, goal = value.get("metric"), value.get("goal")
+        if not isinstance(metric, str) or not metric:
+            raise InvalidMessage(f"{where}.metric: missing")
+        if goal not in OBJECTIVE_GOALS:
+            raise InvalidMessage(f"{where}.goal: {goal!r}; one of {', '.join(OBJECTIVE_GOALS)}")
+        return cls(metric=metric, goal=goal)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    s3_uri: str = field(doc="the raw dataset's S3 prefix (MNIST IDX files)")
+
+
+@dataclass(frozen=True)
+class ExecutionInput:
+    """The execution input with its defaults applied (design.md, "Execution input")."""
+
+    experiment_name: str = field(doc="the SageMaker experiment (default mnist-cnn)")
+    hyperparameters: dict[str, str] = field(doc="shared by every trial, as strings")
+    trials: list[dict[str, str]] = field(doc="one hyperparameter variant per trial")
+    objective: Objective = field(doc="how the best trial is chosen")
+    dataset: Dataset | None = field(doc="the raw data; null: the bucket's sample dataset")
+
+
+@dataclass(frozen=True)
+class PreprocessingPlan:
+    job_name: str = field(doc="the SageMaker processing job")
+    trial_component_name: str = field(doc="its trial component, associated with every trial")
+    output_s3_uri: str = field(doc="prefix of the processing outputs (train/, test/, transform/, stats/)")
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    trial_name: str = field(doc="the SageMaker trial of this variant")
+    training_job_name: str = field(doc="its training job")
+    hyperparameters: dict[str, str] = field(doc="contract defaults < the input's hyperparameters < the variant")
+    variant: dict[str, str] = field(doc="the trial's own entry of the input's trials")
+    output_s3_uri: str = field(doc="where SageMaker writes model.tar.gz")
+    checkpoint_s3_uri: str = field(doc="checkpoints synced during training (spot resume)")
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    model_name: str = field(doc="the SageMaker model made from the best trial")
+
+
+@dataclass(frozen=True)
+class TransformPlan:
+    job_name: str = field(doc="the batch transform job")
+    input_s3_uri: str = field(doc="the CSV of test images it predicts")
+    output_s3_uri: str = field(doc="where it writes the predictions")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """ValidateInput's result; every state of the training state machine reads it."""
+
+    experiment_name: str = field(doc="the SageMaker experiment")
+    execution_name: str = field(doc="the Step Functions execution")
+    objective: Objective = field(doc="how the best trial is chosen")
+    dataset: Dataset = field(doc="the raw data preprocessing reads")
+    preprocessing: PreprocessingPlan = field(doc="the processing job and its component")
+    trials: list[TrialPlan] = field(doc="one entry per hyperparameter variant")
+    model: ModelPlan = field(doc="the model of the best trial")
+    transform: TransformPlan = field(doc="the batch transform with that model")

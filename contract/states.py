@@ -1,0 +1,50 @@
+"""State names of the training and cleanup state machines: infra builds them, the CLI and the local cloud read them."""
+
+from __future__ import annotations
+
+# --- Training state machine (infra/constructs/training_pipeline.py) -----------------------------------
+VALIDATE_INPUT = "ValidateInput"
+RECORD_EXPERIMENT = "RecordExperiment"
+PREPROCESS = "Preprocess"
+RECORD_PREPROCESSING = "RecordPreprocessing"
+RECORD_PREPROCESSING_FAILURE = "RecordPreprocessingFailure"
+PREPROCESSING_FAILED = "PreprocessingFailed"
+TRAIN_TRIALS = "TrainTrials"  # the Map: one iteration per trial
+SELECT_BEST = "SelectBest"
+CREATE_MODEL = "CreateModel"
+TRANSFORM = "Transform"
+RECORD_TRANSFORM = "RecordTransform"
+SUMMARIZE = "Summarize"
+# In each TrainTrials iteration:
+RECORD_TRIAL = "RecordTrial"
+TRAIN = "Train"
+TRAINED = "Trained"  # the iteration passes here when its training job completed
+NOT_TRAINED = "NotTrained"  # ...and here when Train's Catch caught the job's failure
+RECORD_TRAINING = "RecordTraining"
+
+# --- Cleanup state machine (infra/constructs/cleanup_pipeline.py) -------------------------------------
+DELETE_RECORDS = "DeleteRecords"  # one pass of the cleanup function; the CLI follows its inputs
+CLEANUP_DONE_CHOICE = "Done?"
+PAUSE_BETWEEN_PASSES = "PauseBetweenPasses"
+DELETED = "Deleted"
+
+# Which job field each SageMaker state's request names, and which states invoke a Lambda: `watch`
+# says where a failure's logs are from these.
+JOB_NAME_FIELD_OF_STATE = {
+    PREPROCESS: "ProcessingJobName",
+    TRAIN: "TrainingJobName",
+    TRANSFORM: "TransformJobName",
+}
+LAMBDA_STATES = frozenset(
+    {
+        VALIDATE_INPUT,
+        RECORD_EXPERIMENT,
+        RECORD_PREPROCESSING,
+        RECORD_PREPROCESSING_FAILURE,
+        RECORD_TRIAL,
+        RECORD_TRAINING,
+        SELECT_BEST,
+        RECORD_TRANSFORM,
+        DELETE_RECORDS,
+    }
+)
