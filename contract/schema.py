@@ -204,9 +204,7 @@ def paths(model: type, root: str = "$") -> Any:
 def reselect(model: type, root: str, names: tuple[str, ...] | None = None) -> dict[str, str]:
     """A ResultSelector copying a model's fields (all, or `names`) from under `root`, under their JSON names."""
     return {
-        f"{json_name(f)}.$": f"{root}.{json_name(f)}"
-        for f, _ in fields_of(model)
-        if names is None or f.name in names
+        f"{json_name(f)}.$": f"{root}.{json_name(f)}" for f, _ in fields_of(model) if names is None or f.name in names
     }
 
 

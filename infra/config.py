@@ -9,6 +9,8 @@ from pathlib import Path
 from aws_cdk import Aws
 from constructs import Node
 
+from contract import stacks
+
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
 
@@ -43,11 +45,11 @@ class Config:
 
     @property
     def data_stack_name(self) -> str:
-        return f"{self.stack_prefix}Data"
+        return stacks.data_stack_name(self.stack_prefix)
 
     @property
     def pipeline_stack_name(self) -> str:
-        return f"{self.stack_prefix}Pipeline"
+        return stacks.pipeline_stack_name(self.stack_prefix)
 
     @classmethod
     def from_context(cls, node: Node) -> Config:

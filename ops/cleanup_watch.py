@@ -8,12 +8,13 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from contract import states
 from ops.execution_progress import ExecutionProgress
 from ops.execution_watch import elapsed
 
-# infra/constructs/cleanup_pipeline.py: DeleteRecords (one Lambda pass) -> "Done?"; the choice's
-# input is the pass's output, so each visit of "Done?" carries the counts so far.
-CHECKPOINT_STATE = "Done?"
+# The cleanup state machine: DeleteRecords (one Lambda pass) -> "Done?"; the choice's input is the
+# pass's output, so each visit of "Done?" carries the counts so far.
+CHECKPOINT_STATE = states.CLEANUP_DONE_CHOICE
 DELETED_KINDS = ("associations", "trialComponents", "trials", "experiment")
 KEPT_KINDS = ("sharedTrialComponents", "keptTrialComponents")
 

@@ -22,7 +22,7 @@ from ops import (
     trial_analytics,
     trial_lineage,
 )
-from ops.deployment import DEFAULT_STACK_PREFIX, AwsAccess, deployed_max_trials, local_max_trials
+from ops.deployment import DEFAULT_STACK_PREFIX, AwsAccess, local_max_trials
 from ops.errors import InvalidUsage, OperatorError, explain_aws_error
 
 PROGRAM = "python -m ops"
@@ -159,9 +159,7 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
     # here it only bounds the count by what any deployment could take.
     checked = execution_input.check(raw, max_trials=UNBOUNDED_TRIALS)
     execution = (
-        execution_input.check_execution_name(name)
-        if name
-        else execution_input.execution_name(checked["experimentName"])
+        execution_input.check_execution_name(name) if name else execution_input.execution_name(checked.experiment_name)
     )
     deployment = aws.deployment()
     # Again with the deployment's own limit (cdk.json's when it cannot be read) and bucket, and the
@@ -170,7 +168,7 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
         raw,
         execution_name=execution,
         bucket_name=deployment.bucket_name,
-        max_trials=deployed_max_trials(aws, deployment) or local_max_trials(),
+        max_trials=deployment.max_trials or local_max_trials(),
     )
     try:
         started = aws.stepfunctions.start_execution(
@@ -181,9 +179,9 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
             raise InvalidUsage(f"an execution named {execution} already exists: pass another --name") from None
         raise
     console = _console()
-    trials = len(checked.get("trials") or raw["trials"])
+    trials = len(checked.trials)
     console.print(
-        f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment {checked['experimentName']})",
+        f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment {checked.experiment_name})",
         soft_wrap=True,
     )
     console.print(f"  {started['executionArn']}", soft_wrap=True)

@@ -11,20 +11,22 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from contract import stacks
+from contract.stacks import (
+    BUCKET_OUTPUT,
+    CLEANUP_STATE_MACHINE_OUTPUT,
+    DEFAULT_STACK_PREFIX,
+    MAX_TRIALS_OUTPUT,
+    TRAINING_STATE_MACHINE_OUTPUT,
+)
 from ops.errors import OperatorError
 
-DEFAULT_STACK_PREFIX = "Experiments"
+__all__ = ["DEFAULT_STACK_PREFIX", "AwsAccess", "Deployment", "local_max_trials"]
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 DEFAULT_MAX_TRIALS = 20  # cdk.json context `maxTrials`, when the CLI runs outside the repository
 # Adaptive mode retries throttling with client-side rate limiting; after this many retries the
 # error reaches the operator as one line (ops.errors.explain_aws_error).
 MAX_RETRIES = 7
-
-# docs/stack-outputs.md: the pipeline stack answers every lookup the CLI needs.
-TRAINING_STATE_MACHINE_OUTPUT = "TrainingStateMachineArn"
-CLEANUP_STATE_MACHINE_OUTPUT = "CleanupStateMachineArn"
-BUCKET_OUTPUT = "BucketName"
-VALIDATE_STATE = "ValidateInput"
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class AwsAccess:
 
     @property
     def pipeline_stack_name(self) -> str:
-        return f"{self.stack_prefix}Pipeline"
+        return stacks.pipeline_stack_name(self.stack_prefix)
 
     def deployment(self) -> Deployment:
         return Deployment.look_up(self)
@@ -80,6 +82,7 @@ class Deployment:
     training_state_machine_arn: str
     cleanup_state_machine_arn: str
     bucket_name: str
+    max_trials: int | None = None  # the MaxTrials output; None for a stack deployed before it existed
 
     @classmethod
     def look_up(cls, aws: AwsAccess) -> Deployment:
@@ -110,6 +113,7 @@ class Deployment:
             training_state_machine_arn=outputs[TRAINING_STATE_MACHINE_OUTPUT],
             cleanup_state_machine_arn=outputs[CLEANUP_STATE_MACHINE_OUTPUT],
             bucket_name=outputs[BUCKET_OUTPUT],
+            max_trials=_positive_int(outputs.get(MAX_TRIALS_OUTPUT)),
         )
 
 
@@ -121,21 +125,9 @@ def local_max_trials() -> int:
         return DEFAULT_MAX_TRIALS
 
 
-def deployed_max_trials(aws: AwsAccess, deployment: Deployment) -> int | None:
-    """MAX_TRIALS of the deployed validation function, or None when it cannot be read.
-
-    The limit is a deploy-time setting; reading it from the function the state machine calls
-    keeps the CLI's check identical to the state machine's. Any failure (no lambda:Get*
-    permission, an encrypted environment, a definition without a Lambda) falls back.
-    """
+def _positive_int(text: str | None) -> int | None:
     try:
-        definition = json.loads(
-            aws.stepfunctions.describe_state_machine(stateMachineArn=deployment.training_state_machine_arn)[
-                "definition"
-            ]
-        )
-        function = definition["States"][VALIDATE_STATE]["Parameters"]["FunctionName"]
-        configuration = aws.client("lambda").get_function_configuration(FunctionName=function)
-        return int(configuration["Environment"]["Variables"]["MAX_TRIALS"])
-    except (ClientError, KeyError, TypeError, ValueError):
+        value = int(text) if text is not None else None
+    except ValueError:
         return None
+    return value if value is not None and value > 0 else None

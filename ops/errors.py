@@ -14,16 +14,9 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 
-# Error codes AWS services use for "slow down"; boto3's adaptive retry mode already retried them.
-THROTTLING_CODES = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "ProvisionedThroughputExceededException",
-    "SlowDown",
-}
+from contract import errors
+
+THROTTLING_CODES = errors.THROTTLING_CODES  # boto3's adaptive retry mode already retried them
 EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 DENIED_CODES = {
     "AccessDenied",

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contract.run_plan import ExecutionInput, RunPlan
 from ops.errors import InvalidUsage
 
 GOALS = {"max": "Maximize", "maximize": "Maximize", "min": "Minimize", "minimize": "Minimize"}
@@ -46,7 +47,7 @@ def grid_trials(grid: tuple[str, ...]) -> list[dict]:
         if not parsed:
             raise InvalidUsage(f"--grid {name} has no values")
         axes[name] = parsed
-    return [dict(zip(axes, combination)) for combination in itertools.product(*axes.values())]
+    return [dict(zip(axes, combination, strict=True)) for combination in itertools.product(*axes.values())]
 
 
 def shared_hyperparameters(assignments: tuple[str, ...]) -> dict:
@@ -108,7 +109,7 @@ def build_input(
     return raw
 
 
-def check(raw: dict, *, max_trials: int) -> dict:
+def check(raw: dict, *, max_trials: int) -> ExecutionInput:
     """The state machine's own validation (lambdas/validate_input/plan.py), run before any AWS call."""
     from lambdas.validate_input.plan import InvalidExecutionInput, check_execution_input
 
@@ -118,7 +119,7 @@ def check(raw: dict, *, max_trials: int) -> dict:
         raise InvalidUsage(f"invalid execution input: {error}") from None
 
 
-def check_plan(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> dict:
+def check_plan(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> RunPlan:
     """The run plan the state machine's first state will make: also checks the names derived from
     the execution name (trial, job and component names within SageMaker's limits)."""
     from lambdas.validate_input.plan import InvalidExecutionInput, plan_run

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-# State names of infra/constructs/training_pipeline.py that say how a trial's training ended.
-TRIALS_MAP_STATE = "TrainTrials"
-TRAINED_STATE = "Trained"
-NOT_TRAINED_STATE = "NotTrained"
+from contract import states
+
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 _ITERATION_END = {"MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"}
 # The execution's own end events that carry an error and a cause.
@@ -109,9 +107,9 @@ class ExecutionProgress:
             else:
                 trial = self.trials[iteration]
                 trial.state = entered["name"]
-                if entered["name"] == TRAINED_STATE:
+                if entered["name"] == states.TRAINED:
                     trial.outcome = "completed"
-                elif entered["name"] == NOT_TRAINED_STATE:
+                elif entered["name"] == states.NOT_TRAINED:
                     trial.outcome = "failed"
         elif previous in self._state_of_event:
             self._state_of_event[event_id] = self._state_of_event[previous]

@@ -14,27 +14,17 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contract import states
+
 # The job name field of a SageMaker Describe*Job / Create*Job and where SageMaker writes the job's logs.
 JOB_LOG_GROUPS = {
     "ProcessingJobName": ("processing job", "/aws/sagemaker/ProcessingJobs"),
     "TrainingJobName": ("training job", "/aws/sagemaker/TrainingJobs"),
     "TransformJobName": ("transform job", "/aws/sagemaker/TransformJobs"),
 }
-# States of infra/constructs/*_pipeline.py: which job a SageMaker state runs, which states are Lambdas.
-JOB_STATES = {"Preprocess": "ProcessingJobName", "Train": "TrainingJobName", "Transform": "TransformJobName"}
-LAMBDA_STATES = frozenset(
-    {
-        "ValidateInput",
-        "RecordExperiment",
-        "RecordPreprocessing",
-        "RecordPreprocessingFailure",
-        "RecordTrial",
-        "RecordTraining",
-        "SelectBest",
-        "RecordTransform",
-        "DeleteRecords",
-    }
-)
+# Which job a SageMaker state runs, and which states are Lambdas (contract.states).
+JOB_STATES = states.JOB_NAME_FIELD_OF_STATE
+LAMBDA_STATES = states.LAMBDA_STATES
 _TASK_FAILURES = {
     "TaskFailed": "taskFailedEventDetails",
     "TaskTimedOut": "taskTimedOutEventDetails",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from contract import stacks
 from infra.constructs.artifact_store import ArtifactStore
 from infra.constructs.jobs_repository import JobsRepository
 
@@ -32,7 +33,7 @@ class DataStack(Stack):
         self.key = store.key
         self.repository = jobs.repository
 
-        CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
-        CfnOutput(self, "KeyArn", value=self.key.key_arn)
-        CfnOutput(self, "RepositoryName", value=self.repository.repository_name)
-        CfnOutput(self, "RepositoryUri", value=self.repository.repository_uri)
+        CfnOutput(self, stacks.BUCKET_OUTPUT, value=self.bucket.bucket_name)
+        CfnOutput(self, stacks.KEY_ARN_OUTPUT, value=self.key.key_arn)
+        CfnOutput(self, stacks.REPOSITORY_NAME_OUTPUT, value=self.repository.repository_name)
+        CfnOutput(self, stacks.REPOSITORY_URI_OUTPUT, value=self.repository.repository_uri)

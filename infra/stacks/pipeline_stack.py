@@ -9,6 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from contract import stacks
 from infra.config import Config
 from infra.constructs import functions as fns
 from infra.constructs.cleanup_pipeline import CleanupPipeline
@@ -79,11 +80,13 @@ class PipelineStack(Stack):
             self, "Cleanup", cleanup_function=functions[fns.CLEANUP_EXPERIMENT], key=key, log_retention=retention
         )
 
-        CfnOutput(self, "BucketName", value=bucket.bucket_name)
-        CfnOutput(self, "SageMakerRoleArn", value=sagemaker.role.role_arn)
-        CfnOutput(self, "TrainingStateMachineArn", value=training.state_machine.state_machine_arn)
-        CfnOutput(self, "CleanupStateMachineArn", value=cleanup.state_machine.state_machine_arn)
-        CfnOutput(self, "JobsImageUri", value=image_uri)
+        CfnOutput(self, stacks.BUCKET_OUTPUT, value=bucket.bucket_name)
+        CfnOutput(self, stacks.SAGEMAKER_ROLE_OUTPUT, value=sagemaker.role.role_arn)
+        CfnOutput(self, stacks.TRAINING_STATE_MACHINE_OUTPUT, value=training.state_machine.state_machine_arn)
+        CfnOutput(self, stacks.CLEANUP_STATE_MACHINE_OUTPUT, value=cleanup.state_machine.state_machine_arn)
+        CfnOutput(self, stacks.JOBS_IMAGE_OUTPUT, value=image_uri)
+        # The trial limit ValidateInput enforces, so `ops start` checks the same number before starting.
+        CfnOutput(self, stacks.MAX_TRIALS_OUTPUT, value=str(config.max_trials))
 
 
 RETENTION = {

@@ -9,13 +9,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contract import errors
+
 PAGE_SIZE = 100  # the API's largest MaxResults
 NOT_FOUND = "ResourceNotFound"
 # The API refuses a second create of a name with ValidationException "... already exists."
 ALREADY_EXISTS = "already exists"
-THROTTLING_CODES = frozenset(
-    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
-)
+THROTTLING_CODES = errors.THROTTLING_CODES
 
 
 def error_code(error: ClientError) -> str:

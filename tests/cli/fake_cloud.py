@@ -206,7 +206,9 @@ def validate_function(max_trials: int) -> str:
     )["FunctionArn"]
 
 
-def deploy_stacks(prefix: str = "Experiments", *, validate_function_arn: str | None = None) -> dict[str, str]:
+def deploy_stacks(
+    prefix: str = "Experiments", *, validate_function_arn: str | None = None, max_trials: int | None = None
+) -> dict[str, str]:
     """The Data and Pipeline stacks with the outputs of docs/stack-outputs.md; returns the outputs."""
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     role = f"arn:aws:iam::{ACCOUNT}:role/states"
@@ -239,6 +241,7 @@ def deploy_stacks(prefix: str = "Experiments", *, validate_function_arn: str | N
             "BucketName": {"Value": BUCKET},
             "SageMakerRoleArn": {"Value": f"arn:aws:iam::{ACCOUNT}:role/sagemaker"},
             "JobsImageUri": {"Value": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/sagemaker-experiments-jobs:local"},
+            **({"MaxTrials": {"Value": str(max_trials)}} if max_trials is not None else {}),
         },
     }
     cloudformation.create_stack(StackName=f"{prefix}Data", TemplateBody=json.dumps(data))

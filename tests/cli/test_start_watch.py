@@ -250,8 +250,8 @@ def test_progress_mid_run_counts_queued_running_completed_and_failed(aws):
     assert progress.state == "Summarize" and progress.failure is None
 
 
-def test_start_checks_the_trial_limit_of_the_deployed_validation_function(aws, run_cli):
-    outputs = fake_cloud.deploy_stacks(validate_function_arn=fake_cloud.validate_function(max_trials=3))
+def test_start_checks_the_trial_limit_of_the_deployment(aws, run_cli):
+    outputs = fake_cloud.deploy_stacks(max_trials=3)  # the pipeline stack's MaxTrials output
 
     refused = run_cli("start", "--grid", "hidden_channels=2,5,10,20")
     _assert_one_line_error(refused, "trials: 4 trials", "at most 3 (MAX_TRIALS)")
@@ -262,7 +262,7 @@ def test_start_checks_the_trial_limit_of_the_deployed_validation_function(aws, r
 
 
 def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_allows(aws, run_cli):
-    outputs = fake_cloud.deploy_stacks(validate_function_arn=fake_cloud.validate_function(max_trials=40))
+    outputs = fake_cloud.deploy_stacks(max_trials=40)
 
     accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 30))))
     assert accepted.exit_code == 0, accepted.output

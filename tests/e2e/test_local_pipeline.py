@@ -104,11 +104,11 @@ def test_the_best_trial_is_the_most_accurate_completed_one(execution):
 
 
 def test_the_transform_writes_one_prediction_per_input_record(deployed, execution):
-    output_prefix = execution["transform"]["outputS3Uri"].split(deployed.bucket + "/", 1)[1]
-    outputs = deployed.keys(output_prefix)
-    assert [key.rsplit("/", 1)[1] for key in outputs] == [contract.TRANSFORM_INPUT_FILE + ".out"]
+    layout = contract.RunLayout.from_run_uri(execution["transform"]["outputS3Uri"])
+    outputs = deployed.keys(layout.transform)
+    assert outputs == [layout.transform_output(contract.TRANSFORM_INPUT_FILE)]
     predictions = deployed.s3.get_object(Bucket=deployed.bucket, Key=outputs[0])["Body"].read().decode().splitlines()
-    inputs_key = output_prefix.replace("transform/", "preprocessed/transform/") + contract.TRANSFORM_INPUT_FILE
+    inputs_key = layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_INPUT_FILE)
     inputs = deployed.s3.get_object(Bucket=deployed.bucket, Key=inputs_key)["Body"].read().decode().splitlines()
     assert len(predictions) == len(inputs) > 0
     first = json.loads(predictions[0])
