@@ -15,6 +15,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 import contract
+from contract import functions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -37,26 +38,29 @@ CODE_EXCLUDES = [
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    name: str  # folder under lambdas/
-    description: str
+    """A function of contract.functions with what only its deployment needs: time and memory."""
+
+    function: functions.Function
     timeout: Duration
     memory_mb: int = 256
 
+    @property
+    def name(self) -> str:
+        return self.function.name
 
-VALIDATE_INPUT = FunctionSpec("validate_input", "Validates execution input and plans the run", Duration.seconds(30))
-RECORD_EXPERIMENT = FunctionSpec(
-    "record_experiment", "Records the experiment and preprocessing component", Duration.minutes(2)
-)
-RECORD_PREPROCESSING = FunctionSpec(
-    "record_preprocessing", "Records preprocessing statistics and outcome", Duration.minutes(2)
-)
-RECORD_TRIAL = FunctionSpec("record_trial", "Records a trial and associates preprocessing", Duration.minutes(2))
-RECORD_TRAINING = FunctionSpec("record_training", "Records a training outcome on its trial", Duration.minutes(2))
-SELECT_BEST = FunctionSpec("select_best", "Selects the best completed trial", Duration.seconds(30))
-RECORD_TRANSFORM = FunctionSpec("record_transform", "Records the batch transform and its lineage", Duration.minutes(2))
-CLEANUP_EXPERIMENT = FunctionSpec(
-    "cleanup_experiment", "Deletes an experiment's records in API order", Duration.minutes(5)
-)
+    @property
+    def description(self) -> str:
+        return self.function.description
+
+
+VALIDATE_INPUT = FunctionSpec(functions.VALIDATE_INPUT, Duration.seconds(30))
+RECORD_EXPERIMENT = FunctionSpec(functions.RECORD_EXPERIMENT, Duration.minutes(2))
+RECORD_PREPROCESSING = FunctionSpec(functions.RECORD_PREPROCESSING, Duration.minutes(2))
+RECORD_TRIAL = FunctionSpec(functions.RECORD_TRIAL, Duration.minutes(2))
+RECORD_TRAINING = FunctionSpec(functions.RECORD_TRAINING, Duration.minutes(2))
+SELECT_BEST = FunctionSpec(functions.SELECT_BEST, Duration.seconds(30))
+RECORD_TRANSFORM = FunctionSpec(functions.RECORD_TRANSFORM, Duration.minutes(2))
+CLEANUP_EXPERIMENT = FunctionSpec(functions.CLEANUP_EXPERIMENT, Duration.minutes(5))
 ALL_FUNCTIONS = (
     VALIDATE_INPUT,
     RECORD_EXPERIMENT,
@@ -67,8 +71,9 @@ ALL_FUNCTIONS = (
     RECORD_TRANSFORM,
     CLEANUP_EXPERIMENT,
 )
+assert [spec.function for spec in ALL_FUNCTIONS] == list(functions.ALL_FUNCTIONS)  # every function deployed
 # Every function but these two writes SageMaker Experiments records.
-PURE_FUNCTIONS = (VALIDATE_INPUT, SELECT_BEST)
+PURE_FUNCTIONS = tuple(spec for spec in ALL_FUNCTIONS if spec.function in functions.PURE_FUNCTIONS)
 
 # Exactly the calls of lambdas/experiment_records/records.py that the recorders make.
 EXPERIMENT_RECORD_ACTIONS = [
@@ -138,7 +143,7 @@ class ExperimentFunctions(Construct):
                 runtime=RUNTIME,
                 architecture=ARCHITECTURE,
                 code=code,
-                handler=f"lambdas.{spec.name}.handler.handler",
+                handler=spec.function.handler,
                 timeout=spec.timeout,
                 memory_size=spec.memory_mb,
                 layers=layers,

@@ -7,17 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from contract import functions
+
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = (
-    "validate_input",
-    "record_experiment",
-    "record_preprocessing",
-    "record_trial",
-    "record_training",
-    "select_best",
-    "record_transform",
-    "cleanup_experiment",
-)
+FUNCTIONS = tuple(f.name for f in functions.ALL_FUNCTIONS)
 
 
 def test_every_handler_imports_from_the_code_package_alone(tmp_path):
