@@ -121,7 +121,9 @@ class BestTrial:
 # --- Lambda events and results ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ValidateInputEvent:
-    """validate_input: the execution input and name -> the run plan (RunPlan), or InvalidExecutionInput."""
+    """Validates the execution input (ExecutionInput; InvalidExecutionInput names the field) and plans the
+    run: the RunPlan every later state reads. A trial's hyperparameters are the contract's defaults,
+    overridden by the input's hyperparameters, overridden by the trial's own entry; all strings."""
 
     input: Any = field(doc="the execution input, as started")
     execution_name: str = field(doc="the execution's name ($$.Execution.Name)")
@@ -135,7 +137,9 @@ class RecordExperimentResult:
 
 @dataclass(frozen=True)
 class RecordPreprocessingEvent:
-    """record_preprocessing: the preprocessing outcome, with its statistics when it completed."""
+    """Completed: reads `<preprocessing.outputS3Uri>stats/stats.json` and sets it as the preprocessing
+    component's parameters (normalization mean and std, counts, image shape), with output artifacts for
+    the train/test/transform/stats prefixes and status Completed. Failed: status Failed with the cause."""
 
     plan: RunPlan = field(doc="the run plan")
     status: str = field(doc="Completed or Failed")
@@ -150,7 +154,8 @@ class RecordPreprocessingResult:
 
 @dataclass(frozen=True)
 class RecordTrialEvent:
-    """record_trial: the trial, created if absent, with the preprocessing component associated."""
+    """Creates the trial if absent and associates the preprocessing component with it (as in the
+    notebook, every trial holds the one preprocessing component)."""
 
     experiment_name: str = field(doc="the experiment")
     trial: TrialPlan = field(doc="the trial's plan")
@@ -164,7 +169,11 @@ class RecordTrialResult:
 
 @dataclass(frozen=True)
 class RecordTrainingEvent:
-    """record_training: the training outcome on the trial's component -> the TrialOutcome."""
+    """Records the outcome: a job started with ExperimentConfig has its component
+    `<trainingJobName>-aws-training-job` from SageMaker, which is associated with the trial; a job that
+    failed before SageMaker made one gets it created here (DisplayName Training, status Failed with
+    the failure reason, the hyperparameters as parameters). A failed `.sync` task's Cause is usually
+    the DescribeTrainingJob JSON as a string; its FailureReason becomes the trial's."""
 
     experiment_name: str = field(doc="the experiment")
     trial: TrialPlan = field(doc="the trial's plan")
@@ -174,7 +183,8 @@ class RecordTrainingEvent:
 
 @dataclass(frozen=True)
 class SelectBestEvent:
-    """select_best: the best completed trial (BestTrial), or NoCompletedTrial listing each trial's status."""
+    """The best completed trial by the objective (ties go to the earlier trial); when none completed
+    with the metric, raises NoCompletedTrial, whose message lists each trial's status."""
 
     trials: list[TrialOutcome] = field(doc="every trial's outcome")
     objective: Objective = field(doc="the metric and goal")
@@ -182,7 +192,9 @@ class SelectBestEvent:
 
 @dataclass(frozen=True)
 class RecordTransformEvent:
-    """record_transform: the batch transform's component on the best trial, with its lineage."""
+    """Creates the transform component (DisplayName Transform, Completed) with input artifacts
+    dataset, model (the best trial's model artifact) and transform input, and output artifact
+    predictions; associates it with the best trial."""
 
     experiment_name: str = field(doc="the experiment")
     best: BestTrial = field(doc="the best trial")

@@ -70,7 +70,8 @@ class TransformPlan:
 
 @dataclass(frozen=True)
 class RunPlan:
-    """ValidateInput's result; every state of the training state machine reads it."""
+    """ValidateInput's result; every state of the training state machine reads it. Its S3 locations
+    follow contract.layout.RunLayout: runs/<experiment>/<execution>/{preprocessed,models,checkpoints,transform}/."""
 
     experiment_name: str = field(doc="the SageMaker experiment")
     execution_name: str = field(doc="the Step Functions execution")
