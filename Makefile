@@ -25,12 +25,17 @@ preview: setup  ## Synthesize both stacks (cdk-nag runs), lint them, print what 
 synth: setup
 	npx cdk synth --quiet
 
-setup: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed
+setup: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed .wheels/lambda/requirements.txt
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt jobs/requirements.txt lambdas/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# The functions' pinned wheels for their runtime (Python 3.14, arm64), downloaded once per
+# lambdas/requirements.txt; synth bundles them into the functions' code package from here, offline.
+.wheels/lambda/requirements.txt: lambdas/requirements.txt $(VENV)/.installed
+	$(VENV)/bin/python -m infra.lambda_bundle download
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

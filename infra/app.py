@@ -9,10 +9,15 @@ from infra.security_checks import acknowledge_findings, register_security_checks
 from infra.stacks.data_stack import DataStack
 from infra.stacks.pipeline_stack import PipelineStack
 
+# The bootstrap stack's image-publishing role, with the synthesizer's own placeholders.
+IMAGE_PUBLISHING_ROLE_ARN = cdk.DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN
+BOOTSTRAP_QUALIFIER_CONTEXT = "@aws-cdk/core:bootstrapQualifier"
+
 
 def build(app: cdk.App) -> tuple[DataStack, PipelineStack]:
     config = Config.from_context(app.node)
     register_security_checks(app)
+    qualifier = bootstrap_qualifier(app)
     data = DataStack(
         app,
         config.data_stack_name,
@@ -20,8 +25,10 @@ def build(app: cdk.App) -> tuple[DataStack, PipelineStack]:
         bucket_name=config.bucket_name,
         repository_name=config.repository_name,
         noncurrent_version_expiration_days=config.noncurrent_version_expiration_days,
+        # The role the pipeline stack's synthesizer publishes the jobs image with (same qualifier).
+        image_publishing_role_arn=cdk.Fn.sub(IMAGE_PUBLISHING_ROLE_ARN.replace("${Qualifier}", qualifier)),
         termination_protection=config.termination_protection,
-        synthesizer=_synthesizer(config),
+        synthesizer=_synthesizer(config, qualifier),
     )
     pipeline = PipelineStack(
         app,
@@ -30,7 +37,7 @@ def build(app: cdk.App) -> tuple[DataStack, PipelineStack]:
         config=config,
         key=data.key,
         # Image assets go to the jobs repository rather than the bootstrap one.
-        synthesizer=_synthesizer(config, image_assets_repository_name=config.repository_name),
+        synthesizer=_synthesizer(config, qualifier, image_assets_repository_name=config.repository_name),
     )
     for stack in (data, pipeline):
         cdk.Tags.of(stack).add("project", config.project_tag)
@@ -40,6 +47,21 @@ def build(app: cdk.App) -> tuple[DataStack, PipelineStack]:
     return data, pipeline
 
 
-def _synthesizer(config: Config, **kwargs) -> cdk.DefaultStackSynthesizer:
-    # The local cloud's CloudFormation cannot evaluate the bootstrap-version rule (an SSM lookup).
-    return cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=not config.local_cloud, **kwargs)
+def bootstrap_qualifier(app: cdk.App) -> str:
+    """The qualifier of the bootstrap stack the app deploys with, resolved once, as
+    DefaultStackSynthesizer resolves it ("@default - Value of context key
+    '@aws-cdk/core:bootstrapQualifier' if set, otherwise `DefaultStackSynthesizer.DEFAULT_QUALIFIER`",
+    DefaultStackSynthesizerProps.qualifier), and then given explicitly to both synthesizers and the
+    repository policy, so they cannot disagree. (A bound synthesizer's qualifier is not reachable
+    from Python: Stack.synthesizer returns the unbound object.)"""
+    return app.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT) or cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+
+
+def _synthesizer(config: Config, qualifier: str, **kwargs) -> cdk.DefaultStackSynthesizer:
+    return cdk.DefaultStackSynthesizer(
+        qualifier=qualifier,
+        image_asset_publishing_role_arn=IMAGE_PUBLISHING_ROLE_ARN,
+        # The local cloud's CloudFormation cannot evaluate the bootstrap-version rule (an SSM lookup).
+        generate_bootstrap_version_rule=not config.local_cloud,
+        **kwargs,
+    )

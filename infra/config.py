@@ -18,6 +18,10 @@ class ConfigError(ValueError):
     """A context value is missing or has the wrong type; the message names the key."""
 
 
+# Keys whose null (or absence) means "not configured".
+OPTIONAL = ("lambda_reserved_concurrency",)
+
+
 @dataclass(frozen=True)
 class Config:
     stack_prefix: str
@@ -32,6 +36,12 @@ class Config:
     max_runtime_seconds: int
     max_wait_seconds: int
     job_volume_size_gb: int
+    # Off (null) by default: each reservation comes out of the account's concurrency quota, and
+    # Lambda refuses one that leaves fewer than 100 unreserved ("You can reserve concurrency for as
+    # many functions as you like, as long as you leave at least 100 simultaneous executions
+    # unreserved for functions that aren't configured with a per-function limit", Lambda API
+    # reference, PutFunctionConcurrency). 8 functions x 5 need a quota of 140; new accounts get
+    # less. Check an account with `python -m infra.quota_check` before deploying with a value.
     lambda_reserved_concurrency: int | None
     log_retention_days: int
     noncurrent_version_expiration_days: int
@@ -57,7 +67,7 @@ class Config:
         for field in fields(cls):
             key = _context_key(field.name)
             value = node.try_get_context(key)
-            if value is None and field.name != "lambda_reserved_concurrency":
+            if value is None and field.name not in OPTIONAL:
                 raise ConfigError(f"context key '{key}' is missing (see cdk.json)")
             values[field.name] = _coerce(key, value, field.type)
         config = cls(**values)
@@ -73,6 +83,10 @@ class Config:
         if self.spot_training and self.max_wait_seconds < self.max_runtime_seconds:
             # SageMaker rejects MaxWaitTimeInSeconds < MaxRuntimeInSeconds.
             raise ConfigError("context key 'maxWaitSeconds' must be >= 'maxRuntimeSeconds'")
+        if self.lambda_reserved_concurrency is not None and self.lambda_reserved_concurrency < 1:
+            raise ConfigError(
+                "context key 'lambdaReservedConcurrency' must be an integer >= 1, or null for no reservation"
+            )
 
 
 def default_context() -> dict:
@@ -100,6 +114,9 @@ def _coerce(key: str, value, kind: str):
     if kind in ("int", "int | None"):
         if value is None or value == "null":
             return None
+        # int(True) == 1 and int(2.5) == 2: neither is an integer setting.
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ConfigError(f"context key '{key}' must be an integer, got {value!r}")
         try:
             return int(value)
         except (TypeError, ValueError):

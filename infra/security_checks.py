@@ -70,6 +70,16 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
             ),
         )
         _ack(function.role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
+        if function.node.default_child.reserved_concurrent_executions is None:
+            # Only while `lambdaReservedConcurrency` is null (cdk.json's default): with a value,
+            # the finding cannot arise and nothing is acknowledged.
+            _ack(
+                function,
+                f"{NIST}LambdaConcurrency",
+                "Reserved concurrency is opt-in (cdk.json lambdaReservedConcurrency): Lambda keeps at "
+                "least 100 executions unreserved, so 8 reserving functions need an account quota new "
+                "accounts lack. Concurrency is bounded upstream: the Map's MaxConcurrency and maxTrials.",
+            )
 
     records = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
     recorders = [f for f in lambdas if f.node.id not in ("ValidateInput", "SelectBest")]

@@ -1,8 +1,9 @@
 """Runs a deployed Lambda function's code package with its handler, one process per invocation.
 
 Knows nothing of moto: it takes the function's zip (the package CDK uploaded), handler, environment
-and timeout, runs the handler in a fresh interpreter (the venv's, which supplies boto3 and
-Powertools as the cloud's runtime and layer do) pointed at the local cloud, and returns the payload
+and timeout, runs the handler in a fresh interpreter (the venv's, which supplies boto3 as the
+Lambda runtime does; Powertools comes from the package itself, which PYTHONPATH puts ahead of the
+venv's site-packages) pointed at the local cloud, and returns the payload
 Lambda would return. Each invocation's output is kept as a log file in the run folder.
 """
 

@@ -1,39 +1,56 @@
-"""The Lambda functions of lambdas/: one role, log group, tracing and concurrency limit each."""
+"""The Lambda functions of lambdas/: one role, log group and tracing each; one code package for all."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, IgnoreMode, RemovalPolicy, Stack
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration, ILocalBundling, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 import contract
 from contract import functions
+from infra import lambda_bundle
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
-POWERTOOLS_VERSION = "3.37.0"  # the same pin as lambdas/requirements.txt
 
-# The code asset holds lambdas/ and the shared contract (contract/) and nothing else,
-# so caches, tests and the rest of the repository never change the template.
-CODE_EXCLUDES = [
-    "*",
-    "!lambdas/",
-    "!lambdas/**",
-    "!contract/",
-    "!contract/**",
-    "**/__pycache__",
-    "**/*.pyc",
-    "lambdas/requirements.txt",
-]
+
+@jsii.implements(ILocalBundling)
+class _LocalBundler:
+    """Builds the code package on this machine: lambdas/, contract/ and the wheels pinned in
+    lambdas/requirements.txt (Powertools and its dependencies), unpacked from the wheelhouse that
+    `make setup` downloads; no Docker, no network (infra/lambda_bundle.py). CDK calls it "before
+    attempting docker bundling to allow the bundler to be executed locally" (ILocalBundling); it
+    never returns False, so CDK never falls back to Docker: a missing wheelhouse fails the synth
+    with a message naming `make setup`."""
+
+    def try_bundle(self, output_dir: str, *, image, **_options) -> bool:
+        lambda_bundle.bundle(Path(output_dir))
+        return True
+
+
+def code_asset() -> lambda_.Code:
+    # OUTPUT: the asset hash is the package's content ("Use OUTPUT when the source of the asset is a
+    # top level folder containing code and/or dependencies that are not directly linked to the
+    # asset", AssetHashType), so a new pin in lambdas/requirements.txt changes it, and a stray
+    # __pycache__ in the tree does not (the bundler never copies one).
+    return lambda_.Code.from_asset(
+        str(PROJECT_ROOT),
+        asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(
+            # Required by the API; never pulled: the local bundler always bundles (or raises).
+            image=DockerImage.from_registry("unused-local-bundling-only"),
+            local=_LocalBundler(),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -113,11 +130,9 @@ class ExperimentFunctions(Construct):
         max_trials: int,
         reserved_concurrency: int | None,
         log_retention: logs.RetentionDays,
-        powertools_from_public_layer: bool,
     ) -> None:
         super().__init__(scope, id)
-        code = lambda_.Code.from_asset(str(PROJECT_ROOT), exclude=CODE_EXCLUDES, ignore_mode=IgnoreMode.GIT)
-        layers = [self._powertools_layer()] if powertools_from_public_layer else []
+        code = code_asset()
         self.functions: dict[str, lambda_.Function] = {}
         for spec in ALL_FUNCTIONS:
             log_group = logs.LogGroup(
@@ -146,7 +161,6 @@ class ExperimentFunctions(Construct):
                 handler=spec.function.handler,
                 timeout=spec.timeout,
                 memory_size=spec.memory_mb,
-                layers=layers,
                 tracing=lambda_.Tracing.ACTIVE,
                 reserved_concurrent_executions=reserved_concurrency,
                 log_group=log_group,
@@ -178,12 +192,6 @@ class ExperimentFunctions(Construct):
 
     def __getitem__(self, spec: FunctionSpec) -> lambda_.Function:
         return self.functions[spec.name]
-
-    def _powertools_layer(self) -> lambda_.ILayerVersion:
-        # AWS publishes each Powertools release's layer ARN as a public SSM parameter.
-        parameter = f"/aws/service/powertools/python/{ARCHITECTURE.name}/{RUNTIME.name}/{POWERTOOLS_VERSION}"
-        layer_arn = ssm.StringParameter.value_for_string_parameter(self, parameter)
-        return lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)
 
 
 def _camel(name: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import DefaultStackSynthesizer, Fn, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from infra.constructs.artifact_store import RETAINED
 
 IMAGES_KEPT = 20
 
@@ -14,7 +15,9 @@ IMAGES_KEPT = 20
 class JobsRepository(Construct):
     """Explicitly named (the pipeline stack's asset synthesizer targets it), scanned, immutable."""
 
-    def __init__(self, scope: Construct, id: str, *, repository_name: str, key: kms.IKey) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, repository_name: str, key: kms.IKey, image_publishing_role_arn: str
+    ) -> None:
         super().__init__(scope, id)
         self.repository = ecr.Repository(
             self,
@@ -30,20 +33,20 @@ class JobsRepository(Construct):
                     max_image_count=IMAGES_KEPT,
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN,
+            # Retained, except when the deploy that created it rolls back (see artifact_store.RETAINED):
+            # the repository is named, so a leftover one would fail every retry with "already exists".
+            removal_policy=RETAINED,
         )
         # `cdk deploy` publishes the jobs image with the bootstrap image-publishing role; that
         # role's own policy only covers the bootstrap repository, so this repository lets it push.
         # The role itself is the principal: a statement naming the account root (even with an
         # aws:PrincipalArn condition) only delegates to IAM policies, which this role lacks here.
-        publishing_role = Fn.sub(
-            DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
-            {"Qualifier": DefaultStackSynthesizer.DEFAULT_QUALIFIER},
-        )
+        # The ARN comes from the app (infra/app.py), with the bootstrap qualifier the synthesizers
+        # use: a policy naming a role that does not exist fails the repository's creation.
         self.repository.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CdkImagePublishing",
-                principals=[iam.ArnPrincipal(publishing_role)],
+                principals=[iam.ArnPrincipal(image_publishing_role_arn)],
                 actions=[
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:BatchGetImage",

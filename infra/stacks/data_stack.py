@@ -19,6 +19,7 @@ class DataStack(Stack):
         bucket_name: str,
         repository_name: str,
         noncurrent_version_expiration_days: int,
+        image_publishing_role_arn: str,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -28,7 +29,13 @@ class DataStack(Stack):
             bucket_name=bucket_name,
             noncurrent_version_expiration_days=noncurrent_version_expiration_days,
         )
-        jobs = JobsRepository(self, "Jobs", repository_name=repository_name, key=store.key)
+        jobs = JobsRepository(
+            self,
+            "Jobs",
+            repository_name=repository_name,
+            key=store.key,
+            image_publishing_role_arn=image_publishing_role_arn,
+        )
         self.bucket = store.bucket
         self.key = store.key
         self.repository = jobs.repository

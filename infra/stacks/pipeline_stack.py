@@ -54,7 +54,6 @@ class PipelineStack(Stack):
             max_trials=config.max_trials,
             reserved_concurrency=config.lambda_reserved_concurrency,
             log_retention=retention,
-            powertools_from_public_layer=not config.local_cloud,
         )
         training = TrainingPipeline(
             self,

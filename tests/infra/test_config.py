@@ -15,6 +15,8 @@ def test_defaults_from_cdk_json():
     assert config.spot_training is True
     assert config.trial_concurrency == 2
     assert config.training_instance_type.startswith("ml.")
+    # No reservation unless asked for: a new account's concurrency quota cannot hold 8 of them.
+    assert config.lambda_reserved_concurrency is None
 
 
 @pytest.mark.parametrize(
@@ -25,6 +27,11 @@ def test_defaults_from_cdk_json():
         ({"trainingInstanceType": "m5.large"}, "'trainingInstanceType' must be a SageMaker instance type"),
         ({"trialConcurrency": 0}, "'trialConcurrency' must be between 1 and 'maxTrials'"),
         ({"maxWaitSeconds": 60}, "'maxWaitSeconds' must be >= 'maxRuntimeSeconds'"),
+        ({"lambdaReservedConcurrency": 0}, "'lambdaReservedConcurrency' must be an integer >= 1, or null"),
+        ({"lambdaReservedConcurrency": -5}, "'lambdaReservedConcurrency' must be an integer >= 1, or null"),
+        ({"lambdaReservedConcurrency": "five"}, "'lambdaReservedConcurrency' must be an integer"),
+        ({"lambdaReservedConcurrency": 2.5}, "'lambdaReservedConcurrency' must be an integer"),
+        ({"lambdaReservedConcurrency": True}, "'lambdaReservedConcurrency' must be an integer"),
     ],
 )
 def test_bad_context_names_the_key(overrides, message):
@@ -35,3 +42,8 @@ def test_bad_context_names_the_key(overrides, message):
 def test_command_line_context_strings_are_coerced():
     config = _config(spotTraining="false", trialConcurrency="3")
     assert config.spot_training is False and config.trial_concurrency == 3
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), ("null", None), (5, 5), ("5", 5), (1, 1)])
+def test_reserved_concurrency_is_an_integer_or_null(value, expected):
+    assert _config(lambdaReservedConcurrency=value).lambda_reserved_concurrency == expected

@@ -46,7 +46,7 @@ def test_sagemaker_role_s3_access_is_scoped_to_the_bucket_prefixes(synthesized):
     assert s3_targets == allowed
 
 
-def test_every_function_has_own_role_log_retention_tracing_and_a_concurrency_limit(synthesized):
+def test_every_function_has_own_role_log_retention_tracing_and_no_reservation_by_default(synthesized):
     functions = resources(synthesized.pipeline, "AWS::Lambda::Function")
     assert len(functions) == 8
     roles = {json.dumps(f["Properties"]["Role"]) for f in functions.values()}
@@ -55,7 +55,9 @@ def test_every_function_has_own_role_log_retention_tracing_and_a_concurrency_lim
     for function in functions.values():
         props = function["Properties"]
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert props["ReservedConcurrentExecutions"] == 5
+        # Opt-in (lambdaReservedConcurrency): a reservation needs an account quota of 100 + 8 x n.
+        assert "ReservedConcurrentExecutions" not in props
+        assert "Layers" not in props  # Powertools is in the code package
         assert props["Runtime"].startswith("python3.")
         assert props["Handler"].startswith("lambdas.") and props["Handler"].endswith(".handler.handler")
         group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]
@@ -63,10 +65,19 @@ def test_every_function_has_own_role_log_retention_tracing_and_a_concurrency_lim
         assert "KmsKeyId" in group["Properties"]
 
 
-def test_function_code_asset_holds_only_lambdas_and_the_contract(synthesized):
+def test_function_code_asset_holds_lambdas_the_contract_and_the_pinned_wheels(synthesized):
     (asset_dir,) = {d for d in synthesized.outdir.glob("asset.*") if (d / "lambdas").exists()}
     top = sorted(p.name for p in asset_dir.iterdir())
-    assert top == ["contract", "lambdas"]
+    assert top == [
+        "aws_lambda_powertools",
+        "aws_lambda_powertools-3.37.0.dist-info",
+        "contract",
+        "jmespath",
+        "jmespath-1.1.0.dist-info",
+        "lambdas",
+        "typing_extensions-4.16.0.dist-info",
+        "typing_extensions.py",
+    ]
     assert (asset_dir / "contract" / "__init__.py").is_file()
     assert not list(asset_dir.rglob("__pycache__"))
 
