@@ -12,7 +12,7 @@ from local_cloud.cloud import DEFAULT_RUN_DIR
 
 
 class LocalCloudGroup(click.Group):
-    """A local cloud that cannot start or deploy says so as click's `Error: ...` (with the log's tail), not a traceback."""
+    """A local cloud that cannot start or deploy says so as click's `Error: ...` (with its log's tail), no traceback."""
 
     def invoke(self, ctx: click.Context):
         from local_cloud.cloud import LocalCloudError

@@ -1,6 +1,6 @@
 """Lambda's Python runtime loop for one invocation: import the handler, call it, write the result.
 
-Started by lambda_runtime.py in the unzipped code package with the event on stdin. Like Lambda's
+Started by local_cloud/awslambda/runtime.py in the unzipped code package with the event on stdin. Like Lambda's
 runtime, an exception becomes {"errorType": <class name>, "errorMessage", "stackTrace"}.
 """
 
