@@ -70,7 +70,7 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
         )
         click.echo("Ctrl-C stops the local cloud and everything it started.")
         try:
-            while cloud.process.poll() is None:
+            while cloud.process is not None and cloud.process.poll() is None:
                 time.sleep(1)
         except KeyboardInterrupt:
             pass

@@ -100,8 +100,10 @@ class LocalCloud:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout_s
+        process = self.process
+        assert process is not None, "start() sets it"
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 self.process = None
                 raise LocalCloudError(
                     f"the local cloud exited at start; its log {self.server_log}:\n" + _tail(self.server_log)

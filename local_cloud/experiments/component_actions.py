@@ -7,7 +7,6 @@ import copy
 from local_cloud.experiments.exceptions import ValidationException
 from local_cloud.experiments.models import (
     Names,
-    Record,
     TrialComponent,
     checked_artifacts,
     checked_parameters,
@@ -134,7 +133,7 @@ class TrialComponentActions(RecordStore):
             raise ValidationException(
                 f"Only one of ExperimentName, TrialName or SourceArn can be given; got {', '.join(filters)}"
             )
-        records: list[Record] = list(self.components.values())
+        records: list[TrialComponent] = list(self.components.values())
         if request.get("ExperimentName") is not None:
             experiment_name = name_of(request, "ExperimentName")
             self._experiment(experiment_name)

@@ -6,7 +6,6 @@ from local_cloud.experiments.exceptions import ValidationException
 from local_cloud.experiments.models import (
     Experiment,
     Names,
-    Record,
     Trial,
     drop_none,
     name_of,
@@ -165,7 +164,7 @@ class ExperimentAndTrialActions(RecordStore):
         return {"TrialArn": t.arn}
 
     def list_trials(self, request: dict) -> dict:
-        records: list[Record] = list(self.trials.values())
+        records: list[Trial] = list(self.trials.values())
         experiment_name = optional_name_of(request, "ExperimentName")
         if experiment_name is not None:
             self._experiment(experiment_name)

@@ -6,10 +6,13 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from local_cloud.experiments.exceptions import ResourceNotFound, ValidationException
 from local_cloud.experiments.models import Experiment, Names, Record, Trial, TrialComponent, now, timestamp
 from local_cloud.experiments.pagination import paginate
+
+R = TypeVar("R", bound=Record)
 
 
 class RecordStore:
@@ -66,12 +69,12 @@ class RecordStore:
         record.last_modified_time = now()
 
     @staticmethod
-    def _page(records: Sequence[Record], request: dict, sort_key: Callable[[Record], tuple]) -> tuple[list, str | None]:
+    def _page(records: Sequence[R], request: dict, sort_key: Callable[[Record], tuple]) -> tuple[list[R], str | None]:
         """One List* page of records already sorted by `_sorted`."""
         return paginate(records, request, sort_key, descending=request.get("SortOrder", "Descending") == "Descending")
 
     @staticmethod
-    def _sorted(records: list[Record], request: dict) -> tuple[list[Record], Callable[[Record], tuple]]:
+    def _sorted(records: list[R], request: dict) -> tuple[list[R], Callable[[Record], tuple]]:
         sort_by = request.get("SortBy", "CreationTime")
         sort_order = request.get("SortOrder", "Descending")
         if sort_by not in ("Name", "CreationTime"):
@@ -90,7 +93,7 @@ class RecordStore:
         return sorted(records, key=key, reverse=sort_order == "Descending"), key
 
     @staticmethod
-    def _created_between(records: list[Record], request: dict) -> list[Record]:
+    def _created_between(records: list[R], request: dict) -> list[R]:
         after, before = timestamp(request.get("CreatedAfter")), timestamp(request.get("CreatedBefore"))
         return [
             r

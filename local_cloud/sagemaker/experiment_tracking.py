@@ -9,11 +9,13 @@ the model.tar.gz URI, status and failure message. The record itself is the Exper
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 
 class TrainingJobRecorder(Protocol):  # local_cloud/experiments/backend.py ExperimentsBackend
-    def record_training_job(self, **fields) -> str: ...
+    @property
+    def record_training_job(self) -> Callable[..., str]: ...  # keyword arguments: the job's fields
 
 
 class TrainingComponentTracker:

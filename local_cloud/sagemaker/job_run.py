@@ -87,7 +87,8 @@ class JobRun:
         self.root = context.job_root(kind, name)
         self.log = context.log_path(kind, name)
         self.created = now()
-        self.status, self.reason = "Completed", None
+        self.status = "Completed"
+        self.reason: str | None = None
         self.description: dict = {
             **request,
             f"{self.title}JobArn": context.arn(f"{kind}-job", name),

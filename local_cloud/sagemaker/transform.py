@@ -113,7 +113,8 @@ def batch_records(records: list[bytes], strategy: str, max_payload: int, *, join
     if strategy == "SingleRecord":
         batches = list(records)
     elif strategy == "MultiRecord":
-        batches, current, size = [], [], 0
+        current: list[bytes] = []
+        batches, size = [], 0
         for record in records:
             extra = len(record) + (len(joiner) if current else 0)
             if current and size + extra > max_payload:
