@@ -26,7 +26,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 from moto import mock_aws  # noqa: E402
 
 from lambdas.cleanup_experiment import handler as cleanup  # noqa: E402
-from local_cloud import emulator, experiments  # noqa: E402
+from local_cloud import experiments, plug  # noqa: E402
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=300.0, help="seconds per cleanup invocation (Lambda timeout)")
     args = parser.parse_args()
 
-    emulator.install()
+    plug.install()
     with mock_aws():
         backend = experiments.backend_for(ACCOUNT, REGION)
         records = build(backend, args.trials)

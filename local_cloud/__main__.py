@@ -12,7 +12,7 @@ from local_cloud.cloud import DEFAULT_RUN_DIR
 
 
 class LocalCloudGroup(click.Group):
-    """A local cloud that cannot start or deploy says so as click's `Error: ...` (with the log's tail), not a traceback."""
+    """A local cloud that cannot start or deploy says so as click's `Error: ...` (with its log's tail), no traceback."""
 
     def invoke(self, ctx: click.Context):
         from local_cloud.cloud import LocalCloudError
@@ -70,7 +70,7 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
         )
         click.echo("Ctrl-C stops the local cloud and everything it started.")
         try:
-            while cloud.process.poll() is None:
+            while cloud.process is not None and cloud.process.poll() is None:
                 time.sleep(1)
         except KeyboardInterrupt:
             pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -99,8 +100,10 @@ class LocalCloud:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout_s
+        process = self.process
+        assert process is not None, "start() sets it"
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 self.process = None
                 raise LocalCloudError(
                     f"the local cloud exited at start; its log {self.server_log}:\n" + _tail(self.server_log)
@@ -123,10 +126,8 @@ class LocalCloud:
             return
         group = self.process.pid  # start_new_session: the group id is the server's pid
         _signal_group(group, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # then SIGKILL below
             self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            pass
         deadline = time.monotonic() + 5
         while _group_alive(group) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -149,10 +150,8 @@ def free_port() -> int:
 
 
 def _signal_group(group: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # the group has already ended
         os.killpg(group, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _group_alive(group: int) -> bool:

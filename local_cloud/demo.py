@@ -156,11 +156,11 @@ def _transform_sample(s3, bucket: str, result: dict, destination: Path) -> dict:
     labels = [int(line) for line in s3.get_object(Bucket=bucket, Key=labels_key)["Body"].read().decode().split()]
     if len(predictions) != len(labels):
         raise RuntimeError(f"{len(predictions)} predictions for {len(labels)} labels ({predictions_key})")
-    correct = sum(p["label"] == t for p, t in zip(predictions, labels))
+    correct = sum(p["label"] == t for p, t in zip(predictions, labels, strict=True))  # lengths checked above
     with destination.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["record", "true_label", "predicted_label", "probability", "correct"])
-        for index, (prediction, label) in enumerate(zip(predictions[:SAMPLE_ROWS], labels)):
+        for index, (prediction, label) in enumerate(zip(predictions[:SAMPLE_ROWS], labels, strict=False)):
             writer.writerow(
                 [
                     index,

@@ -12,6 +12,17 @@ from pathlib import Path
 JOB_NAME_FIELDS = {"TrainingJobName": "training", "ProcessingJobName": "processing", "TransformJobName": "transform"}
 
 
+# The layout, written here once for the writers (sagemaker/job_run.py, awslambda/runtime.py) and the reader below.
+def job_log(run_dir: Path, kind: str, name: str) -> Path:
+    """A SageMaker job's log (kind: processing, training, transform)."""
+    return run_dir / "logs" / f"{kind}-jobs" / f"{name}.log"
+
+
+def lambda_log_dir(run_dir: Path, function_name: str) -> Path:
+    """The folder of a Lambda function's invocation logs, one `<time>-<request id[:8]>.log` each."""
+    return run_dir / "logs" / "lambda" / function_name
+
+
 def failure_logs(run_dir: Path, history_events: list[dict]) -> list[tuple[str, Path]]:
     """(what failed, its log file) for every failed task of an execution's history, oldest first."""
     found: list[tuple[str, Path]] = []
@@ -34,7 +45,7 @@ def log_for_cause(run_dir: Path, cause: str) -> Path | None:
         return None
     for field, kind in JOB_NAME_FIELDS.items():
         if field in parsed:
-            path = run_dir / "logs" / f"{kind}-jobs" / f"{parsed[field]}.log"
+            path = job_log(run_dir, kind, parsed[field])
             return path if path.is_file() else None
     request_id = parsed.get("requestId")
     if request_id:

@@ -1,4 +1,4 @@
-"""The local cloud's server process: moto, with the emulator's patches, serving on 127.0.0.1:PORT."""
+"""The local cloud's server process: moto, with local_cloud/plug.py's plug points, serving on 127.0.0.1:PORT."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ def serve(port: int, run_dir: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     # The Step Functions interpreter calls Lambda and the other services back through this port.
     os.environ["MOTO_PORT"] = str(port)
-    from local_cloud import emulator
+    from local_cloud import plug
 
-    runtime = emulator.enable_local_runtime(run_dir=run_dir, endpoint_url=f"http://localhost:{port}")
+    runtime = plug.enable_local_runtime(run_dir=run_dir, endpoint_url=f"http://localhost:{port}")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 

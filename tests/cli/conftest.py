@@ -6,7 +6,7 @@ import moto
 import pytest
 from click.testing import CliRunner
 
-from local_cloud import emulator
+from local_cloud import plug
 from tests.cli import fake_cloud
 
 
@@ -17,7 +17,7 @@ def aws(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", fake_cloud.REGION)
     monkeypatch.setenv("COLUMNS", "200")  # rich: wide tables, so the assertions see whole names
-    emulator.install()
+    plug.install()
     with moto.mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
 

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from moto.core.config import default_user_config
 
-from local_cloud import emulator, experiments
+from local_cloud import experiments, plug
 from tests.cli import fake_cloud
 
 
@@ -18,7 +18,7 @@ from tests.cli import fake_cloud
 def endpoint(monkeypatch):
     from moto.server import ThreadedMotoServer
 
-    emulator.install()
+    plug.install()
     saved = copy.deepcopy(default_user_config)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import emulator, experiments
+from local_cloud import experiments, plug
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -36,7 +36,7 @@ def context():
 @pytest.fixture
 def aws(monkeypatch):
     """moto with the enforcing Experiments API; the functions' environment; the project bucket."""
-    emulator.install()
+    plug.install()
     monkeypatch.setenv("BUCKET_NAME", BUCKET)
     monkeypatch.setenv("MAX_TRIALS", "10")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tests")

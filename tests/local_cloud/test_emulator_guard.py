@@ -1,4 +1,4 @@
-"""Fails loudly when moto's internals that local_cloud/emulator.py patches change under it."""
+"""Fails loudly when moto's internals that local_cloud/plug.py plugs into change under it (one test per plug point)."""
 
 import inspect
 
@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import emulator
+from local_cloud import plug
 
 
 def parameters(function) -> list[str]:
@@ -14,11 +14,24 @@ def parameters(function) -> list[str]:
 
 
 def test_moto_is_the_pinned_version():
-    emulator.check_moto_version()  # raises EmulatorVersionError naming both versions otherwise
+    plug.check_moto_version()  # raises EmulatorVersionError naming both versions otherwise
+
+
+def test_plug_points_are_all_listed_and_of_a_known_kind():
+    assert {point.how for point in plug.PLUG_POINTS} <= {"register", "rebind", "data"}
+    assert [point.name for point in plug.PLUG_POINTS if point.how == "rebind"] == [
+        "sagemaker-sync-tasks",
+        "lambda-invoke",
+    ]
+    assert len({point.name for point in plug.PLUG_POINTS}) == len(plug.PLUG_POINTS)
 
 
 def test_state_machine_cloudformation_handlers_still_read_the_module_backends():
+    """Plug point state-machines-from-cloudformation: ours mirrors moto's handlers but for the backend."""
+    from moto.cloudformation import parsing
     from moto.stepfunctions import models, responses
+
+    from local_cloud.stepfunctions.cloudformation import ExecutingStateMachine
 
     for name in (
         "create_from_cloudformation_json",
@@ -27,8 +40,10 @@ def test_state_machine_cloudformation_handlers_still_read_the_module_backends():
     ):
         source = inspect.getsource(getattr(models.StateMachine, name))
         assert "stepfunctions_backends[account_id][region_name]" in source, name
-    assert hasattr(models, "stepfunctions_backends")
     assert parameters(responses.get_backend) == ["account", "region"]
+    plug.install()
+    assert parsing.get_model_map()["AWS::StepFunctions::StateMachine"] is ExecutingStateMachine
+    assert "return CloudFormationModel.__subclasses__()" in inspect.getsource(parsing.get_model_list)
 
 
 def test_step_functions_task_factory_and_service_task_hooks_are_unchanged():
@@ -45,7 +60,7 @@ def test_step_functions_task_factory_and_service_task_hooks_are_unchanged():
     )
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    # The factory module imports the function by name: the patch replaces that name.
+    # The factory module imports the function by name: the rebinding replaces that name.
     assert "state_task_service_for(service_name=resource.service_name)" in inspect.getsource(
         state_task_factory.state_task_for
     )
@@ -65,12 +80,18 @@ def test_step_functions_task_factory_and_service_task_hooks_are_unchanged():
     assert "moto_server_port()" in inspect.getsource(boto_client.boto_client_for)
 
 
-def test_sagemaker_backend_keeps_its_job_and_model_dicts():
+def test_sagemaker_backend_keeps_its_job_dicts_and_describe_model():
+    from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.models import SageMakerModelBackend
 
+    from local_cloud.sagemaker import moto_jobs
+
     backend = SageMakerModelBackend("us-east-1", "123456789012")
-    for attribute in ("training_jobs", "processing_jobs", "transform_jobs", "_models"):
+    for _, _, attribute in moto_jobs.JOB_KINDS.values():
         assert isinstance(getattr(backend, attribute), dict), attribute
+    with pytest.raises(ValidationError):
+        backend.describe_model("missing")
+    assert moto_jobs.model_description(backend, "missing") is None
     assert parameters(backend.create_model) == [
         "model_name",
         "execution_role_arn",
@@ -130,7 +151,7 @@ def test_kms_key_from_cloudformation_with_tags_is_created_once_patched():
     }
     import json
 
-    emulator.install()
+    plug.install()
     with mock_aws():
         cloudformation = boto3.client("cloudformation")
         cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template))
@@ -150,51 +171,82 @@ def test_server_entry_points_exist():
 
 @pytest.mark.parametrize("action", ["createProcessingJob", "createTrainingJob", "createTransformJob"])
 def test_every_job_action_is_mapped(action):
-    assert action in emulator._JOB_KINDS
+    from local_cloud.sagemaker import moto_jobs
+
+    assert action in moto_jobs.JOB_KINDS
 
 
-def test_parser_start_execution_keeps_its_signature():
+def test_start_execution_response_is_the_one_named_executions_overrides():
+    """Plug point execution-names: moto's StartExecution handler, whose one line we change."""
+    from moto.stepfunctions import urls
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
 
-    assert parameters(StepFunctionsParserBackend.start_execution)[:5] == [
+    from local_cloud.stepfunctions.executions import NamedExecutionsResponse
+
+    source = inspect.getsource(StepFunctionResponse.start_execution)
+    assert 'name = self._get_param("name")' in source
+    assert "self.stepfunction_backend.start_execution(" in source
+    assert parameters(StepFunctionsParserBackend.start_execution)[:4] == [
         "self",
         "state_machine_arn",
         "name",
         "execution_input",
-        "trace_header",
     ]
+    plug.install()
+    assert list(urls.url_paths) == ["{0}/$"]
+    assert urls.url_paths["{0}/$"].__self__ is NamedExecutionsResponse
+
+
+def test_an_execution_started_without_a_name_is_named_with_a_uuid():
+    plug.install()
+    with mock_aws():
+        role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        machine = sfn.create_state_machine(
+            name="m", definition='{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}', roleArn=role
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        assert len(arn.rsplit(":", 1)[1]) == 36  # a UUID, not "None"
 
 
 def test_a_different_moto_version_is_refused_before_anything_is_patched(monkeypatch):
-    monkeypatch.setattr(emulator, "version", lambda name: "5.3.0")
-    with pytest.raises(emulator.EmulatorVersionError, match="5.2.5 internals but moto 5.3.0"):
-        emulator.check_moto_version()
+    monkeypatch.setattr(plug, "version", lambda name: "5.3.0")
+    with pytest.raises(plug.EmulatorVersionError, match="5.2.5 internals but moto 5.3.0"):
+        plug.check_moto_version()
 
 
 def test_the_pin_is_the_one_the_requirements_install():
     from pathlib import Path
 
-    requirements = (Path(emulator.__file__).resolve().parents[1] / "requirements-dev.txt").read_text()
-    assert f"moto[server]=={emulator.MOTO_VERSION}" in requirements.split()
+    requirements = (Path(plug.__file__).resolve().parents[1] / "requirements-dev.txt").read_text()
+    assert f"moto[server]=={plug.MOTO_VERSION}" in requirements.split()
 
 
 def test_sagemaker_responses_keep_the_experiment_actions_the_api_is_plugged_into():
+    """Plug points experiments-api and experiments-state."""
     from moto.core.base_backend import BackendDict
     from moto.core.exceptions import JsonRESTError
-    from moto.core.responses import ActionResult
+    from moto.core.responses import ActionResult, BaseResponse
     from moto.core.utils import camelcase_to_underscores
+    from moto.sagemaker import urls
     from moto.sagemaker.responses import SageMakerResponse
 
-    emulator.install()
-    for action in (*emulator.EXPERIMENT_ACTIONS, *emulator.EXPERIMENT_SHARED_ACTIONS):
-        method = getattr(SageMakerResponse, camelcase_to_underscores(action), None)
-        assert callable(method), action
-    # The request body, the account and region the plug reads from a response object.
-    from moto.core.responses import BaseResponse
+    from local_cloud.experiments import responses
 
+    plug.install()
+    assert list(urls.url_paths) == ["{0}/$"]
+    assert urls.url_paths["{0}/$"].__self__ is responses.ExperimentsResponse
+    for action in responses.EXPERIMENT_SHARED_ACTIONS:  # moto's own answers the other resources
+        assert callable(getattr(SageMakerResponse, camelcase_to_underscores(action), None)), action
+    for action in (*responses.EXPERIMENT_ACTIONS, *responses.EXPERIMENT_SHARED_ACTIONS):
+        assert camelcase_to_underscores(action) in vars(responses.ExperimentsResponse), action
+    # moto calls the method named after the action; the request body, account and region it reads.
+    assert "camelcase_to_underscores(self._get_action())" in inspect.getsource(BaseResponse.call_action)
     source = inspect.getsource(BaseResponse)
     for assignment in ("self.body =", "self.current_account =", "self.region ="):
         assert assignment in source, assignment
     assert parameters(JsonRESTError.__init__)[:3] == ["self", "error_type", "message"]
     assert parameters(ActionResult.__init__)[:2] == ["self", "result"]
-    assert isinstance(inspect.getattr_static(BackendDict, "reset"), classmethod)
+    # A BackendDict in use is reset with moto's: each mock_aws() starts with no records.
+    assert "for backend in BackendDict._instances" in inspect.getsource(BackendDict.reset)

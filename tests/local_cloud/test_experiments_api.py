@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_cloud import emulator, experiments
+from local_cloud import experiments, plug
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -20,7 +20,7 @@ ACCOUNT = "123456789012"
 
 @pytest.fixture
 def sm():
-    emulator.install()
+    plug.install()
     with mock_aws():
         yield boto3.client(
             "sagemaker", region_name=REGION, config=Config(retries={"mode": "standard", "max_attempts": 1})
@@ -220,7 +220,7 @@ def test_tags_on_experiment_records_and_moto_keeps_its_other_sagemaker_resources
 
 
 def test_each_mock_starts_with_no_records():
-    emulator.install()
+    plug.install()
     with mock_aws():
         boto3.client("sagemaker", region_name=REGION).create_experiment(ExperimentName="exp")
     with mock_aws():
@@ -254,7 +254,7 @@ def test_the_moto_server_answers_with_aws_json_errors():
     """Server mode (the local cloud) goes through the same SageMakerResponse: JSON errors, HTTP 400."""
     from moto.server import ThreadedMotoServer
 
-    emulator.install()
+    plug.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     try:
@@ -310,3 +310,35 @@ def test_a_training_job_with_experiment_config_is_recorded_as_sagemaker_does():
     assert view["Parameters"] == {"optimizer": {"StringValue": "rmsprop"}}
     assert view["EndTime"].timestamp() >= start
     assert backend.trials_holding(name) == ["t1"]
+
+
+def test_a_refused_update_trial_component_leaves_the_record_unchanged(sm):
+    """UpdateTrialComponent validates into a copy: a refused update stores none of its changes."""
+    parameters = {f"p{i}": {"NumberValue": i} for i in range(300)}  # "Maximum number of 300 items."
+    sm.create_trial_component(TrialComponentName="c1", DisplayName="before", Parameters=parameters)
+    code, message, status = error_of(
+        sm.update_trial_component,
+        TrialComponentName="c1",
+        DisplayName="after",
+        Parameters={"one-too-many": {"StringValue": "x"}},
+        InputArtifacts={"data": {"Value": "s3://bucket/data"}},
+    )
+    assert (code, status) == ("ValidationException", 400)
+    assert "at most 300 parameters" in message
+    view = sm.describe_trial_component(TrialComponentName="c1")
+    assert view["DisplayName"] == "before"
+    assert len(view["Parameters"]) == 300 and "one-too-many" not in view["Parameters"]
+    assert "InputArtifacts" not in view
+
+
+def test_search_pages_with_next_token_and_refuses_a_bad_one_like_list(sm):
+    for i in range(3):
+        sm.create_experiment(ExperimentName=f"e{i}")
+    first = sm.search(Resource="Experiment", MaxResults=2)
+    second = sm.search(Resource="Experiment", MaxResults=2, NextToken=first["NextToken"])
+    names = [r["Experiment"]["ExperimentName"] for r in first["Results"] + second["Results"]]
+    assert names == ["e0", "e1", "e2"] and "NextToken" not in second
+    for call, request_ in ((sm.search, {"Resource": "Experiment"}), (sm.list_experiments, {})):
+        code, message, status = error_of(call, **request_, NextToken="not-a-token")
+        assert (code, status) == ("ValidationException", 400)
+        assert message.startswith("Invalid NextToken")

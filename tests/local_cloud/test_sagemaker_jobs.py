@@ -10,8 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import sagemaker_jobs
-from local_cloud.sagemaker_jobs import JobContext, batch_records
+from local_cloud.sagemaker.job_run import JobContext, JobRequestError
+from local_cloud.sagemaker.processing import run_processing_job
+from local_cloud.sagemaker.s3_io import download_prefix
+from local_cloud.sagemaker.training import CpuShares, run_training_job
+from local_cloud.sagemaker.transform import batch_records, run_transform_job
+from local_cloud.sagemaker.transform_client import TransformError
 
 BUCKET = "jobs-bucket"
 FAKE_IMAGE = [sys.executable, str(Path(__file__).with_name("fake_image.py"))]
@@ -19,7 +23,6 @@ FAKE_IMAGE = [sys.executable, str(Path(__file__).with_name("fake_image.py"))]
 
 @pytest.fixture
 def context(tmp_path, monkeypatch):
-    monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", FAKE_IMAGE)
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
@@ -37,6 +40,7 @@ def context(tmp_path, monkeypatch):
             run_dir=tmp_path,
             s3=s3,
             publish=lambda kind, d: published.append(d.get("TrainingJobStatus")),
+            entrypoint=FAKE_IMAGE,
         )
         job_context.published = published  # what Describe*Job would have answered, in order
         yield job_context
@@ -89,7 +93,7 @@ def read_model(context, key) -> dict:
 
 def test_training_job_runs_under_the_container_contract(context):
     tracker = Tracker()
-    description = sagemaker_jobs.run_training_job(context, training_request(), tracker)
+    description = run_training_job(context, training_request(), tracker)
 
     assert description["TrainingJobStatus"] == "Completed"
     assert context.published[0] == "InProgress" and context.published[-1] == "Completed"
@@ -120,7 +124,7 @@ def test_training_job_runs_under_the_container_contract(context):
 
 
 def test_failed_training_job_reports_the_failure_file_and_keeps_checkpoints(context):
-    description = sagemaker_jobs.run_training_job(context, training_request("t2", fail="optimizer rmsprop"))
+    description = run_training_job(context, training_request("t2", fail="optimizer rmsprop"))
 
     assert description["TrainingJobStatus"] == "Failed"
     assert description["FailureReason"] == "AlgorithmError: ValueError: optimizer rmsprop"
@@ -131,30 +135,30 @@ def test_failed_training_job_reports_the_failure_file_and_keeps_checkpoints(cont
 
 
 def test_metrics_come_from_this_run_only_when_a_job_name_is_reused_in_a_kept_run_folder(context, monkeypatch):
-    assert sagemaker_jobs.run_training_job(context, training_request("t4"))["FinalMetricDataList"]
+    assert run_training_job(context, training_request("t4"))["FinalMetricDataList"]
     # The same job name again (a new local cloud on the same run folder): this run prints no metric.
-    monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", [sys.executable, "-c", "import sys; sys.exit(3)"])
-    description = sagemaker_jobs.run_training_job(context, training_request("t4"))
+    context.entrypoint = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    description = run_training_job(context, training_request("t4"))
     assert description["TrainingJobStatus"] == "Failed"
     assert description["FinalMetricDataList"] == []
     assert "Test Accuracy: 75.5000%;" in (context.run_dir / "logs" / "training-jobs" / "t4.log").read_text()
 
 
 def test_training_job_over_its_max_runtime_fails(context, monkeypatch):
-    monkeypatch.setattr(sagemaker_jobs, "IMAGE_ENTRYPOINT", [sys.executable, "-c", "import time; time.sleep(30)"])
+    context.entrypoint = [sys.executable, "-c", "import time; time.sleep(30)"]
     request = {**training_request("t3"), "StoppingCondition": {"MaxRuntimeInSeconds": 1}}
-    description = sagemaker_jobs.run_training_job(context, request)
+    description = run_training_job(context, request)
     assert description["TrainingJobStatus"] == "Failed"
     assert description["FailureReason"].startswith("MaxRuntimeExceeded")
 
 
 def test_non_string_hyperparameters_are_refused(context):
-    with pytest.raises(sagemaker_jobs.JobRequestError, match="HyperParameters.epochs"):
-        sagemaker_jobs.run_training_job(context, {**training_request(), "HyperParameters": {"epochs": 2}})
+    with pytest.raises(JobRequestError, match="HyperParameters.epochs"):
+        run_training_job(context, {**training_request(), "HyperParameters": {"epochs": 2}})
 
 
 def test_transform_sends_line_records_in_payload_sized_batches_and_assembles_by_line(context):
-    sagemaker_jobs.run_training_job(context, training_request("t4"))
+    run_training_job(context, training_request("t4"))
     lines = [f"{i}," + "0.5," * 20 for i in range(100)]
     context.s3.put_object(Bucket=BUCKET, Key="in/test-images.csv", Body="\n".join(lines) + "\n")
     request = {
@@ -175,7 +179,7 @@ def test_transform_sends_line_records_in_payload_sized_batches_and_assembles_by_
         "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large"},
     }
     model = {"PrimaryContainer": {"ModelDataUrl": f"s3://{BUCKET}/models/t4/output/model.tar.gz"}}
-    description = sagemaker_jobs.run_transform_job(context, request, model)
+    description = run_transform_job(context, request, model)
 
     assert description["TransformJobStatus"] == "Completed", description.get("FailureReason")
     out = context.s3.get_object(Bucket=BUCKET, Key="out/test-images.csv.out")["Body"].read().decode()
@@ -188,7 +192,7 @@ def test_batches_respect_max_payload_and_single_record():
     records = [b"x" * 400] * 5
     assert [len(b) for b in batch_records(records, "MultiRecord", 1000, joiner=b"\n")] == [801, 801, 400]
     assert len(batch_records(records, "SingleRecord", 1000, joiner=b"\n")) == 5
-    with pytest.raises(sagemaker_jobs.TransformError, match="exceeds MaxPayloadInMB"):
+    with pytest.raises(TransformError, match="exceeds MaxPayloadInMB"):
         batch_records([b"x" * 2000], "MultiRecord", 1000, joiner=b"\n")
 
 
@@ -216,7 +220,7 @@ def test_processing_job_maps_local_paths_into_its_root(context, monkeypatch):
             ]
         },
     }
-    description = sagemaker_jobs.run_processing_job(context, request)
+    description = run_processing_job(context, request)
     assert description["ProcessingJobStatus"] == "Completed"
     assert context.s3.get_object(Bucket=BUCKET, Key="out/o/n.txt")["Body"].read() == b"2"
 
@@ -230,12 +234,11 @@ def test_processing_job_maps_local_paths_into_its_root(context, monkeypatch):
     ],
 )
 def test_s3_prefix_downloads_lay_files_out_relative_to_the_prefix(context, tmp_path, uri, expected):
-    written = sagemaker_jobs.download_prefix(context.s3, uri, tmp_path / "channel")
+    written = download_prefix(context.s3, uri, tmp_path / "channel")
     assert sorted(p.relative_to(tmp_path / "channel").as_posix() for p in written) == expected
 
 
 def test_training_jobs_running_at_once_share_the_machines_cpus(monkeypatch):
-    from local_cloud.sagemaker_jobs import CpuShares
 
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     shares = CpuShares()

@@ -1,6 +1,6 @@
 """Lambda's Python runtime loop for one invocation: import the handler, call it, write the result.
 
-Started by lambda_runtime.py in the unzipped code package with the event on stdin. Like Lambda's
+Started by local_cloud/awslambda/runtime.py in the unzipped code package with the event on stdin. Like Lambda's
 runtime, an exception becomes {"errorType": <class name>, "errorMessage", "stackTrace"}.
 """
 
@@ -39,12 +39,14 @@ def main() -> None:
         payload, errored = handler(event, LambdaContext()), False
         json.dumps(payload)  # unserialisable output is an error, as in Lambda
     except Exception as error:  # noqa: BLE001 - every handler error goes back to the caller
-        traceback.print_exception(type(error), error, error.__traceback__.tb_next or error.__traceback__)
+        # The handler's frames only, not this loop's (as Lambda's runtime reports them).
+        frames = error.__traceback__.tb_next or error.__traceback__ if error.__traceback__ else None
+        traceback.print_exception(type(error), error, frames)
         payload = {
             "errorMessage": str(error),
             "errorType": type(error).__name__,
             "requestId": os.environ.get("LOCAL_LAMBDA_REQUEST_ID"),
-            "stackTrace": traceback.format_tb(error.__traceback__.tb_next or error.__traceback__),
+            "stackTrace": traceback.format_tb(frames),
         }
         errored = True
     sys.stdout.flush()

@@ -22,9 +22,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_cloud.sagemaker_jobs import ChildProcesses
+from local_cloud.run_logs import lambda_log_dir
+from local_cloud.sagemaker.processes import ChildProcesses
 
-BOOTSTRAP = Path(__file__).resolve().parent / "lambda_bootstrap.py"
+BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 _extract_lock = threading.Lock()
 
 
@@ -70,7 +71,7 @@ class LambdaRuntime:
     def invoke(self, function: FunctionPackage, event: bytes) -> Invocation:
         request_id = str(uuid.uuid4())
         started = dt.datetime.now(dt.UTC)
-        log = self.run_dir / "logs" / "lambda" / function.name / f"{started:%Y%m%dT%H%M%S.%f}-{request_id[:8]}.log"
+        log = lambda_log_dir(self.run_dir, function.name) / f"{started:%Y%m%dT%H%M%S.%f}-{request_id[:8]}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         result_file = log.with_suffix(".result.json")
         code = self.code_dir(function)

@@ -1,19 +1,21 @@
-"""Records a training job with ExperimentConfig as SageMaker does, from the job's Describe response.
+"""Records a training job with ExperimentConfig in Experiments as SageMaker does, from its Describe response.
 
 SageMaker tracks such a job as trial component `<TrainingJobName>-aws-training-job` (source: the
 job) associated with ExperimentConfig.TrialName: parameters = hyperparameters, metrics from the
 job's MetricDefinitions, input artifacts = the channels, output artifact SageMaker.ModelArtifact =
 the model.tar.gz URI, status and failure message. The record itself is the Experiments backend's
-(`record_training_job` of local_cloud/experiments.py); this adapter only reads the job.
+(`record_training_job` of local_cloud/experiments/backend.py); this adapter only reads the job.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 
-class TrainingJobRecorder(Protocol):  # local_cloud/experiments.py ExperimentsBackend
-    def record_training_job(self, **fields) -> str: ...
+class TrainingJobRecorder(Protocol):  # local_cloud/experiments/backend.py ExperimentsBackend
+    @property
+    def record_training_job(self) -> Callable[..., str]: ...  # keyword arguments: the job's fields
 
 
 class TrainingComponentTracker:

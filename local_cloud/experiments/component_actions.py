@@ -1,0 +1,179 @@
+"""The trial component actions: Create, Describe, Update, Delete and List."""
+
+from __future__ import annotations
+
+import copy
+
+from local_cloud.experiments.exceptions import ValidationException
+from local_cloud.experiments.models import (
+    Names,
+    TrialComponent,
+    checked_artifacts,
+    checked_parameters,
+    checked_status,
+    drop_none,
+    name_of,
+    now,
+    optional_name_of,
+    tags_of,
+    timestamp,
+)
+from local_cloud.experiments.store import RecordStore
+
+
+class TrialComponentActions(RecordStore):
+    # --- trial components --------------------------------------------------------------------------
+    def create_trial_component(self, request: dict) -> dict:
+        name = name_of(request, "TrialComponentName")
+        if name in self.components:
+            raise ValidationException(f"Trial Component with name ({name}) already exists.")
+        created = now()
+        component = TrialComponent(
+            name=name,
+            arn=self._arn("experiment-trial-component", name),
+            seq=self._next_seq(),
+            display_name=optional_name_of(request, "DisplayName") or name,
+            creation_time=created,
+            last_modified_time=created,
+            created_by=self._created_by(),
+            tags=tags_of(request),
+            status=checked_status(request.get("Status")),
+            start_time=timestamp(request.get("StartTime")),
+            end_time=timestamp(request.get("EndTime")),
+            parameters=checked_parameters(request.get("Parameters")),
+            input_artifacts=checked_artifacts(request.get("InputArtifacts"), "InputArtifacts"),
+            output_artifacts=checked_artifacts(request.get("OutputArtifacts"), "OutputArtifacts"),
+            metadata_properties=request.get("MetadataProperties"),
+            # Not in the public request: only SageMaker sets Source and Metrics (see record_training_job).
+            source=request.get("Source"),
+            metrics=copy.deepcopy(request.get("Metrics") or []),
+        )
+        self.components[name] = component
+        self._trials_of_component[name] = Names()
+        return {"TrialComponentArn": component.arn}
+
+    def describe_trial_component(self, request: dict) -> dict:
+        c = self._component(name_of(request, "TrialComponentName"))
+        return self._component_view(c)
+
+    def _component_view(self, c: TrialComponent) -> dict:
+        return drop_none(
+            {
+                "TrialComponentName": c.name,
+                "TrialComponentArn": c.arn,
+                "DisplayName": c.display_name,
+                "Source": c.source,
+                "Status": c.status,
+                "StartTime": c.start_time,
+                "EndTime": c.end_time,
+                "CreationTime": c.creation_time,
+                "CreatedBy": c.created_by,
+                "LastModifiedTime": c.last_modified_time,
+                "LastModifiedBy": c.created_by,
+                "Parameters": copy.deepcopy(c.parameters) or None,
+                "InputArtifacts": copy.deepcopy(c.input_artifacts) or None,
+                "OutputArtifacts": copy.deepcopy(c.output_artifacts) or None,
+                "MetadataProperties": c.metadata_properties,
+                "Metrics": copy.deepcopy(c.metrics) or None,
+            }
+        )
+
+    def update_trial_component(self, request: dict) -> dict:
+        c = self._component(name_of(request, "TrialComponentName"))
+        # A refused update changes nothing: every change is made to a copy, the copy is checked
+        # against the record's limits (e.g. 300 parameters), and only then does it replace the record.
+        updated = copy.deepcopy(c)
+        if request.get("DisplayName") is not None:
+            updated.display_name = name_of(request, "DisplayName")
+        if request.get("Status") is not None:
+            updated.status = checked_status(request["Status"])
+        if request.get("StartTime") is not None:
+            updated.start_time = timestamp(request["StartTime"])
+        if request.get("EndTime") is not None:
+            updated.end_time = timestamp(request["EndTime"])
+        for attribute, member in (
+            ("parameters", "Parameters"),
+            ("input_artifacts", "InputArtifacts"),
+            ("output_artifacts", "OutputArtifacts"),
+        ):
+            current: dict = getattr(updated, attribute)
+            for key in request.get(f"{member}ToRemove") or []:
+                current.pop(key, None)
+            if request.get(member):
+                checked = (
+                    checked_parameters(request[member])
+                    if member == "Parameters"
+                    else checked_artifacts(request[member], member)
+                )
+                current.update(checked)
+        checked_parameters(updated.parameters)
+        checked_artifacts(updated.input_artifacts, "InputArtifacts")
+        checked_artifacts(updated.output_artifacts, "OutputArtifacts")
+        vars(c).update(vars(updated))  # commit: the record object stays the one every index holds
+        self._touch(c)
+        return {"TrialComponentArn": c.arn}
+
+    def delete_trial_component(self, request: dict) -> dict:
+        name = name_of(request, "TrialComponentName")
+        c = self._component(name)
+        # DeleteTrialComponent: "A trial component must be disassociated from all trials before
+        # the trial component can be deleted." The real message, as seen in the SageMaker SDK's
+        # integration tests: "TrialComponent '<arn>' is linked to 1 or more trials and cannot be deleted."
+        if self._trials_of_component.get(name):
+            raise ValidationException(f"TrialComponent '{c.arn}' is linked to 1 or more trials and cannot be deleted.")
+        del self.components[name]
+        self._trials_of_component.pop(name, None)
+        return {"TrialComponentArn": c.arn}
+
+    def list_trial_components(self, request: dict) -> dict:
+        filters = [k for k in ("ExperimentName", "TrialName", "SourceArn") if request.get(k) is not None]
+        # ListTrialComponents: "If you specify ExperimentName, you can't filter by SourceArn or
+        # TrialName." (and likewise for TrialName and SourceArn).
+        if len(filters) > 1:
+            raise ValidationException(
+                f"Only one of ExperimentName, TrialName or SourceArn can be given; got {', '.join(filters)}"
+            )
+        records: list[TrialComponent] = list(self.components.values())
+        if request.get("ExperimentName") is not None:
+            experiment_name = name_of(request, "ExperimentName")
+            self._experiment(experiment_name)
+            # "A filter that returns only components that are part of the specified experiment."
+            in_experiment = {
+                c
+                for trial, held in self._components_of_trial.items()
+                if self.trials[trial].experiment_name.lower() == experiment_name.lower()
+                for c in held
+            }
+            records = [c for c in records if c.name.lower() in in_experiment]
+        elif request.get("TrialName") is not None:
+            trial_name = name_of(request, "TrialName")
+            self._trial(trial_name)
+            held = self._components_of_trial.get(trial_name, {})
+            records = [c for c in records if c.name in held]
+        elif request.get("SourceArn") is not None:
+            records = [c for c in records if (c.source or {}).get("SourceArn") == request["SourceArn"]]
+        records, key = self._sorted(self._created_between(records, request), request)
+        page, token = self._page(records, request, key)
+        return drop_none(
+            {
+                "TrialComponentSummaries": [
+                    drop_none(
+                        {
+                            "TrialComponentName": c.name,
+                            "TrialComponentArn": c.arn,
+                            "DisplayName": c.display_name,
+                            "TrialComponentSource": c.source,
+                            "Status": c.status,
+                            "StartTime": c.start_time,
+                            "EndTime": c.end_time,
+                            "CreationTime": c.creation_time,
+                            "CreatedBy": c.created_by,
+                            "LastModifiedTime": c.last_modified_time,
+                            "LastModifiedBy": c.created_by,
+                        }
+                    )
+                    for c in page
+                ],
+                "NextToken": token,
+            }
+        )

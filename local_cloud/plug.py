@@ -1,0 +1,173 @@
+"""Every place the local cloud plugs into moto, listed in `PLUG_POINTS` and installed here, pinned to moto's version.
+
+The emulated services (local_cloud/experiments, sagemaker, stepfunctions, awslambda, kms.py) are
+written as moto's own are: response classes, CloudFormation resource types, backends in a
+`BackendDict`. This module joins them to moto: it *registers* them where moto looks such things up
+(a service's `urls.url_paths`, the `CloudFormationModel` subclasses), and *rebinds* a moto name
+only where moto has no place to register (two, both in server mode only). When moto changes under
+it, `check_moto_version` fails loudly before anything is installed, and
+tests/local_cloud/test_emulator_guard.py checks every moto internal each plug point relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from local_cloud.runtime import LocalRuntime
+
+MOTO_VERSION = "5.2.5"  # the exact pin in requirements-dev.txt; every plug point below was written against it
+
+
+@dataclass(frozen=True)
+class PlugPoint:
+    name: str
+    how: str  # "register" (moto looks it up there), "rebind" (no such place), "data" (moto's state, by its shape)
+    moto_target: str
+    ours: str
+    why: str
+
+
+PLUG_POINTS = (
+    PlugPoint(
+        "experiments-api",
+        "register",
+        "moto.sagemaker.urls.url_paths['{0}/$']",
+        "local_cloud.experiments.responses.ExperimentsResponse",
+        "moto enforces none of the Experiments API's rules (a trial with components deletable, one trial "
+        "per component); a SageMakerResponse subclass answers those actions, moto the rest",
+    ),
+    PlugPoint(
+        "experiments-state",
+        "register",
+        "moto.core.base_backend.BackendDict",
+        "local_cloud.experiments.registry",
+        "one backend per account and region in a BackendDict of its own, so moto's reset (every mock_aws() "
+        "start) clears it like moto's own state; nothing of moto's is changed",
+    ),
+    PlugPoint(
+        "execution-names",
+        "register",
+        "moto.stepfunctions.urls.url_paths['{0}/$']",
+        "local_cloud.stepfunctions.executions.NamedExecutionsResponse",
+        "StartExecution without a name gets a UUID in AWS; moto's executing backend leaves it None",
+    ),
+    PlugPoint(
+        "state-machines-from-cloudformation",
+        "register",
+        "moto.cloudformation.parsing.get_model_map() (CloudFormationModel subclasses)",
+        "local_cloud.stepfunctions.cloudformation.ExecutingStateMachine",
+        "moto's StateMachine resource writes to the plain backend, so executions of a deployed state "
+        "machine never run; ours writes to the backend the Step Functions API serves",
+    ),
+    PlugPoint(
+        "kms-keys-from-cloudformation",
+        "register",
+        "moto.cloudformation.parsing.get_model_map() (CloudFormationModel subclasses)",
+        "local_cloud.kms.TaggedKey",
+        "moto 5.2.5 drops an AWS::KMS::Key with Tags from the stack (KeyError: 'TagKey')",
+    ),
+    PlugPoint(
+        "sagemaker-sync-tasks",
+        "rebind",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory.state_task_service_for",
+        "local_cloud.stepfunctions.sagemaker_task.sagemaker_task_class",
+        "moto's interpreter has SageMaker as an unsupported service and its factory is an if-chain with "
+        "no registry; the name state_task_factory imported is the one place to put our task (server mode only)",
+    ),
+    PlugPoint(
+        "lambda-invoke",
+        "rebind",
+        "moto.awslambda.models.LambdaFunction.invoke",
+        "local_cloud.awslambda.invoke.invoke",
+        "moto runs Lambdas in Docker; the backend constructs LambdaFunction itself, so there is no class "
+        "to register; invoke runs the deployed package as a process instead (server mode only)",
+    ),
+    PlugPoint(
+        "sagemaker-job-records",
+        "data",
+        "moto SageMakerModelBackend.{processing,training,transform}_jobs, describe_model()",
+        "local_cloud.sagemaker.moto_jobs.JobRecord",
+        "Describe*Job/List*Jobs are moto's; a job the local cloud runs is stored in moto's dict as an "
+        "object with the attributes moto reads, and a transform reads its model through describe_model",
+    ),
+)
+
+_installed = False
+_rebound: dict[str, Any] = {}  # moto's originals of the two rebound names, kept to rebind idempotently
+
+
+class EmulatorVersionError(RuntimeError):
+    """moto is not the version these plug points were written against."""
+
+
+def check_moto_version() -> None:
+    found = version("moto")
+    if found != MOTO_VERSION:
+        raise EmulatorVersionError(
+            f"the local cloud plugs into moto {MOTO_VERSION} internals but moto {found} is installed; "
+            f"pin moto=={MOTO_VERSION} or review local_cloud/plug.py against the new version"
+        )
+
+
+def install() -> None:
+    """Register every plug point of kind "register" (idempotent). Call before moto serves or `mock_aws()`.
+
+    Lambda and SageMaker tasks keep moto's own behaviour until `enable_local_runtime`, so tests that
+    use `install()` + `mock_aws()` see moto plus the Experiments API, CloudFormation fixes and
+    execution names.
+    """
+    global _installed
+    if _installed:
+        return
+    check_moto_version()
+    from moto.cloudformation import parsing
+    from moto.sagemaker import urls as sagemaker_urls
+    from moto.stepfunctions import urls as stepfunctions_urls
+
+    from local_cloud.experiments.responses import ExperimentsResponse
+    from local_cloud.kms import TaggedKey  # noqa: F401 - defining the class registers it (below)
+    from local_cloud.stepfunctions.cloudformation import ExecutingStateMachine  # noqa: F401 - likewise
+    from local_cloud.stepfunctions.executions import NamedExecutionsResponse
+
+    # A service's handler is looked up in its urls.url_paths for every request (mock_aws) and when
+    # the server builds the service's app: a subclass registered there serves every action.
+    sagemaker_urls.url_paths["{0}/$"] = ExperimentsResponse.dispatch
+    stepfunctions_urls.url_paths["{0}/$"] = NamedExecutionsResponse.dispatch
+    # moto's CloudFormation maps a resource type to the last CloudFormationModel subclass declaring
+    # it; defining ours (on import above) registers them, the caches are rebuilt to see them.
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    _installed = True
+
+
+def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str = "us-east-1") -> LocalRuntime:
+    """Server mode: state machines execute, SageMaker tasks run jobs, Lambdas run their code, in one runtime."""
+    from moto.awslambda.models import LambdaFunction
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    from local_cloud.awslambda.invoke import invoke
+    from local_cloud.stepfunctions.sagemaker_task import sagemaker_task_class
+
+    install()
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    runtime = LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region)
+
+    original_factory = _rebound.setdefault("state_task_service_for", state_task_factory.state_task_service_for)
+    task_class = sagemaker_task_class(runtime)
+
+    def state_task_service_for(service_name: str):
+        return task_class() if service_name == "sagemaker" else original_factory(service_name=service_name)
+
+    state_task_factory.state_task_service_for = state_task_service_for
+
+    _rebound.setdefault("invoke", LambdaFunction.invoke)
+
+    def invoke_function(self, body, request_headers, response_headers):
+        return invoke(runtime, self, body, request_headers, response_headers)
+
+    LambdaFunction.invoke = invoke_function  # type: ignore[method-assign]
+    return runtime

@@ -1,0 +1,57 @@
+"""Runs a SageMaker Processing job (CreateProcessingJob) as a local process in its /opt/ml folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from local_cloud.sagemaker.job_run import (
+    HOST,
+    JobContext,
+    JobRun,
+    base_environment,
+    in_root,
+    read_failure,
+    required,
+)
+from local_cloud.sagemaker.processes import run_process
+from local_cloud.sagemaker.s3_io import download_prefix, upload_folder
+
+
+def run_processing_job(context: JobContext, request: dict) -> dict:
+    """Inputs downloaded, the container's entrypoint run, outputs uploaded; returns DescribeProcessingJob."""
+    name = required(request, "ProcessingJobName")
+    app = required(request, "AppSpecification")
+    entrypoint = list(app.get("ContainerEntrypoint") or context.entrypoint)
+    if entrypoint and entrypoint[0] in ("python", "python3"):
+        entrypoint[0] = sys.executable  # the image's python3 is the venv's interpreter here
+    command = entrypoint + list(app.get("ContainerArguments") or [])
+    with JobRun(context, "processing", name, request) as run:
+        run.note(f"processing job {name}: {' '.join(command)}")
+        root = run.root
+        for item in request.get("ProcessingInputs", []):
+            source = item.get("S3Input")
+            if source:
+                download_prefix(context.s3, source["S3Uri"], in_root(source["LocalPath"], root))
+        outputs = request.get("ProcessingOutputConfig", {}).get("Outputs", [])
+        for item in outputs:
+            in_root(item["S3Output"]["LocalPath"], root).mkdir(parents=True, exist_ok=True)
+        config_dir = root / "config"
+        config_dir.mkdir(parents=True, exist_ok=True)
+        (config_dir / "processingjobconfig.json").write_text(json.dumps(request, default=str))
+        (config_dir / "resourceconfig.json").write_text(json.dumps({"current_host": HOST, "hosts": [HOST]}))
+        env = {**base_environment(root), **(request.get("Environment") or {})}
+        max_runtime = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+        code, timed_out = run_process(
+            context.children, command, env=env, cwd=root, log=run.log, max_runtime_s=max_runtime
+        )
+        if timed_out:
+            run.fail(f"MaxRuntimeExceeded: the job ran longer than {max_runtime} s")
+        elif code != 0:
+            run.fail("AlgorithmError: " + read_failure(root, f"exit code {code}; see {run.log}"))
+        else:
+            for item in outputs:
+                upload_folder(context.s3, in_root(item["S3Output"]["LocalPath"], root), item["S3Output"]["S3Uri"])
+    # DescribeProcessingJob: "ExitMessage - An optional string, up to one KB in size, that contains
+    # metadata from the processing container when the processing job exits."
+    return run.finish(lambda ended: {"ExitMessage": run.reason} if run.reason else {})
