@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from contract import stacks  # noqa: E402
 from local_cloud.cloud import LocalCloud, group_members  # noqa: E402
 from local_cloud.demo import upload_sample_dataset  # noqa: E402
 from local_cloud.deploy import deploy  # noqa: E402
@@ -74,16 +75,16 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
         started = time.monotonic()
         outputs = deploy(cloud.endpoint_url, work_dir=cloud.run_dir, context={"trialConcurrency": str(concurrency)})
         deploy_s = time.monotonic() - started
-        pipeline = outputs["ExperimentsPipeline"]
+        pipeline = outputs[stacks.pipeline_stack_name()]
         sfn, sagemaker = cloud.client("stepfunctions"), cloud.client("sagemaker")
-        upload_sample_dataset(cloud, pipeline["BucketName"])
+        upload_sample_dataset(cloud, pipeline[stacks.BUCKET_OUTPUT])
         execution_input = {
             "experimentName": f"bench-c{concurrency}",
             "trials": [{"hidden_channels": h} for h in hidden_channels],
         }
         started = time.monotonic()
         arn = sfn.start_execution(
-            stateMachineArn=pipeline["TrainingStateMachineArn"], input=json.dumps(execution_input)
+            stateMachineArn=pipeline[stacks.TRAINING_STATE_MACHINE_OUTPUT], input=json.dumps(execution_input)
         )["executionArn"]
         while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
             time.sleep(0.2)

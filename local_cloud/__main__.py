@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from contract import stacks
 from local_cloud.cloud import DEFAULT_RUN_DIR
 
 
@@ -62,7 +63,7 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
             click.echo(f"deployed {', '.join(outputs)} in {time.monotonic() - started:.0f} s")
             from local_cloud.demo import upload_sample_dataset
 
-            bucket = outputs["ExperimentsPipeline"]["BucketName"]
+            bucket = outputs[stacks.pipeline_stack_name()][stacks.BUCKET_OUTPUT]
             click.echo(f"sample dataset (the default dataset.s3Uri): {upload_sample_dataset(cloud, bucket)}")
         click.echo(
             f"in another shell:  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_ACCESS_KEY_ID=local "

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import contract
+from contract import stacks
 from jobs.digits import write_digits
 from local_cloud.cloud import LocalCloud
 from local_cloud.deploy import deploy
@@ -47,8 +48,8 @@ def run_demo(
         step = time.monotonic()
         outputs = deploy(cloud.endpoint_url, work_dir=cloud.run_dir)
         timings["deploy"] = time.monotonic() - step
-        pipeline = outputs["ExperimentsPipeline"]
-        bucket, state_machine = pipeline["BucketName"], pipeline["TrainingStateMachineArn"]
+        pipeline = outputs[stacks.pipeline_stack_name()]
+        bucket, state_machine = pipeline[stacks.BUCKET_OUTPUT], pipeline[stacks.TRAINING_STATE_MACHINE_OUTPUT]
         _say(f"deployed {' and '.join(outputs)} with cdk in {timings['deploy']:.0f} s")
 
         _say(f"uploaded the digits sample dataset to {upload_sample_dataset(cloud, bucket)}")
@@ -141,13 +142,9 @@ def upload_sample_dataset(cloud: LocalCloud, bucket: str) -> str:
 
 def _transform_sample(s3, bucket: str, result: dict, destination: Path) -> dict:
     """The batch predictions joined with the true labels: a sample CSV and the overall accuracy."""
-    output_uri = result["transform"]["outputS3Uri"]
-    output_prefix = output_uri.split(f"s3://{bucket}/", 1)[1]
-    predictions_key = output_prefix + contract.TRANSFORM_INPUT_FILE + ".out"
-    labels_key = output_prefix.replace("transform/", "preprocessed/transform/", 1) + contract.TRANSFORM_LABELS_FILE
-    labels_key = _existing(s3, bucket, labels_key) or _find(
-        s3, bucket, output_prefix.rsplit("transform/", 1)[0], contract.TRANSFORM_LABELS_FILE
-    )
+    layout = contract.RunLayout.from_run_uri(result["transform"]["outputS3Uri"])
+    predictions_key = layout.transform_output(contract.TRANSFORM_INPUT_FILE)
+    labels_key = layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_LABELS_FILE)
     predictions = [
         json.loads(line)
         for line in s3.get_object(Bucket=bucket, Key=predictions_key)["Body"].read().decode().splitlines()
@@ -181,19 +178,6 @@ def _transform_sample(s3, bucket: str, result: dict, destination: Path) -> dict:
         "predictions": f"s3://{bucket}/{predictions_key}",
         "labels": f"s3://{bucket}/{labels_key}",
     }
-
-
-def _existing(s3, bucket: str, key: str) -> str | None:
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key).get("Contents", [])
-    return key if any(item["Key"] == key for item in listed) else None
-
-
-def _find(s3, bucket: str, prefix: str, file_name: str) -> str:
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            if item["Key"].endswith("/" + file_name):
-                return item["Key"]
-    raise RuntimeError(f"no {file_name} under s3://{bucket}/{prefix}")
 
 
 def _ops(cloud: LocalCloud, *arguments: str) -> int:
