@@ -31,10 +31,18 @@ def test_deletes_an_experiment_of_three_trials_in_the_order_the_api_demands(back
         "keepComponents": False,
         "deleted": {"associations": 6, "trialComponents": 4, "trials": 3, "experiment": 1},
         "kept": {"sharedTrialComponents": 0, "keptTrialComponents": 0},
+        "passes": 1,
+        "deferredPasses": 0,
+        "waitSeconds": 0,
+        "left": {"trials": 0, "trialComponents": 0},
     }
     assert snapshot(backend) == EMPTY
     # The enforcing API refused nothing: no delete came before its disassociations.
     assert backend.calls["DeleteTrialComponent"] == 4
+    # Who holds each component comes from one Search (its Parents), not from listings per trial
+    # or per component.
+    assert backend.calls["Search"] == 1
+    assert backend.calls["ListTrialComponents"] == 0 and backend.calls["ListTrials"] == 1
     assert world["preprocessing"] not in backend.components
 
 
@@ -191,7 +199,7 @@ def test_the_documented_progress_field_carries_the_counts_and_empty_progress_mea
 
     def remaining() -> int:  # the first pass stops after a few checks; later passes have time
         budget["checks"] += 1
-        return 0 if budget["checks"] == 6 else 300_000
+        return 0 if budget["checks"] == 10 else 300_000
 
     context = FakeContext(remaining)
     for empty in (None, {}):
