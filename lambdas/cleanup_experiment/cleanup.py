@@ -45,6 +45,9 @@ STILL_IN_USE = "ValidationException"
 LEDGER_KEY_PREFIX = "cleanup-pending-"
 MAX_TAGS = 50
 TAG_VALUE_MAX_LENGTH = 256
+# Components recorded and released per batch: a pass cut short leaves at most this many names
+# already deleted in the ledger, which the next pass tries once more (ResourceNotFound: done).
+BATCH_SIZE = 100
 # A pass that made no progress asks the state machine to wait this long before the next one,
 # doubling per pass in a row without progress, at most MAX_WAIT_SECONDS. Passes that progressed
 # follow at once.
@@ -181,14 +184,18 @@ class _Pass:
         self.ledger_keys: set[str] = set()  # the ledger's tag keys on the experiment now
         self.other_tags = 0  # the experiment's other tags (they count against the 50)
         self.unresolved: list[str] = []  # ours, released, refused for now: stay in the ledger
+        self.ledger_holds_names = False
+        self.in_flight: str | None = None  # the component being released and deleted now
 
     def check_time(self) -> None:
         if self.remaining_ms() < self.safety_margin_ms:
             raise _OutOfTime
 
-    def call(self, operation: Callable, *args):
-        """One API call (after a time check); throttling beyond the client's retries ends the pass."""
-        self.check_time()
+    def call(self, operation: Callable, *args, timed: bool = True):
+        """One API call (after a time check unless `timed` is False); throttling beyond the
+        client's retries ends the pass."""
+        if timed:
+            self.check_time()
         try:
             return operation(*args)
         except ClientError as error:
@@ -198,6 +205,27 @@ class _Pass:
 
     # --- the pass ----------------------------------------------------------------------------------
     def run(self) -> bool:
+        try:
+            done = self.run_pass()
+        except (_OutOfTime, _Throttled):
+            self.clear_ledger_on_exit()
+            raise
+        if not done:
+            self.clear_ledger_on_exit()
+        return done
+
+    def clear_ledger_on_exit(self) -> None:
+        """A pass that stops undone leaves in the ledger only what may still need it: the
+        unresolved, and the component it was releasing. Best effort (the safety margin leaves
+        time for this one call; if it fails the next pass only retries names already gone)."""
+        keep = self.unresolved + ([self.in_flight] if self.in_flight else [])
+        try:
+            if self.ledger_holds_names:
+                self.write_names(keep, timed=False)
+        except (_Throttled, ClientError):
+            logger.warning("could not trim the cleanup ledger", extra={"experimentName": self.experiment})
+
+    def run_pass(self) -> bool:
         described = self.call(self.records.describe_experiment, self.experiment)
         if described is None:
             return True  # already gone: a rerun after the last pass, or never created
@@ -216,6 +244,8 @@ class _Pass:
         self.components_left.update(name.lower() for name in orphans)
         trial_names = {t.lower(): t for t in trials} | {t.lower(): t for c in components.values() for t in c.ours}
 
+        # Until deleted they stay in the ledger, whatever happens to this pass.
+        self.unresolved = list(orphans)
         for name in orphans:
             self.delete_orphan(name)
         self.release_and_delete(components.values())
@@ -246,8 +276,12 @@ class _Pass:
             batch = self.write_ledger(to_delete)
             to_delete = to_delete[len(batch) :]
             for component in batch:
+                self.in_flight = component.name
                 self.release(component)
+                # The deletion follows the release at once, with no time check in between: the
+                # safety margin covers it, so a pass cut by its budget never leaves it released.
                 self.delete_component(component.name)
+                self.in_flight = None
 
     def delete_trials(self, trial_names: dict[str, str]) -> bool:
         """True when every trial is gone."""
@@ -280,7 +314,7 @@ class _Pass:
 
     def delete_component(self, name: str) -> None:
         try:
-            if self.call(self.records.delete_component, name):
+            if self.call(self.records.delete_component, name, timed=False):
                 self.counts.trial_components += 1
             self.components_left.discard(name.lower())
         except ClientError as error:
@@ -300,29 +334,23 @@ class _Pass:
             # Associated with another experiment's trial since: no longer this experiment's to delete.
             self.counts.shared_trial_components += 1
         self.components_left.discard(name.lower())
+        self.unresolved.remove(name)
 
     # --- the ledger --------------------------------------------------------------------------------
     def read_ledger(self) -> list[str]:
         tags = self.call(self.records.tags_of, self.arn)
         self.ledger_keys = {k for k in tags if k.startswith(LEDGER_KEY_PREFIX)}
         self.other_tags = len(tags) - len(self.ledger_keys)
-        return [name for key in sorted(self.ledger_keys) for name in tags[key].split()]
+        names = [name for key in sorted(self.ledger_keys) for name in tags[key].split()]
+        self.ledger_holds_names = bool(names)
+        return names
 
     def write_ledger(self, components: list[_Component]) -> list[_Component]:
         """Record the names of the next batch (and of the ones still unresolved) on the
         experiment before any of them is released; returns the batch."""
-        capacity = MAX_TAGS - self.other_tags
-        values: list[str] = []
-        batch: list[_Component] = []
-        for name, component in [(n, None) for n in self.unresolved] + [(c.name, c) for c in components]:
-            if values and len(values[-1]) + 1 + len(name) <= TAG_VALUE_MAX_LENGTH:
-                values[-1] += " " + name
-            elif len(values) < capacity:
-                values.append(name)
-            else:
-                break
-            if component is not None:
-                batch.append(component)
+        names = self.unresolved + [c.name for c in components[:BATCH_SIZE]]
+        written = self.write_names(names)
+        batch = components[: max(written - len(self.unresolved), 0)]
         if not batch:
             # The experiment holds 50 tags of its own (or the unresolved fill the ledger): no room
             # to record; the components go without a record, as one batch.
@@ -331,10 +359,27 @@ class _Pass:
                 extra={"experimentName": self.experiment, "tags": self.other_tags},
             )
             return components
+        return batch
+
+    def write_names(self, names: list[str], *, timed: bool = True) -> int:
+        """Write as many of `names` as the experiment's tags can take (the ledger keys of an earlier
+        write not needed now are emptied in the same call); returns how many were written."""
+        capacity = MAX_TAGS - self.other_tags
+        values: list[str] = []
+        written = 0
+        for name in names:
+            if values and len(values[-1]) + 1 + len(name) <= TAG_VALUE_MAX_LENGTH:
+                values[-1] += " " + name
+            elif len(values) < capacity:
+                values.append(name)
+            else:
+                break
+            written += 1
         keys = [f"{LEDGER_KEY_PREFIX}{i:02d}" for i in range(len(values))]
         tags = dict(zip(keys, values, strict=True))
-        # Keys of an earlier ledger not needed now are emptied in the same call.
         tags.update(dict.fromkeys(self.ledger_keys - set(keys), ""))
-        self.call(self.records.add_tags, self.arn, tags)
+        if tags:
+            self.call(self.records.add_tags, self.arn, tags, timed=timed)
         self.ledger_keys |= set(keys)
-        return batch
+        self.ledger_holds_names = written > 0
+        return written

@@ -174,3 +174,37 @@ def test_an_experiment_with_no_room_for_the_ledger_is_still_cleaned_up(backend, 
     out = run_until_done({"experimentName": "mnist"}, context)
     assert out["deleted"] == {"associations": 4, "trialComponents": 3, "trials": 2, "experiment": 1}
     assert snapshot(backend)["experiments"] == []
+
+
+@pytest.mark.parametrize(
+    "actions, seed",
+    [
+        (["DeleteTrialComponent"], 11),
+        (["DeleteTrialComponent", "AddTags"], 5),
+        (["DisassociateTrialComponent", "DeleteTrialComponent", "ListTags"], 8),
+        (None, 2),  # every action
+    ],
+)
+def test_after_every_pass_each_component_left_is_held_by_a_trial_or_in_the_ledger(
+    backend, context, quick_retries, actions, seed
+):
+    """Calls throttled beyond the client's retries end passes anywhere, e.g. between a
+    component's release and its deletion; whatever a pass leaves stays findable."""
+    world = build_experiment(backend, "mnist", 4)
+    ours = [world["preprocessing"], *world["training"]]
+    backend.inject_throttling(0.9, seed=seed, actions=actions)
+    event: dict = {"experimentName": "mnist", "done": False}
+    undone = 0
+    while not event["done"] and undone < 30:
+        event = cleanup.handler(event, context)
+        if event["done"]:
+            break
+        undone += 1
+        tags = backend.experiments["mnist"].tags  # read past the throttling
+        ledger = set(" ".join(v for k, v in tags.items() if k.startswith(LEDGER_KEY_PREFIX)).split())
+        lost = [c for c in ours if c in backend.components and not backend.trials_holding(c) and c not in ledger]
+        assert not lost, f"pass {undone}: neither held nor recorded: {lost}"
+        if undone == 5:
+            backend.inject_throttling(0.0)
+    assert undone > 0 and sum(backend.throttled.values()) > 0
+    assert snapshot(backend) == {"experiments": [], "trials": [], "components": [], "associations": []}
