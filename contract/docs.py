@@ -56,8 +56,9 @@ def render() -> str:
     for function in functions.ALL_FUNCTIONS:
         lines.append(f"## {function.name}\n")
         lines.append(f"{function.description}.\n")
+        if function.notes:
+            lines.append(function.notes.strip() + "\n")
         if function.event is None:
-            lines.append("Event and result: parsed and built by the function itself (its handler module says how).\n")
             continue
         if function.event.__name__.endswith("Event"):  # the plan's own docstring is under Models
             lines.append(_doc(function.event))

@@ -9,6 +9,8 @@ NO_COMPLETED_TRIAL = "NoCompletedTrial"
 INVALID_EVENT = "InvalidEvent"
 # Raised by a Fail state when preprocessing failed (its cause is the job's failure).
 PREPROCESSING_FAILED = "PreprocessingFailed"
+# Raised by the cleanup's Fail state when its passes are spent (the cause names what is left).
+CLEANUP_INCOMPLETE = "CleanupIncomplete"
 
 # The error names the Step Functions SageMaker integration really emits (its examples in the Step
 # Functions developer guide, "Create and manage Amazon SageMaker AI jobs"): the SDK's exception class

@@ -25,7 +25,7 @@ RECORD_TRAINING = "RecordTraining"
 # --- Cleanup state machine (infra/constructs/cleanup_pipeline.py) -------------------------------------
 DELETE_RECORDS = "DeleteRecords"  # one pass of the cleanup function; the CLI follows its inputs
 CLEANUP_DONE_CHOICE = "Done?"
-PAUSE_BETWEEN_PASSES = "PauseBetweenPasses"
+BACK_OFF = "BackOff"  # waits the pass's waitSeconds after a pass that made no progress
 DELETED = "Deleted"
 
 # Which job field each SageMaker state's request names, and which states invoke a Lambda: `watch`

@@ -102,18 +102,25 @@ EXPERIMENT_RECORD_ACTIONS = [
     "sagemaker:UpdateTrialComponent",
 ]
 EXPERIMENT_CLEANUP_ACTIONS = [
-    "sagemaker:AssociateTrialComponent",  # gives a component back to its trial after throttling
+    # Not called by the cleanup any more; granted while tests/infra/test_pipeline_stack.py derives
+    # the cleanup role from every call in lambdas/experiment_records/records.py.
+    "sagemaker:AssociateTrialComponent",
+    # The cleanup's ledger: names about to be released, recorded on the experiment as tags.
+    "sagemaker:AddTags",
+    "sagemaker:ListTags",
     "sagemaker:DeleteExperiment",
     "sagemaker:DeleteTrial",
     "sagemaker:DeleteTrialComponent",
     "sagemaker:DescribeExperiment",
     "sagemaker:DisassociateTrialComponent",
 ]
-# The cleanup's listings. These actions have no resource-level permissions (the Service
-# Authorization Reference lists no resource type for them): granted on record ARNs they are denied.
+# The cleanup's listings and its Search (who holds each component). These actions have no
+# resource-level permissions (the Service Authorization Reference lists no resource type for
+# them): granted on record ARNs they are denied.
 EXPERIMENT_LISTING_ACTIONS = [
-    "sagemaker:ListTrialComponents",
+    "sagemaker:ListTrialComponents",  # not called by the cleanup any more (see above)
     "sagemaker:ListTrials",
+    "sagemaker:Search",
 ]
 
 

@@ -18,6 +18,7 @@ SAFETY_MARGIN_MS = 90_000
 
 
 def parse_request(event: dict) -> tuple[str, bool, CleanupCounts]:
+    """The experiment, keepComponents and the counts so far (see `passes_so_far` for the rest)."""
     name = required_str(event, "experimentName")
     if not names.ENTITY_NAME.match(name):
         raise InvalidEvent(f"experimentName: {name!r} is not a SageMaker experiment name")
@@ -31,11 +32,24 @@ def parse_request(event: dict) -> tuple[str, bool, CleanupCounts]:
     return name, keep, CleanupCounts.from_event(progress)
 
 
+def passes_so_far(event: dict) -> tuple[int, int]:
+    """`passes` and `deferredPasses` of the previous pass's output (0 when absent)."""
+    progress = optional_dict(event, "progress") or event
+    values = []
+    for key in ("passes", "deferredPasses"):
+        value = progress.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidEvent(f"{key}: must be a non-negative integer, got {value!r}")
+        values.append(value)
+    return values[0], values[1]
+
+
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
     if not isinstance(event, dict):
         raise InvalidEvent("event: must be an object")
     name, keep, progress = parse_request(event)
+    passes, deferred_passes = passes_so_far(event)
     result = delete_in_order(
         ExperimentRecords(sagemaker_client()),
         name,
@@ -43,6 +57,8 @@ def handler(event: dict, context) -> dict:
         remaining_ms=context.get_remaining_time_in_millis,
         safety_margin_ms=SAFETY_MARGIN_MS,
         progress=progress,
+        passes=passes,
+        deferred_passes=deferred_passes,
     )
     output = result.to_event()
     logger.info("cleanup pass", extra=output)

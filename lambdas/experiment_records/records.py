@@ -165,6 +165,36 @@ class ExperimentRecords:
         for trial in self._pages("list_trials", "TrialSummaries", TrialComponentName=component_name):
             yield trial["TrialName"]
 
+    def components_of_experiment(self, experiment_name: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+        """Every component associated with a trial of the experiment, with all its parents
+        (trial, experiment), of any experiment: one paginated Search, pages fetched as consumed.
+
+        DisassociateTrialComponent (API reference): "To get a list of the trials a component is
+        associated with, use the Search API. Specify ExperimentTrialComponent for the Resource
+        parameter. The list appears in the response under Results.TrialComponent.Parents."
+        Parent: "A component can be associated with multiple trials." A component associated with
+        no trial any more has no parent and is not found this way."""
+        expression = {"Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment_name}]}
+        for result in self._pages(
+            "search", "Results", Resource="ExperimentTrialComponent", SearchExpression=expression
+        ):
+            component = result.get("TrialComponent") or {}
+            name = component.get("TrialComponentName")
+            if name:
+                parents = [
+                    (p["TrialName"], p.get("ExperimentName", ""))
+                    for p in component.get("Parents") or []
+                    if p.get("TrialName")
+                ]
+                yield name, parents
+
+    def tags_of(self, arn: str) -> dict[str, str]:
+        return {t["Key"]: t.get("Value", "") for t in self._pages("list_tags", "Tags", ResourceArn=arn)}
+
+    def add_tags(self, arn: str, tags: dict[str, str]) -> None:
+        """AddTags: "Adds or overwrites one or more tags for the specified SageMaker resource."""
+        self.client.add_tags(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
     def _pages(self, operation: str, key: str, **request) -> Iterator[dict]:
         paginator = self.client.get_paginator(operation)
         try:

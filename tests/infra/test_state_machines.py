@@ -180,11 +180,106 @@ def test_preprocessing_failure_is_recorded_then_fails_the_execution(training):
 def test_cleanup_calls_the_function_until_done(cleanup):
     assert state_order(cleanup) == ["DeleteRecords", "Done?"]
     choice = cleanup["States"]["Done?"]
-    assert choice["Choices"] == [{"Variable": "$.done", "BooleanEquals": True, "Next": "Deleted"}]
-    # Not done: the next pass follows after a pause, never in a hot loop against a throttling API.
-    pause = cleanup["States"][choice["Default"]]
-    assert pause["Type"] == "Wait" and pause["Seconds"] >= 1 and pause["Next"] == "DeleteRecords"
+    assert choice["Choices"][0] == {"Variable": "$.done", "BooleanEquals": True, "Next": "Deleted"}
+    # A pass that progressed is followed by the next at once (no fixed pause); one that made no
+    # progress waits as long as its output says (waitSeconds: a backoff), never a hot loop.
+    assert choice["Default"] == "DeleteRecords"
+    (back_off,) = [c for c in choice["Choices"] if c.get("Variable") == "$.waitSeconds"]
+    assert back_off == {"Variable": "$.waitSeconds", "NumericGreaterThan": 0, "Next": "BackOff"}
+    wait = cleanup["States"]["BackOff"]
+    assert wait == {"Type": "Wait", "SecondsPath": "$.waitSeconds", "Next": "DeleteRecords"}
     assert cleanup["States"]["DeleteRecords"]["Parameters"]["Payload.$"] == "$"
+    # A killed function (timeout: Lambda.Unknown / Sandbox.Timedout) is run again with the same input.
+    retried = {e for r in cleanup["States"]["DeleteRecords"]["Retry"] for e in r["ErrorEquals"]}
+    assert {"Lambda.Unknown", "Sandbox.Timedout", "Lambda.ServiceException"} <= retried
+
+
+HISTORY_LIMIT = 25_000  # "Maximum execution history size: 25,000 events" (Step Functions quotas)
+
+
+def _choose(choice: dict, output: dict) -> str:
+    """The Next a JSONPath Choice state picks for `output` (the operators this definition uses)."""
+
+    def holds(rule: dict) -> bool:
+        if "Or" in rule:
+            return any(holds(r) for r in rule["Or"])
+        value = output[rule["Variable"].removeprefix("$.")]
+        if "BooleanEquals" in rule:
+            return value is rule["BooleanEquals"]
+        if "NumericGreaterThanEquals" in rule:
+            return value >= rule["NumericGreaterThanEquals"]
+        if "NumericGreaterThan" in rule:
+            return value > rule["NumericGreaterThan"]
+        raise AssertionError(f"operator not modelled: {rule}")
+
+    return next((rule["Next"] for rule in choice["Choices"] if holds(rule)), choice["Default"])
+
+
+def _run_loop(cleanup, pass_output) -> tuple[str, int, int]:
+    """Follow the loop with the function's outputs; (end state, passes, worst-case history events)."""
+    states = cleanup["States"]
+    retries = sum(r.get("MaxAttempts", 3) for r in states["DeleteRecords"]["Retry"])
+    # Task: entered, scheduled, started, succeeded, exited (5), and per retried attempt failed,
+    # scheduled, started (3); Choice: entered, exited; Wait: entered, exited.
+    events, passes, state = 2, 0, "DeleteRecords"  # ExecutionStarted ... ExecutionFailed/Succeeded
+    output: dict = {}
+    while True:
+        if state == "DeleteRecords":
+            passes += 1
+            output = pass_output(passes)
+            events += 5 + 3 * retries
+            state = states[state]["Next"]
+        elif states[state]["Type"] == "Choice":
+            events += 2
+            state = _choose(states[state], output)
+        elif states[state]["Type"] == "Wait":
+            events += 2
+            state = states[state]["Next"]
+        else:
+            return state, passes, events + 1
+        assert passes < 10_000, "the loop is not bounded"
+
+
+def _output(passes: int, deferred: int, wait: int = 0) -> dict:
+    return {
+        "experimentName": "mnist",
+        "done": False,
+        "passes": passes,
+        "deferredPasses": deferred,
+        "waitSeconds": wait,
+        "left": {"trials": 3, "trialComponents": 4},
+    }
+
+
+def test_a_cleanup_that_never_finishes_ends_in_cleanup_incomplete_far_below_the_history_limit(cleanup):
+    # Passes that always progress (never done): bounded by the number of passes.
+    end, passes, events = _run_loop(cleanup, lambda n: _output(n, 0))
+    assert end == "CleanupIncomplete" and 50 <= passes <= 200
+    assert events <= HISTORY_LIMIT // 4, events
+    # Whatever mix of passes (each with every retry spent and a wait after it): still far below.
+    retries = sum(r.get("MaxAttempts", 3) for r in cleanup["States"]["DeleteRecords"]["Retry"])
+    assert passes * (5 + 3 * retries + 2 + 2) + 3 <= HISTORY_LIMIT // 4
+    # Passes that never progress (a refused or throttled API): bounded much sooner, with waits.
+    end, stuck, events = _run_loop(cleanup, lambda n: _output(n, n, wait=60))
+    assert end == "CleanupIncomplete" and 3 <= stuck <= 20
+    assert events <= HISTORY_LIMIT // 4
+    fail = cleanup["States"]["CleanupIncomplete"]
+    assert fail["Type"] == "Fail" and fail["Error"] == "CleanupIncomplete"
+    # The cause names what is left.
+    assert "$.left.trials" in fail["CausePath"] and "$.left.trialComponents" in fail["CausePath"]
+    assert fail["CausePath"].startswith("States.Format(")
+
+
+def test_the_bound_matches_the_function_s_own_backoff(cleanup):
+    """The function's waits (2, 4, ... 60 s) over the passes allowed without progress stay far
+    below the execution's timeout: the named error comes first."""
+    from lambdas.cleanup_experiment.cleanup import CleanupResult
+
+    _, stuck, _ = _run_loop(cleanup, lambda n: _output(n, n, wait=1))
+    waits = [CleanupResult("m", False, False, deferred_passes=n).wait_seconds for n in range(1, stuck + 1)]
+    assert waits[0] > 0 and max(waits) <= 60
+    # Each pass runs at most the function's 5-minute timeout, each retried attempt too.
+    assert sum(waits) + stuck * 300 * 3 < 6 * 3600
 
 
 # --- Every SageMaker task's Parameters is a valid request for the SageMaker API --------------------

@@ -31,10 +31,18 @@ def test_deletes_an_experiment_of_three_trials_in_the_order_the_api_demands(back
         "keepComponents": False,
         "deleted": {"associations": 6, "trialComponents": 4, "trials": 3, "experiment": 1},
         "kept": {"sharedTrialComponents": 0, "keptTrialComponents": 0},
+        "passes": 1,
+        "deferredPasses": 0,
+        "waitSeconds": 0,
+        "left": {"trials": 0, "trialComponents": 0},
     }
     assert snapshot(backend) == EMPTY
     # The enforcing API refused nothing: no delete came before its disassociations.
     assert backend.calls["DeleteTrialComponent"] == 4
+    # Who holds each component comes from one Search (its Parents), not from listings per trial
+    # or per component.
+    assert backend.calls["Search"] == 1
+    assert backend.calls["ListTrialComponents"] == 0 and backend.calls["ListTrials"] == 1
     assert world["preprocessing"] not in backend.components
 
 
@@ -191,7 +199,7 @@ def test_the_documented_progress_field_carries_the_counts_and_empty_progress_mea
 
     def remaining() -> int:  # the first pass stops after a few checks; later passes have time
         budget["checks"] += 1
-        return 0 if budget["checks"] == 6 else 300_000
+        return 0 if budget["checks"] == 10 else 300_000
 
     context = FakeContext(remaining)
     for empty in (None, {}):
@@ -204,3 +212,36 @@ def test_the_documented_progress_field_carries_the_counts_and_empty_progress_mea
     assert final["done"] is True
     assert final["deleted"] == {"associations": 6, "trialComponents": 4, "trials": 3, "experiment": 1}
     assert snapshot(backend) == EMPTY
+
+
+@pytest.mark.parametrize("trials", [10, 30, 120])
+def test_at_most_two_and_a_half_requests_per_deleted_record(backend, context, trials):
+    build_experiment(backend, "mnist", trials)
+    backend.calls.clear()
+    out, passes = run_until_done({"experimentName": "mnist"}, context)
+    deleted = out["deleted"]["experiment"] + out["deleted"]["trials"] + out["deleted"]["trialComponents"]
+    assert passes == 1 and deleted == 1 + trials + (trials + 1)
+    assert sum(backend.calls.values()) <= 2.5 * deleted, backend.calls
+    # No listing per trial or per component, whatever the size.
+    assert backend.calls["ListTrialComponents"] == 0 and backend.calls["ListTrials"] <= 1 + trials // 100
+
+
+def test_passes_cut_short_do_not_retry_many_components_already_deleted(backend):
+    build_experiment(backend, "mnist", 6)
+    clock = {"left": 0}
+
+    def remaining() -> int:
+        clock["left"] -= 1_000
+        return clock["left"]
+
+    event: dict = {"experimentName": "mnist", "done": False}
+    passes = 0
+    while not event["done"] and passes < 40:
+        passes += 1
+        clock["left"] = cleanup.SAFETY_MARGIN_MS + 12_000
+        event = cleanup.handler(event, FakeContext(remaining))
+    assert passes > 2 and snapshot(backend) == EMPTY
+    # 7 components, each deleted once and tried at most once more (a pass that stops undone keeps
+    # only what may still need it in the ledger).
+    assert backend.calls["DeleteTrialComponent"] <= 7 + 1, (backend.calls, passes)
+    assert event["passes"] == passes and event["deferredPasses"] == 0 and event["waitSeconds"] == 0
