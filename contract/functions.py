@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from contract import events
 from contract.run_plan import RunPlan
 
-
 CLEANUP_NOTES = """\
 In: `{"experimentName", "keepComponents": false, "progress": <previous output or absent>}`, or the
 previous pass's output itself (what the cleanup state machine's loop sends: its `deleted`/`kept`

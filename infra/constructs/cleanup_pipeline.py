@@ -11,7 +11,6 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from contract import errors, states
-
 from infra.constructs.state_machine_logs import logged_state_machine
 
 # A pass that made progress is followed by the next one at once; one that made none (throttled
