@@ -12,7 +12,7 @@ NODE = ROOT / "node_modules" / ".bin" / "node"  # the Node LTS pinned in package
 CDK = [str(NODE), str(ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk")]
 ACCOUNT = "123456789012"  # the local AWS's default account
 REGION = "us-east-1"
-# What the emulator requires, and nothing else (see README, "Local cloud differences").
+# What the emulator requires, and nothing else (see README, "The local cloud": what the local deployment changes).
 LOCAL_CONTEXT = ["-c", "localCloud=true"]
 
 
