@@ -68,9 +68,9 @@ def test_synth_works_with_no_network_no_credentials_and_no_banner_and_nag_runs(t
     assert "end-of-life" not in output
     stacks = {p.name for p in tmp_path.glob("*.template.json")}
     assert stacks == {"ExperimentsData.template.json", "ExperimentsPipeline.template.json"}
-    # cdk-nag ran as a validation plugin (and would have failed the synth on a finding); the
-    # built-in CloudFormation validation did not (cfn-lint covers it, at a fraction of the time).
+    # cdk-nag ran as a validation plugin under the CLI too (it fails the synth on any finding:
+    # test_security_checks.py); app.py only turned off aws-cdk-lib's built-in plugin.
     report = json.loads((tmp_path / "validation-report.json").read_text())
     plugins = {p["pluginName"] for p in report["pluginReports"]}
-    assert plugins == {"AwsSolutions", "NIST.800.53.R5"}, plugins
+    assert plugins >= {"AwsSolutions", "NIST.800.53.R5"}, plugins
     assert all(p["conclusion"] == "success" and p["suppressedViolations"] for p in report["pluginReports"])
