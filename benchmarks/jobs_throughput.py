@@ -60,6 +60,7 @@ def run_measured(args: list[str], root: Path, **extra: str) -> tuple[int, float,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert process.stdout is not None  # stdout=PIPE
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -127,7 +128,8 @@ def serve(root: Path, requests_count: int, workers: int) -> None:
         answers = response.text.splitlines()
         records += len(answers)
         correct += sum(
-            json.loads(a)[contract.PREDICTION_LABEL_KEY] == label for a, label in zip(answers, labels * copies)
+            json.loads(a)[contract.PREDICTION_LABEL_KEY] == label
+            for a, label in zip(answers, labels * copies, strict=True)
         )
     busy = sum(latencies)
     server.send_signal(signal.SIGTERM)

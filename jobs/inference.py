@@ -147,7 +147,7 @@ def _npy_records(body: bytes, size: int, height: int, width: int) -> np.ndarray:
         raise MalformedPayload(f"the .npy array must hold numbers, got dtype {getattr(array, 'dtype', '?')}")
     shapes = {1: (size,), 2: (None, size), 3: (None, height, width), 4: (None, 1, height, width)}
     expected = shapes.get(array.ndim)
-    if expected is None or any(e is not None and e != s for e, s in zip(expected, array.shape)):
+    if expected is None or any(e is not None and e != s for e, s in zip(expected, array.shape, strict=True)):
         raise MalformedPayload(
             f"the .npy array has shape {array.shape}; expected (N, {size}), "
             f"(N, {height}, {width}), (N, 1, {height}, {width}) or one record ({size},)"

@@ -18,6 +18,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import SupportsFloat, SupportsInt, cast
 
 import contract
 from jobs.hyperparameters import InvalidHyperparameters, parse_hyperparameters
@@ -183,18 +184,21 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
 
     history: list[dict] = []
     start_epoch = 1
+    # Validated by parse_hyperparameters; typed here for the arithmetic.
+    epochs = int(cast(SupportsInt, hp["epochs"]))
+    batch_size = int(cast(SupportsInt, hp["batch_size"]))
+    lr = float(cast(SupportsFloat, hp["lr"]))
     resumed = resume_from_checkpoint(env.paths.checkpoints, hp, model, optimizer, shuffle, log)
     if resumed is not None:
-        if resumed["epoch"] > int(hp["epochs"]):
+        if resumed["epoch"] > epochs:
             raise TrainingError(f"the checkpoint is at epoch {resumed['epoch']}, past epochs={hp['epochs']}")
         start_epoch, history = resumed["epoch"] + 1, resumed["history"]
 
-    batch_size = int(hp["batch_size"])
     steps_per_epoch = -(-len(train_labels) // batch_size)
-    total_steps = steps_per_epoch * int(hp["epochs"])
+    total_steps = steps_per_epoch * epochs
     train_seconds = 0.0
     trained_images = 0
-    for epoch in range(start_epoch, int(hp["epochs"]) + 1):
+    for epoch in range(start_epoch, epochs + 1):
         started = time.perf_counter()
         model.train()
         order = torch.randperm(len(train_labels), generator=shuffle).to(device)
@@ -202,7 +206,7 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
         for step, first in enumerate(range(0, len(order), batch_size), start=(epoch - 1) * steps_per_epoch):
             batch = order[first : first + batch_size]
             for group in optimizer.param_groups:
-                group["lr"] = cosine_learning_rate(hp["lr"], step, total_steps)
+                group["lr"] = cosine_learning_rate(lr, step, total_steps)
             optimizer.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(train_images[batch]), train_labels[batch])
             loss.backward()

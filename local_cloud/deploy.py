@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
+NODE = ROOT / "node_modules" / ".bin" / "node"  # the Node LTS pinned in package.json
+CDK = [str(NODE), str(ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk")]
 ACCOUNT = "123456789012"  # the local AWS's default account
 REGION = "us-east-1"
-# What the emulator requires, and nothing else (see README, "Local cloud differences").
+# What the emulator requires, and nothing else (see README, "The local cloud": what the local deployment changes).
 LOCAL_CONTEXT = ["-c", "localCloud=true"]
 
 
@@ -32,7 +33,7 @@ def local_aws_env(endpoint_url: str) -> dict[str, str]:
         "AWS_REGION": REGION,
         "MOTO_PORT": port,
         "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_NODE": str(NODE),
         "NODE_NO_WARNINGS": "1",
     }
 
@@ -67,7 +68,7 @@ def deploy(endpoint_url: str, *, work_dir: Path, context: dict[str, str] | None 
 
 def _cdk(arguments: list[str], *, env: dict[str, str], log: Path) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(CDK), *arguments, "--no-notices", "--output", str(log.parent.parent / "cdk.out"), *LOCAL_CONTEXT]
+    command = [*CDK, *arguments, "--no-notices", "--output", str(log.parent.parent / "cdk.out"), *LOCAL_CONTEXT]
     with log.open("w") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=600)
     if result.returncode != 0:

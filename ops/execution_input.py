@@ -87,7 +87,8 @@ def build_input(
     goal: str | None,
     dataset: str | None,
 ) -> dict:
-    """The execution input of docs/design.md: the file's, with every given flag overriding it."""
+    """The execution input (README, "Execution input and output reference"): the file's, every given flag
+    overriding it."""
     raw = read_input_file(input_file) if input_file else {}
     if grid:
         raw["trials"] = grid_trials(grid)

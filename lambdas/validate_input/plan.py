@@ -1,4 +1,5 @@
-"""Validates an execution input (design.md) and plans the run: names, hyperparameters, S3 locations.
+"""Validates an execution input (README, "Execution input and output reference") and plans the run:
+names, hyperparameters, S3 locations.
 
 The CLI imports `check_execution_input` to refuse bad input before calling AWS; the state
 machine's first state calls `plan_run`. Hyperparameter semantics (ranges, choices) are NOT

@@ -51,7 +51,7 @@ def hyperparameters(hidden: int) -> dict[str, str]:
 
 
 def execution_output() -> dict:
-    """What the real Summarize state outputs for the recorded run (docs/design.md)."""
+    """What the real Summarize state outputs for the recorded run (README, "Execution input and output reference")."""
     trials = []
     for hidden in HIDDEN_CHANNELS:
         ok = hidden in ACCURACY

@@ -74,7 +74,7 @@ def test_cfn_lint_finds_no_error(synthesized):
 
 
 def test_checkov_finds_nothing_unexplained(synthesized):
-    assert CHECKOV.exists(), "checkov lives in its own venv: run `make checkov-venv` (the test command does)"
+    assert CHECKOV.exists(), "checkov lives in its own venv: run `make setup` (the test command does)"
     result = subprocess.run(
         [
             str(CHECKOV),

@@ -46,7 +46,7 @@ def start_server(paths: contract.ContainerPaths) -> tuple[subprocess.Popen, str]
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.stdout.read()
+        assert server.poll() is None, server.stdout.read() if server.stdout else ""
         try:
             # A worker still loading the model leaves the connection waiting in the listen queue.
             if requests.get(f"{url}/ping", timeout=5).status_code == 200:
@@ -63,7 +63,8 @@ def stop(server: subprocess.Popen) -> int:
     try:
         return server.wait(timeout=30)
     finally:
-        server.stdout.close()
+        if server.stdout:
+            server.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,7 @@ def test_csv_transform_input_gets_one_prediction_per_line_in_order(server, trans
         probabilities = record[contract.PREDICTION_PROBABILITIES_KEY]
         assert len(probabilities) == 10 and sum(probabilities) == pytest.approx(1, abs=1e-4)
         assert record[contract.PREDICTION_LABEL_KEY] == int(np.argmax(probabilities))
-    accuracy = np.mean([r[contract.PREDICTION_LABEL_KEY] == label for r, label in zip(result, labels)])
+    accuracy = np.mean([r[contract.PREDICTION_LABEL_KEY] == label for r, label in zip(result, labels, strict=True)])
     assert accuracy >= 0.95  # in order: a shuffled answer would score about 10%
 
 
@@ -116,6 +117,7 @@ def test_csv_transform_input_gets_one_prediction_per_line_in_order(server, trans
 )
 def test_every_content_type_gets_the_same_predictions(server, transform_input, content_type):
     x = images(transform_input)
+    body: str | bytes
     if content_type == contract.JSONLINES_CONTENT_TYPE:
         # Flat and 8 x 8 nested records may be mixed.
         body = "\n".join(json.dumps(row.tolist() if i % 2 else row.reshape(8, 8).tolist()) for i, row in enumerate(x))

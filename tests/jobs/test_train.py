@@ -86,6 +86,7 @@ def test_a_run_killed_after_a_checkpoint_resumes_and_ends_as_an_uninterrupted_ru
         job.send_signal(signal.SIGKILL)  # a spot interruption gives no time to clean up
     finally:
         job.wait(timeout=30)
+        assert job.stdout is not None
         job.stdout.close()
     assert job.returncode == -signal.SIGKILL, "the job finished before it could be killed"
     assert not paths.model.exists()
