@@ -100,27 +100,33 @@ class ExecutionProgress:
         entered = event.get("stateEnteredEventDetails")
         if entered:
             self._state_of_event[event_id] = entered["name"]
-            if iteration is None and entered["name"] == self.checkpoint_state:
-                self.passes.append(_json_or_none(entered.get("input")) or {})
-            if iteration is None:
-                self.state = entered["name"]
-            else:
-                trial = self.trials[iteration]
-                trial.state = entered["name"]
-                if entered["name"] == states.TRAINED:
-                    trial.outcome = "completed"
-                elif entered["name"] == states.NOT_TRAINED:
-                    trial.outcome = "failed"
+            self._enter(entered, iteration)
         elif previous in self._state_of_event:
             self._state_of_event[event_id] = self._state_of_event[previous]
         if kind in _EXECUTION_FAILURES:
             details = event.get(_EXECUTION_FAILURES[kind], {})
             # The state the failure came from: the chain of events leads back to its "entered" event.
             self.failure = Failure(
-                state=self._state_of_event.get(previous, self.state),
+                state=self._state_of_event.get(previous, self.state) if previous is not None else self.state,
                 error=details.get("error", kind),
                 cause=details.get("cause", ""),
             )
+
+    def _enter(self, entered: dict, iteration: int | None) -> None:
+        """A state was entered: at the top level it is the current state (and the cleanup's checkpoint
+        records a pass); in a TrainTrials iteration, Trained or NotTrained tells the trial's outcome."""
+        name = entered["name"]
+        if iteration is None:
+            if name == self.checkpoint_state:
+                self.passes.append(_json_or_none(entered.get("input")) or {})
+            self.state = name
+            return
+        trial = self.trials[iteration]
+        trial.state = name
+        if name == states.TRAINED:
+            trial.outcome = "completed"
+        elif name == states.NOT_TRAINED:
+            trial.outcome = "failed"
 
     def _read_input(self, text: str | None) -> None:
         payload = _json_or_none(text)
