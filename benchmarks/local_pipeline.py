@@ -70,6 +70,7 @@ def union_seconds(intervals: list[tuple[float, float]]) -> float:
 
 def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
     with tempfile.TemporaryDirectory(prefix="local-pipeline-") as run_dir, LocalCloud(run_dir) as cloud:
+        assert cloud.process_group is not None  # started by the with statement
         memory = PeakMemory(cloud.process_group)
         memory.start()
         started = time.monotonic()

@@ -69,7 +69,7 @@ class Config:
             value = node.try_get_context(key)
             if value is None and field.name not in OPTIONAL:
                 raise ConfigError(f"context key '{key}' is missing (see cdk.json)")
-            values[field.name] = _coerce(key, value, field.type)
+            values[field.name] = _coerce(key, value, str(field.type))
         config = cls(**values)
         config.check()
         return config

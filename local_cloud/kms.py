@@ -18,7 +18,7 @@ class TaggedKey(Key, CloudFormationModel):
     """
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> Key:
         properties = cloudformation_json.get("Properties", {})

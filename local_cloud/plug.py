@@ -169,5 +169,5 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
     def invoke_function(self, body, request_headers, response_headers):
         return invoke(runtime, self, body, request_headers, response_headers)
 
-    LambdaFunction.invoke = invoke_function  # type: ignore[method-assign]
+    LambdaFunction.invoke = invoke_function
     return runtime

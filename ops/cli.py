@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
@@ -221,7 +223,8 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
     console = _console()
     if training:
         variants = json.loads(description.get("input") or "{}").get("trials") or []
-        factory, checkpoint = (lambda c, d: execution_watch.TrainingView(c, variants)), None
+        factory: Callable[[Any, Any], Any] = lambda c, d: execution_watch.TrainingView(c, variants)  # noqa: E731
+        checkpoint = None
     else:
         factory, checkpoint = cleanup_watch.CleanupView, cleanup_watch.CHECKPOINT_STATE
     try:

@@ -118,7 +118,8 @@ class Lineage:
             ]
             output_node = node.add(_artifact_label(output_name, artifact.get("Value", "")))
             for consumer in consumers:
-                self._add(output_node, consumer, placed, shown_input=self.primary_link(consumer).input_name)
+                link = self.primary_link(consumer)
+                self._add(output_node, consumer, placed, shown_input=link.input_name if link else None)
 
 
 def load(sagemaker, trial_name: str) -> Lineage:

@@ -73,7 +73,7 @@ class _ExtraParameters:
     _extra_parameters: dict
 
     def to_state_json(self, *args, **kwargs):  # jsii override
-        state = super().to_state_json(*args, **kwargs)
+        state = super().to_state_json(*args, **kwargs)  # type: ignore[misc]  # defined on the jsii base
         state["Parameters"] = _merge(state["Parameters"], self._extra_parameters)
         return state
 

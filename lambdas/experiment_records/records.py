@@ -40,7 +40,7 @@ def is_throttling(error: ClientError) -> bool:
 
 def parameters_of(values: dict[str, Any]) -> dict[str, dict]:
     """API Parameters: numbers as NumberValue, everything else (hyperparameter strings too) as StringValue."""
-    parameters = {}
+    parameters: dict[str, dict] = {}
     for name, value in values.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             parameters[name] = {"NumberValue": float(value)}

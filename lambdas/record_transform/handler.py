@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -18,7 +19,7 @@ logger = Logger()
 
 def record_transform(records: ExperimentRecords, transform: RecordTransformEvent) -> RecordTransformResult:
     name = names.transform_component_name(transform.transform_job_name)
-    fields = {
+    fields: dict[str, Any] = {
         "status": ComponentStatus("Completed"),
         "parameters": parameters_of(
             {

@@ -21,7 +21,7 @@ class ExecutingStateMachine(StateMachine, CloudFormationModel):
     """
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> StateMachine:
         properties = cloudformation_json["Properties"]
@@ -32,13 +32,13 @@ class ExecutingStateMachine(StateMachine, CloudFormationModel):
         return backend.create_state_machine(name, definition, role_arn, tags=_api_tags(properties))
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
         responses.get_backend(account_id, region_name).delete_state_machine(resource_name)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,

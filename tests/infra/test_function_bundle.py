@@ -61,6 +61,7 @@ def _lambda_runtime(tmp_path: Path) -> Path:
     runtime.mkdir()
     for name in RUNTIME_PROVIDED:
         module = __import__(name)
+        assert module.__file__ is not None
         source = Path(module.__file__)
         source = source.parent if source.name == "__init__.py" else source
         (runtime / source.name).symlink_to(source)

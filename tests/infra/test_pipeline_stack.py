@@ -120,7 +120,7 @@ def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_
     }
     called |= {f"sagemaker:{_camel(op)}" for op in re.findall(r"_pages\(\"([a-z_]+)\"", records)}
     assert {"sagemaker:ListTrials", "sagemaker:ListTrialComponents", "sagemaker:AssociateTrialComponent"} <= called
-    granted = {}
+    granted: dict[str, list[str]] = {}
     for lid, statement, actions in _statements(synthesized.pipeline):
         if lid.startswith("FunctionsCleanupExperimentRole"):
             for action in actions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import botocore.session
 import pytest
@@ -12,7 +13,7 @@ import contract
 from contract import schema
 from tests.infra.templates import state_machine_definition, state_order, walk_states
 
-PLAN = {
+PLAN: dict[str, Any] = {
     "experimentName": "mnist-cnn",
     "executionName": "run-1",
     "objective": {"metric": "test:accuracy", "goal": "Maximize"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from local_cloud.experiments import ExperimentsBackend
 
 
@@ -44,7 +46,7 @@ def snapshot(backend: ExperimentsBackend) -> dict:
     }
 
 
-def without(before: dict, experiment: str, world: dict, *, keep: list[str] = ()) -> dict:
+def without(before: dict, experiment: str, world: dict, *, keep: Sequence[str] = ()) -> dict:
     """What `before` should become once `experiment` (built as `world`) is cleaned up: its
     experiment, trials, associations and components gone, except the components in `keep`."""
     trials = set(world["trials"])

@@ -8,7 +8,7 @@ from lambdas.cleanup_experiment import handler as cleanup
 from tests.lambdas.conftest import FakeContext
 from tests.lambdas.records_world import build_experiment, snapshot, without
 
-EMPTY = {"experiments": [], "trials": [], "components": [], "associations": []}
+EMPTY: dict[str, list] = {"experiments": [], "trials": [], "components": [], "associations": []}
 
 
 def run_until_done(event: dict, context, *, max_passes: int = 50) -> tuple[dict, int]:
@@ -86,7 +86,7 @@ def test_a_cleanup_cut_by_its_time_budget_resumes_and_finishes(backend):
 
     context = FakeContext(remaining)
     event = {"experimentName": "mnist", "keepComponents": False}
-    outputs = []
+    outputs: list[dict] = []
     for _ in range(20):
         clock["left"] = cleanup.SAFETY_MARGIN_MS + 10_000
         event = cleanup.handler(event, context)
@@ -162,7 +162,7 @@ def test_a_pass_throttled_between_release_and_decision_leaves_no_orphan(backend,
     ours = {world["preprocessing"], *world["training"]}
     # Only the "who else holds it?" listing is throttled, far beyond the client's retries.
     backend.inject_throttling(0.9, seed=5, actions=["ListTrials"])
-    event = {"experimentName": "mnist", "keepComponents": False}
+    event: dict = {"experimentName": "mnist", "keepComponents": False}
     for _ in range(6):
         event = cleanup.handler(event, context)
         orphans = [
@@ -202,6 +202,7 @@ def test_the_documented_progress_field_carries_the_counts_and_empty_progress_mea
         return 0 if budget["checks"] == 10 else 300_000
 
     context = FakeContext(remaining)
+    empty: dict | None
     for empty in (None, {}):
         assert cleanup.parse_request({"experimentName": "mnist", "progress": empty})[2] == cleanup.CleanupCounts()
     first = cleanup.handler({"experimentName": "mnist", "progress": None}, context)

@@ -194,7 +194,7 @@ def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context)
 
 
 def test_select_best_with_no_completed_trial_lists_each_status(context):
-    trials = [
+    trials: list[dict] = [
         {
             "trialName": "t1",
             "trainingJobName": "j1",

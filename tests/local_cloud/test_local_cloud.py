@@ -46,7 +46,8 @@ def handler(event, context):
 def cloud(tmp_path_factory):
     with LocalCloud(tmp_path_factory.mktemp("run")) as running:
         iam = running.client("iam")
-        running.role = iam.create_role(RoleName="local", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        role = iam.create_role(RoleName="local", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        running.role = role  # type: ignore[attr-defined]  # the tests' role, kept on the fixture
         running.client("s3").create_bucket(Bucket=BUCKET)
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as package:
@@ -54,7 +55,7 @@ def cloud(tmp_path_factory):
         running.client("lambda").create_function(
             FunctionName="probe",
             Runtime="python3.12",
-            Role=running.role,
+            Role=role,
             Handler="probe.handler.handler",
             Code={"ZipFile": code.getvalue()},
             Timeout=30,
@@ -311,6 +312,7 @@ def test_stop_ends_the_server_and_every_process_it_started(tmp_path):
         )
         cloud.client("lambda").invoke(FunctionName="sleeper", InvocationType="Event", Payload=b'{"sleep": 100}')
         group = cloud.process_group
+        assert group is not None
         deadline = time.monotonic() + 20
         while len(members(group)) < 2:  # the server and the Lambda's process
             assert time.monotonic() < deadline, "the Lambda process never started"
@@ -338,6 +340,7 @@ def test_a_server_whose_starter_was_killed_stops_itself(tmp_path):
         text=True,
     )
     try:
+        assert starter.stdout is not None
         group = int(starter.stdout.readline())
         assert members(group), "the local cloud did not start"
     finally:

@@ -42,7 +42,7 @@ def context(tmp_path, monkeypatch):
             publish=lambda kind, d: published.append(d.get("TrainingJobStatus")),
             entrypoint=FAKE_IMAGE,
         )
-        job_context.published = published  # what Describe*Job would have answered, in order
+        job_context.published = published  # type: ignore[attr-defined]  # what Describe*Job would have answered, in order
         yield job_context
 
 
@@ -88,7 +88,9 @@ def training_request(name="t1", **hps):
 def read_model(context, key) -> dict:
     body = context.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     with tarfile.open(fileobj=io.BytesIO(body)) as tar:
-        return json.load(tar.extractfile("seen.json"))
+        seen = tar.extractfile("seen.json")
+        assert seen is not None
+        return json.load(seen)
 
 
 def test_training_job_runs_under_the_container_contract(context):
