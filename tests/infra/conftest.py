@@ -30,7 +30,12 @@ class Synthesized:
 
 
 def synthesize(outdir: Path, **context_overrides) -> Synthesized:
-    app = cdk.App(context={**default_context(), **context_overrides}, outdir=str(outdir))
+    # As app.py synthesizes: cdk-nag on, the built-in CloudFormation validation off (cfn-lint runs instead).
+    app = cdk.App(
+        context={**default_context(), **context_overrides},
+        outdir=str(outdir),
+        builtin_cloud_formation_validation=False,
+    )
     data, pipeline = build(app)
     assembly = app.synth()  # raises RuntimeError: ValidationFailed on any unacknowledged finding
     templates = {s.stack_name: s.template for s in assembly.stacks}
