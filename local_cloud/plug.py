@@ -145,6 +145,13 @@ def install() -> None:
 
 def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str = "us-east-1") -> LocalRuntime:
     """Server mode: state machines execute, SageMaker tasks run jobs, Lambdas run their code, in one runtime."""
+    return use_runtime(LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region))
+
+
+def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
+    """The two "rebind" plug points, answered by `runtime`: SageMaker tasks run its jobs (its
+    `job_runner`, else processes) and Lambda invokes run its `lambdas`. Rebinding again replaces
+    the runtime; `restore_moto` puts moto's own names back."""
     from moto.awslambda.models import LambdaFunction
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
@@ -154,7 +161,6 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
 
     install()
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    runtime = LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region)
 
     original_factory = _rebound.setdefault("state_task_service_for", state_task_factory.state_task_service_for)
     task_class = sagemaker_task_class(runtime)
@@ -171,3 +177,14 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
 
     LambdaFunction.invoke = invoke_function  # type: ignore[method-assign]
     return runtime
+
+
+def restore_moto() -> None:
+    """moto's own SageMaker task factory and Lambda invoke again (after `use_runtime`, in tests)."""
+    from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    if "state_task_service_for" in _rebound:
+        state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
+    if "invoke" in _rebound:
+        LambdaFunction.invoke = _rebound["invoke"]  # type: ignore[method-assign]
