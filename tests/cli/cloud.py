@@ -97,9 +97,10 @@ def deploy(
     *,
     max_trials: int | None = None,
     training_definition: dict | None = None,
+    cleanup_definition: dict | None = None,
 ) -> Deployment:
     """The synthesized stacks in moto; `max_trials` as a deployment with that maxTrials context;
-    `training_definition` (tokens unresolved) instead of the synthesized one."""
+    `training_definition`, `cleanup_definition` (tokens unresolved) instead of the synthesized ones."""
     pipeline = stacks.pipeline_stack_name(prefix)
     tokens = {
         "AWS::Partition": PARTITION,
@@ -154,7 +155,7 @@ def deploy(
     definition = resolve(training_definition or app.training, tokens)
     for logical_prefix, definition_of, output in (
         (TRAINING_MACHINE, definition, stacks.TRAINING_STATE_MACHINE_OUTPUT),
-        (CLEANUP_MACHINE, resolve(app.cleanup, tokens), stacks.CLEANUP_STATE_MACHINE_OUTPUT),
+        (CLEANUP_MACHINE, resolve(cleanup_definition or app.cleanup, tokens), stacks.CLEANUP_STATE_MACHINE_OUTPUT),
     ):
         machines[output] = stepfunctions.create_state_machine(
             name=f"{pipeline}-{logical_prefix}",
@@ -507,6 +508,12 @@ def record_run(deployment: Deployment) -> RecordedRun:
     description = run_training(deployment, RECORDED_INPUT, name="run-1")
     assert description["status"] == "SUCCEEDED", description
     return RecordedRun.of(deployment, description)
+
+
+def trials_of_kernel_size(description: dict) -> list[dict]:
+    """The Summarize output's trials, in kernel_size order."""
+    trials = json.loads(description["output"])["trials"]
+    return sorted(trials, key=lambda t: int(t["hyperparameters"]["kernel_size"]))
 
 
 def trials_of(output: dict) -> dict[str, dict]:
