@@ -4,7 +4,8 @@ The emulated services (local_cloud/experiments, sagemaker, stepfunctions, awslam
 written as moto's own are: response classes, CloudFormation resource types, backends in a
 `BackendDict`. This module joins them to moto: it *registers* them where moto looks such things up
 (a service's `urls.url_paths`, the `CloudFormationModel` subclasses), and *rebinds* a moto name
-only where moto has no place to register (two, both in server mode only). When moto changes under
+only where moto has no place to register (two: in server mode, and in tests that pass `use_runtime`
+a `LocalRuntime` with stand-ins for the Lambda and job processes, as tests/cli does). When moto changes under
 it, `check_moto_version` fails loudly before anything is installed, and
 tests/local_cloud/test_emulator_guard.py checks every moto internal each plug point relies on.
 """
@@ -75,7 +76,8 @@ PLUG_POINTS = (
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory.state_task_service_for",
         "local_cloud.stepfunctions.sagemaker_task.sagemaker_task_class",
         "moto's interpreter has SageMaker as an unsupported service and its factory is an if-chain with "
-        "no registry; the name state_task_factory imported is the one place to put our task (server mode only)",
+        "no registry; the name state_task_factory imported is the one place to put our task (use_runtime: "
+        "server mode, or a test's runtime whose job_runner finishes jobs at once)",
     ),
     PlugPoint(
         "lambda-invoke",
@@ -83,7 +85,8 @@ PLUG_POINTS = (
         "moto.awslambda.models.LambdaFunction.invoke",
         "local_cloud.awslambda.invoke.invoke",
         "moto runs Lambdas in Docker; the backend constructs LambdaFunction itself, so there is no class "
-        "to register; invoke runs the deployed package as a process instead (server mode only)",
+        "to register; invoke runs the deployed package as a process instead (use_runtime: server mode, or a "
+        "test's runtime whose lambdas run the handlers in-process)",
     ),
     PlugPoint(
         "sagemaker-job-records",
@@ -115,7 +118,7 @@ def check_moto_version() -> None:
 def install() -> None:
     """Register every plug point of kind "register" (idempotent). Call before moto serves or `mock_aws()`.
 
-    Lambda and SageMaker tasks keep moto's own behaviour until `enable_local_runtime`, so tests that
+    Lambda and SageMaker tasks keep moto's own behaviour until `enable_local_runtime`/`use_runtime`, so tests that
     use `install()` + `mock_aws()` see moto plus the Experiments API, CloudFormation fixes and
     execution names.
     """

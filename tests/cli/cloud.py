@@ -355,7 +355,6 @@ class InProcessLambdas:
         environment = {
             **function.environment,
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
-            "POWERTOOLS_LOG_LEVEL": "WARNING",  # the handlers' INFO lines would only fill the test output
         }
         if self.endpoint_url:
             environment["AWS_ENDPOINT_URL"] = self.endpoint_url
