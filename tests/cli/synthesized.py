@@ -101,10 +101,11 @@ def _render_token_values(obj: dict):
 
 def load(cache_dir: Path) -> SynthesizedApp:
     """The synthesized app, synthesized by the first worker to get here and read by the others."""
-    from filelock import FileLock
+    import fcntl
 
     cache = cache_dir / "cli-synthesized-app.json"
-    with FileLock(str(cache) + ".lock"):
+    with (cache_dir / "cli-synthesized-app.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not cache.is_file():
             cache.write_text(synthesize_app(cache_dir / "cli-cdk.out").to_json())
         return SynthesizedApp.from_json(cache.read_text())
