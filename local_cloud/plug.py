@@ -4,7 +4,8 @@ The emulated services (local_cloud/experiments, sagemaker, stepfunctions, awslam
 written as moto's own are: response classes, CloudFormation resource types, backends in a
 `BackendDict`. This module joins them to moto: it *registers* them where moto looks such things up
 (a service's `urls.url_paths`, the `CloudFormationModel` subclasses), and *rebinds* a moto name
-only where moto has no place to register (two, both in server mode only). When moto changes under
+only where moto has no place to register (two: in server mode, and in tests that pass `use_runtime`
+a `LocalRuntime` with stand-ins for the Lambda and job processes, as tests/cli does). When moto changes under
 it, `check_moto_version` fails loudly before anything is installed, and
 tests/local_cloud/test_emulator_guard.py checks every moto internal each plug point relies on.
 """
@@ -75,7 +76,8 @@ PLUG_POINTS = (
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory.state_task_service_for",
         "local_cloud.stepfunctions.sagemaker_task.sagemaker_task_class",
         "moto's interpreter has SageMaker as an unsupported service and its factory is an if-chain with "
-        "no registry; the name state_task_factory imported is the one place to put our task (server mode only)",
+        "no registry; the name state_task_factory imported is the one place to put our task (use_runtime: "
+        "server mode, or a test's runtime whose job_runner finishes jobs at once)",
     ),
     PlugPoint(
         "lambda-invoke",
@@ -83,7 +85,8 @@ PLUG_POINTS = (
         "moto.awslambda.models.LambdaFunction.invoke",
         "local_cloud.awslambda.invoke.invoke",
         "moto runs Lambdas in Docker; the backend constructs LambdaFunction itself, so there is no class "
-        "to register; invoke runs the deployed package as a process instead (server mode only)",
+        "to register; invoke runs the deployed package as a process instead (use_runtime: server mode, or a "
+        "test's runtime whose lambdas run the handlers in-process)",
     ),
     PlugPoint(
         "sagemaker-job-records",
@@ -115,7 +118,7 @@ def check_moto_version() -> None:
 def install() -> None:
     """Register every plug point of kind "register" (idempotent). Call before moto serves or `mock_aws()`.
 
-    Lambda and SageMaker tasks keep moto's own behaviour until `enable_local_runtime`, so tests that
+    Lambda and SageMaker tasks keep moto's own behaviour until `enable_local_runtime`/`use_runtime`, so tests that
     use `install()` + `mock_aws()` see moto plus the Experiments API, CloudFormation fixes and
     execution names.
     """
@@ -145,6 +148,13 @@ def install() -> None:
 
 def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str = "us-east-1") -> LocalRuntime:
     """Server mode: state machines execute, SageMaker tasks run jobs, Lambdas run their code, in one runtime."""
+    return use_runtime(LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region))
+
+
+def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
+    """The two "rebind" plug points, answered by `runtime`: SageMaker tasks run its jobs (its
+    `job_runner`, else processes) and Lambda invokes run its `lambdas`. Rebinding again replaces
+    the runtime; `restore_moto` puts moto's own names back."""
     from moto.awslambda.models import LambdaFunction
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
@@ -154,7 +164,6 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
 
     install()
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    runtime = LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region)
 
     original_factory = _rebound.setdefault("state_task_service_for", state_task_factory.state_task_service_for)
     task_class = sagemaker_task_class(runtime)
@@ -171,3 +180,14 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
 
     LambdaFunction.invoke = invoke_function
     return runtime
+
+
+def restore_moto() -> None:
+    """moto's own SageMaker task factory and Lambda invoke again (after `use_runtime`, in tests)."""
+    from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    if "state_task_service_for" in _rebound:
+        state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
+    if "invoke" in _rebound:
+        LambdaFunction.invoke = _rebound["invoke"]  # type: ignore[method-assign]

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
-from local_cloud.awslambda.runtime import LambdaRuntime
+from local_cloud.awslambda.runtime import FunctionPackage, Invocation, LambdaRuntime
 from local_cloud.sagemaker.experiment_tracking import TrainingComponentTracker
 from local_cloud.sagemaker.processes import ChildProcesses
+
+
+class Lambdas(Protocol):
+    """What runs an invoked function: `LambdaRuntime` (a process per invocation) or a stand-in."""
+
+    def invoke(self, function: FunctionPackage, event: bytes) -> Invocation: ...
+
+
+# (context, kind, request, model=DescribeModel of a transform's model, tracker=the training job's
+# Experiments record) -> the job's final Describe*Job response. None: local_cloud/sagemaker runs it.
+JobRunner = Callable[..., dict]
 
 
 class LocalRuntime:
     """The server's one runtime object: the run folder, the server's endpoint and its child processes."""
 
-    def __init__(self, *, run_dir: Path | str, endpoint_url: str, region: str) -> None:
+    def __init__(
+        self,
+        *,
+        run_dir: Path | str,
+        endpoint_url: str | None,
+        region: str,
+        lambdas: Lambdas | None = None,
+        job_runner: JobRunner | None = None,
+    ) -> None:
+        """`lambdas`, `job_runner`: stand-ins for the function processes and the job processes
+        (tests/cli runs the handlers in-process and finishes jobs at once); by default both run
+        as child processes. `endpoint_url` None: the SDK's own endpoints (in-process moto)."""
         self.run_dir = Path(run_dir)
         self.endpoint_url = endpoint_url
         self.children = ChildProcesses()
-        self.lambdas = LambdaRuntime(
-            run_dir=self.run_dir, endpoint_url=endpoint_url, region=region, children=self.children
+        self.lambdas: Lambdas = lambdas or LambdaRuntime(
+            run_dir=self.run_dir, endpoint_url=endpoint_url or "", region=region, children=self.children
         )
+        self.job_runner = job_runner
 
     def s3_client(self, region: str):
         """An S3 client of this cloud, for the jobs' inputs and outputs."""

@@ -149,14 +149,19 @@ def run_sagemaker_task(
 def _run_job(
     runtime: LocalRuntime, context: JobContext, kind: str, request: dict, backend: Any, account: str, region: str
 ) -> dict:
+    model = None
+    if kind == "transform":
+        model_name = request.get("ModelName")
+        model = moto_jobs.model_description(backend, model_name)
+        if model is None:
+            raise SageMakerApiError(f'Could not find model "{model_name}".')
+    tracker = runtime.training_tracker(account, region) if kind == "training" else None
+    if runtime.job_runner is not None:  # a stand-in the runtime was given (LocalRuntime's job_runner)
+        return runtime.job_runner(context, kind, request, model=model, tracker=tracker)
     if kind == "processing":
         return run_processing_job(context, request)
     if kind == "training":
-        return run_training_job(context, request, runtime.training_tracker(account, region))
-    model_name = request.get("ModelName")
-    model = moto_jobs.model_description(backend, model_name)
-    if model is None:
-        raise SageMakerApiError(f'Could not find model "{model_name}".')
+        return run_training_job(context, request, tracker)
     return run_transform_job(context, request, model)
 
 

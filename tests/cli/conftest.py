@@ -1,4 +1,9 @@
-"""Fixtures: a moto AWS (with the emulator's Experiments API) holding the deployed project."""
+"""Fixtures: a moto AWS (with the local cloud's Experiments API) holding the synthesized project.
+
+The state machines are the synthesized ones (tests/cli/synthesized.py); their Lambda tasks run the
+real handlers in-process and their SageMaker jobs end at once (tests/cli/cloud.py), both through
+the local cloud's runtime object.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,67 @@ import moto
 import pytest
 from click.testing import CliRunner
 
+from contract import functions as contract_functions
 from local_cloud import plug
-from tests.cli import fake_cloud
+from local_cloud.runtime import LocalRuntime
+from tests.cli import cloud, synthesized
+
+# Imported before any CLI run: a handler module's logger binds the stdout it finds at import, and
+# the CLI runner's stdout is closed once its command ends.
+for _function in contract_functions.ALL_FUNCTIONS:
+    __import__(_function.handler.rpartition(".")[0])
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, worker_id) -> synthesized.SynthesizedApp:
+    """The app synthesized with the local cloud's context, once per test session."""
+    if worker_id == "master":  # no xdist: this process is the session
+        return synthesized.load(tmp_path_factory.getbasetemp())
+    return synthesized.load(tmp_path_factory.getbasetemp().parent)  # shared by the session's workers
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    """An empty moto AWS whose state machines really execute; no endpoint or profile leaks in."""
+def lambdas(tmp_path):
+    lambdas = cloud.InProcessLambdas(tmp_path / "local-cloud")
+    yield lambdas
+    lambdas.restore_environment()  # after `aws` has ended every execution
+
+
+@pytest.fixture
+def jobs() -> cloud.InstantJobs:
+    return cloud.InstantJobs()
+
+
+@pytest.fixture
+def aws(monkeypatch, tmp_path, lambdas, jobs):
+    """An empty moto AWS whose state machines really execute, Lambdas and SageMaker jobs included;
+    no endpoint or profile leaks in."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", fake_cloud.REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", cloud.REGION)
     monkeypatch.setenv("COLUMNS", "200")  # rich: wide tables, so the assertions see whole names
     plug.install()
     with moto.mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield
+        runtime = LocalRuntime(
+            run_dir=tmp_path / "local-cloud", endpoint_url=None, region=cloud.REGION, lambdas=lambdas, job_runner=jobs
+        )
+        plug.use_runtime(runtime)
+        try:
+            yield runtime
+        finally:
+            cloud.end_running_executions()
+            plug.restore_moto()
 
 
 @pytest.fixture
-def deployed(aws) -> dict[str, str]:
-    return fake_cloud.deploy_stacks()
+def deployed(aws, app) -> cloud.Deployment:
+    return cloud.deploy(app)
 
 
 @pytest.fixture
-def recorded(deployed) -> dict[str, str]:
-    fake_cloud.record_experiment()
-    return deployed
+def recorded(deployed) -> cloud.RecordedRun:
+    """The records one execution of the training state machine leaves (cloud.RECORDED_INPUT)."""
+    return cloud.record_run(deployed)
 
 
 @pytest.fixture

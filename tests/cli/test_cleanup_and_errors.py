@@ -7,58 +7,85 @@ import json
 import boto3
 import pytest
 
+from contract import functions as contract_functions
+from contract import stacks, states
 from local_cloud import experiments
 from ops import deployment
-from tests.cli import fake_cloud
+from tests.cli import cloud
+
+# The records one run leaves (cloud.RECORDED_INPUT): 5 trials; the preprocessing component in each
+# of them, a training component in each, the transform component in the best one.
+TRIALS = len(cloud.HIDDEN_CHANNELS)
+ASSOCIATIONS = TRIALS + TRIALS + 1
+COMPONENTS = 1 + TRIALS + 1
+# Each context.get_remaining_time_in_millis() of the cleanup function spends this much of its
+# 300 s (90 s kept as margin): a pass stops about half way, as a pass that runs out of time does.
+CLEANUP_SECONDS_PER_CLOCK_READ = 12.0
 
 
-def _cleanup_executions(outputs: dict) -> list[dict]:
-    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
-    return sfn.list_executions(stateMachineArn=outputs["CleanupStateMachineArn"])["executions"]
+def _cleanup_executions(deployment: cloud.Deployment) -> list[dict]:
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
+    return sfn.list_executions(stateMachineArn=deployment[stacks.CLEANUP_STATE_MACHINE_OUTPUT])["executions"]
 
 
 def test_cleanup_refuses_without_confirmation_when_nobody_can_answer(recorded, run_cli):
-    result = run_cli("cleanup", fake_cloud.EXPERIMENT)  # no stdin
+    result = run_cli("cleanup", cloud.EXPERIMENT)  # no stdin
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "Error: not deleting mnist-cnn without confirmation: answer the prompt or pass --yes"
     )
-    assert _cleanup_executions(recorded) == []
+    assert _cleanup_executions(recorded.deployment) == []
 
 
 def test_cleanup_answered_no_deletes_nothing(recorded, run_cli):
-    result = run_cli("cleanup", fake_cloud.EXPERIMENT, input="n\n")
+    result = run_cli("cleanup", cloud.EXPERIMENT, input="n\n")
 
     assert result.exit_code == 1
     assert "Delete experiment mnist-cnn, its trials and trial components (5 trials)?" in result.stderr
-    assert _cleanup_executions(recorded) == []
+    assert _cleanup_executions(recorded.deployment) == []
 
 
-def test_cleanup_with_yes_starts_the_state_machine_and_reports_deleted_counts(recorded, run_cli):
-    result = run_cli("cleanup", fake_cloud.EXPERIMENT, "--yes", "--keep-components", "--interval", "0")
+def test_cleanup_with_yes_starts_the_state_machine_and_reports_deleted_counts(recorded, run_cli, lambdas):
+    lambdas.clock_speed[contract_functions.CLEANUP_EXPERIMENT.name] = CLEANUP_SECONDS_PER_CLOCK_READ
+
+    result = run_cli("cleanup", cloud.EXPERIMENT, "--yes", "--keep-components", "--interval", "0.05")
 
     assert result.exit_code == 0, result.output
-    [execution] = _cleanup_executions(recorded)
-    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    [execution] = _cleanup_executions(recorded.deployment)
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
     sent = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert sent == {"experimentName": "mnist-cnn", "keepComponents": True}
     assert f"Started cleanup {execution['name']}" in result.stdout
-    # Progress: both passes of the state machine, the second one's counts.
-    assert "2 passes, deleted so far: associations 11, trialComponents 7, trials 5, experiment 1" in result.stdout
+    passes = lambdas.invocations.count(contract_functions.CLEANUP_EXPERIMENT.name)
+    assert passes == 2  # the first ran out of time, the second finished
+    # Progress: every pass of the state machine, the last one's counts.
+    assert (
+        f"{states.DELETED}: {passes} passes, deleted so far: associations {ASSOCIATIONS}, trialComponents 0, "
+        f"trials {TRIALS}, experiment 1"
+    ) in result.stdout
     for line in (
-        "deleted associations       │    11",
-        "deleted trialComponents    │     7",
-        "deleted trials             │     5",
+        f"deleted associations       │ {ASSOCIATIONS:>5}",
+        "deleted trialComponents    │     0",
+        f"deleted trials             │ {TRIALS:>5}",
         "deleted experiment         │     1",
+        f"kept keptTrialComponents   │ {COMPONENTS:>5}",
     ):
         assert line in result.stdout
 
 
-def test_cleanup_confirmed_on_the_prompt_runs(recorded, run_cli):
-    result = run_cli("cleanup", fake_cloud.EXPERIMENT, "--interval", "0", input="y\n")
+def test_cleanup_deletes_the_components_unless_kept(recorded, run_cli):
+    result = run_cli("cleanup", cloud.EXPERIMENT, "--yes", "--interval", "0.05")
+
     assert result.exit_code == 0, result.output
-    assert len(_cleanup_executions(recorded)) == 1
+    assert f"deleted trialComponents    │ {COMPONENTS:>5}" in result.stdout
+    assert boto3.client("sagemaker", region_name=cloud.REGION).list_trial_components()["TrialComponentSummaries"] == []
+
+
+def test_cleanup_confirmed_on_the_prompt_runs(recorded, run_cli):
+    result = run_cli("cleanup", cloud.EXPERIMENT, "--interval", "0", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert len(_cleanup_executions(recorded.deployment)) == 1
 
 
 def test_cleanup_of_an_unknown_experiment_is_one_line(deployed, run_cli):
@@ -88,8 +115,8 @@ def test_commands_needing_the_stacks_say_when_they_are_not_deployed(aws, run_cli
     ]
 
 
-def test_stack_prefix_and_region_choose_the_stacks(aws, run_cli):
-    fake_cloud.deploy_stacks(prefix="Team")
+def test_stack_prefix_and_region_choose_the_stacks(aws, app, run_cli):
+    cloud.deploy(app, prefix="Team")
 
     assert (
         run_cli("--stack-prefix", "Team", "start", "--experiment", "e1", "--grid", "hidden_channels=2").exit_code == 0
@@ -129,11 +156,11 @@ def test_no_region_is_one_line(aws, run_cli, monkeypatch, tmp_path):
 
 
 def test_throttling_is_retried_then_reported_in_one_line(recorded, run_cli, monkeypatch):
-    backend = experiments.backend_for(fake_cloud.ACCOUNT, fake_cloud.REGION)
+    backend = experiments.backend_for(cloud.ACCOUNT, cloud.REGION)
     monkeypatch.setattr(deployment, "MAX_RETRIES", 2)  # keep the back-off short
 
     backend.inject_throttling(0.999, actions=["DescribeExperiment"])
-    result = run_cli("compare", fake_cloud.EXPERIMENT)
+    result = run_cli("compare", cloud.EXPERIMENT)
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
@@ -149,14 +176,14 @@ def test_occasional_throttling_is_absorbed_by_the_retries(recorded, run_cli, mon
 
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
     monkeypatch.setattr(bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)
-    backend = experiments.backend_for(fake_cloud.ACCOUNT, fake_cloud.REGION)
+    backend = experiments.backend_for(cloud.ACCOUNT, cloud.REGION)
     backend.inject_throttling(0.3, seed=7)
 
-    result = run_cli("compare", fake_cloud.EXPERIMENT)
+    result = run_cli("compare", cloud.EXPERIMENT)
 
     assert result.exit_code == 0, result.output
     assert sum(backend.throttled.values()) > 0
-    assert len([line for line in result.stdout.splitlines() if "-trial-hc" in line]) == 5
+    assert len([line for line in result.stdout.splitlines() if "-trial-" in line]) == TRIALS
 
 
 def test_unreachable_endpoint_is_one_line(aws, run_cli, monkeypatch):
@@ -218,7 +245,7 @@ def test_any_other_sdk_failure_is_one_line(recorded, run_cli, monkeypatch):
         raise ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com/")
 
     monkeypatch.setattr("ops.experiment_records.describe_experiment", time_out)
-    result = run_cli("compare", fake_cloud.EXPERIMENT)
+    result = run_cli("compare", cloud.EXPERIMENT)
 
     assert result.exit_code == 1, result.output
     assert result.stderr.strip().splitlines() == [

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import urllib.request
 
 import pytest
 from moto.core.config import default_user_config
 
+from contract import states
 from local_cloud import experiments, plug
-from tests.cli import fake_cloud
+from local_cloud.runtime import LocalRuntime
+from tests.cli import cloud
 
 
 @pytest.fixture
-def endpoint(monkeypatch):
+def endpoint(monkeypatch, tmp_path):
+    """A moto server running the project as the local cloud's server does: its state machines'
+    Lambda tasks call back into it (MOTO_PORT), the handlers' SDK calls go to it."""
     from moto.server import ThreadedMotoServer
 
     plug.install()
@@ -24,6 +29,17 @@ def endpoint(monkeypatch):
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://localhost:{port}"
+    monkeypatch.setenv("MOTO_PORT", str(port))
+    lambdas = cloud.InProcessLambdas(tmp_path / "local-cloud", endpoint_url=url)
+    plug.use_runtime(
+        LocalRuntime(
+            run_dir=tmp_path / "local-cloud",
+            endpoint_url=url,
+            region=cloud.REGION,
+            lambdas=lambdas,
+            job_runner=cloud.InstantJobs(),
+        )
+    )
     urllib.request.urlopen(
         urllib.request.Request(  # the local cloud turns executions on the same way
             f"{url}/moto-api/config",
@@ -35,6 +51,8 @@ def endpoint(monkeypatch):
     try:
         yield url
     finally:
+        plug.restore_moto()
+        lambdas.restore_environment()
         urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10)
         server.stop()
         experiments.reset_backends()
@@ -42,13 +60,12 @@ def endpoint(monkeypatch):
         default_user_config.update(saved)
 
 
-def test_start_watch_compare_and_lineage_over_an_endpoint(endpoint, run_cli, monkeypatch):
+def test_start_watch_compare_and_lineage_over_an_endpoint(endpoint, app, run_cli, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-    with monkeypatch.context() as setup:  # the fixture's project, written through the same endpoint
+    with monkeypatch.context() as setup:  # the project deployed through the same endpoint
         setup.setenv("AWS_ENDPOINT_URL", endpoint)
-        fake_cloud.deploy_stacks()
-        fake_cloud.record_experiment()
+        cloud.deploy(app)
 
     started = run_cli(
         "--endpoint-url",
@@ -64,15 +81,16 @@ def test_start_watch_compare_and_lineage_over_an_endpoint(endpoint, run_cli, mon
     )
     assert started.exit_code == 0, started.output
     assert f"python -m ops --endpoint-url {endpoint} watch mnist-cnn-" in started.stdout
-    assert "Summarize: trials 5/5 (queued 0 · running 0 · completed 5 · failed 0)" in started.stdout
+    assert f"{states.SUMMARIZE}: trials 5/5 (queued 0 · running 0 · completed 4 · failed 1)" in started.stdout
+    best = re.search(r"Best trial: (\S+)", started.stdout).group(1)
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)  # the environment variable works as well
     compared = run_cli("compare", "mnist-cnn")
     assert compared.exit_code == 0, compared.output
-    first_row = next(line for line in compared.stdout.splitlines() if "-trial-hc" in line)
-    assert fake_cloud.trial_name(20) in first_row and fake_cloud.job_name(20) in first_row  # best first
+    first_row = next(line for line in compared.stdout.splitlines() if "-trial-" in line)
+    assert best in first_row and str(cloud.ACCURACY["20"]) in first_row  # best first
 
-    lineage = run_cli("lineage", fake_cloud.trial_name(20))
+    lineage = run_cli("lineage", best)
     assert lineage.exit_code == 0 and "predictions" in lineage.stdout
 
     unknown = run_cli("lineage", "nope")  # an HTTP 400 ResourceNotFound, as AWS answers it

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from types import SimpleNamespace
 
 import boto3
@@ -13,104 +12,74 @@ from moto.awslambda.responses import LambdaResponse
 from moto.core.exceptions import JsonRESTError
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from contract import functions, states
 from ops import failure_locations
 from ops.deployment import AwsAccess
-from tests.cli import fake_cloud
+from tests.cli import cloud
 
-EXECUTION_LOG_GROUP = "/aws/vendedlogs/states/ExperimentsPipeline-Training-StateMachine"
-FUNCTION = "ExperimentsPipeline-ValidateInput"
-REQUEST_ID = "8f1c2e3d-4b5a-6978-8a9b-0c1d2e3f4a5b"
-FUNCTION_ERROR = {
-    "errorMessage": "trials[0].hidden_channels must be a positive integer",
-    "errorType": "InvalidExecutionInput",
-    "requestId": REQUEST_ID,
-    "stackTrace": [],
-}
+TOO_MANY_TRIALS = [{"hidden_channels": h} for h in range(1, 26)]  # the real validate_input allows 20
+
+
+def _execution_log_group(app) -> str:
+    """The training state machine's execution log group, as the pipeline stack names it."""
+    (group,) = [name for lid, name in app.log_group_names.items() if lid.startswith("TrainingStateMachine")]
+    return group
 
 
 @pytest.fixture
-def failing_validation(deployed, monkeypatch) -> str:
-    """A logged state machine whose ValidateInput Lambda raises, as the real function does on bad input."""
-    function_arn = fake_cloud.validate_function(max_trials=20)
-    # The function's code never runs (no Docker here): its invocation answers with a handler error.
-    monkeypatch.setattr(
-        lambda_models.LambdaFunction, "_invoke_lambda", lambda self, event=None: (json.dumps(FUNCTION_ERROR), True, "")
+def failing_validation(deployed) -> str:
+    """An execution whose ValidateInput task fails: the real function refuses the input (started
+    without the CLI, which would refuse it first)."""
+    description = cloud.run_training(
+        deployed, {"experimentName": "mnist-cnn", "trials": TOO_MANY_TRIALS}, name="bad-input"
     )
-    definition = {
-        "StartAt": "ValidateInput",
-        "States": {
-            "ValidateInput": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "OutputPath": "$.Payload",
-                "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
-                "End": True,
-            }
-        },
-    }
-    stepfunctions = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
-    machine = stepfunctions.create_state_machine(
-        name="ValidatingTraining",
-        definition=json.dumps(definition),
-        roleArn=f"arn:aws:iam::{fake_cloud.ACCOUNT}:role/states",
-        loggingConfiguration={
-            "level": "ALL",
-            "includeExecutionData": True,
-            "destinations": [
-                {
-                    "cloudWatchLogsLogGroup": {
-                        "logGroupArn": f"arn:aws:logs:{fake_cloud.REGION}:{fake_cloud.ACCOUNT}:"
-                        f"log-group:{EXECUTION_LOG_GROUP}:*"
-                    }
-                }
-            ],
-        },
-    )
-    execution = stepfunctions.start_execution(
-        stateMachineArn=machine["stateMachineArn"],
-        name="bad-input",
-        input=json.dumps({"experimentName": "mnist-cnn", "trials": [{"hidden_channels": -1}]}),
-    )
-    arn = execution["executionArn"]
-    for _ in range(100):
-        if stepfunctions.describe_execution(executionArn=arn)["status"] != "RUNNING":
-            break
-        time.sleep(0.05)
-    return arn
+    assert description["status"] == "FAILED", description
+    return description["executionArn"]
 
 
-def test_a_failed_job_state_names_the_job_and_its_log_group(deployed, run_cli):
-    assert (
-        run_cli(
-            "start", "--experiment", fake_cloud.BROKEN_EXPERIMENT, "--grid", "hidden_channels=2", "--name", "doomed"
-        ).exit_code
-        == 0
+def test_a_failed_job_state_names_the_job_and_its_log_group(deployed, jobs, run_cli):
+    start = run_cli(
+        "start",
+        "--experiment",
+        "mnist-cnn",
+        "--grid",
+        "hidden_channels=2",
+        "--dataset",
+        cloud.MISSING_DATASET,
+        "--name",
+        "doomed",
     )
+    assert start.exit_code == 0, start.output
+    cloud.wait_for(cloud.execution_arn(deployed, "doomed"))
 
     result = run_cli("watch", "doomed", "--interval", "0")
 
     assert result.exit_code == 1, result.output
-    assert "cause: ClientError: no MNIST files under s3://missing/raw/" in result.stdout
+    [(kind, job)] = jobs.jobs
+    assert kind == "processing"
+    assert f"cause: {cloud.preprocessing_failure(cloud.MISSING_DATASET)}" in result.stdout
     assert (
-        "where to look:\n  processing job broken-preprocess: CloudWatch Logs group /aws/sagemaker/ProcessingJobs, "
-        "log streams broken-preprocess/*"
+        f"where to look:\n  processing job {job}: CloudWatch Logs group /aws/sagemaker/ProcessingJobs, "
+        f"log streams {job}/*"
     ) in result.stdout
     assert "Lambda function" not in result.stdout and "local log" not in result.stdout  # real AWS, no function failed
 
 
-def test_a_failed_lambda_state_names_the_function_and_the_execution_log(failing_validation, run_cli):
+def test_a_failed_lambda_state_names_the_function_and_the_execution_log(failing_validation, deployed, app, run_cli):
+    function = deployed.function_names[functions.VALIDATE_INPUT.name]
+
     result = run_cli("watch", failing_validation, "--interval", "0")
 
     assert result.exit_code == 1, result.output
-    assert "Execution bad-input FAILED in state ValidateInput" in result.stdout
-    assert "cause: InvalidExecutionInput: trials[0].hidden_channels must be a positive integer" in result.stdout
+    assert f"Execution bad-input FAILED in state {states.VALIDATE_INPUT}" in result.stdout
+    assert "cause: InvalidExecutionInput: trials: 25 trials, this deployment allows at most 20" in result.stdout
     # moto answers GetFunctionConfiguration without a LoggingConfig: the function is named, not its group.
-    assert f"  Lambda function {FUNCTION}: its CloudWatch Logs group (the function's LoggingConfig)" in result.stdout
-    assert f"  execution log: CloudWatch Logs group {EXECUTION_LOG_GROUP}" in result.stdout
+    assert f"  Lambda function {function}: its CloudWatch Logs group (the function's LoggingConfig)" in result.stdout
+    assert f"  execution log: CloudWatch Logs group {_execution_log_group(app)}" in result.stdout
     assert "job" not in result.stdout.split("where to look:")[1]
 
 
-def test_the_function_log_group_comes_from_its_logging_config(failing_validation, run_cli, monkeypatch):
+def test_the_function_log_group_comes_from_its_logging_config(failing_validation, deployed, run_cli, monkeypatch):
     original = lambda_models.LambdaFunction.get_configuration
 
     def with_logging_config(self, *args, **kwargs):
@@ -124,10 +93,11 @@ def test_the_function_log_group_comes_from_its_logging_config(failing_validation
     result = run_cli("watch", failing_validation, "--interval", "0")
 
     assert result.exit_code == 1, result.output
-    assert f"  Lambda function {FUNCTION}: CloudWatch Logs group /aws/lambda/validate-input-logs" in result.stdout
+    function = deployed.function_names[functions.VALIDATE_INPUT.name]
+    assert f"  Lambda function {function}: CloudWatch Logs group /aws/lambda/validate-input-logs" in result.stdout
 
 
-def test_refused_lookups_leave_their_lines_out_and_keep_exit_1(failing_validation, run_cli, monkeypatch):
+def test_refused_lookups_leave_their_lines_out_and_keep_exit_1(failing_validation, deployed, run_cli, monkeypatch):
     def refuse(*args, **kwargs):
         raise JsonRESTError("AccessDeniedException", "not authorized to perform this action")
 
@@ -138,28 +108,34 @@ def test_refused_lookups_leave_their_lines_out_and_keep_exit_1(failing_validatio
 
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "Error:" not in result.stderr
-    assert f"  Lambda function {FUNCTION}: its CloudWatch Logs group (the function's LoggingConfig)" in result.stdout
+    function = deployed.function_names[functions.VALIDATE_INPUT.name]
+    assert f"  Lambda function {function}: its CloudWatch Logs group (the function's LoggingConfig)" in result.stdout
     assert "execution log:" not in result.stdout
 
 
-def test_on_the_local_cloud_the_failed_invocation_log_file_is_named(failing_validation, tmp_path, monkeypatch):
-    log = tmp_path / "logs" / "lambda" / FUNCTION / f"20261129T031000-{REQUEST_ID[:8]}.log"
-    log.parent.mkdir(parents=True)
-    log.write_text("InvalidExecutionInput: trials[0].hidden_channels must be a positive integer\n")
-    monkeypatch.setenv(failure_locations.RUN_DIR_VARIABLE, str(tmp_path))
-    stepfunctions = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+def test_on_the_local_cloud_the_failed_invocation_log_file_is_named(failing_validation, deployed, aws, monkeypatch):
+    monkeypatch.setenv(failure_locations.RUN_DIR_VARIABLE, str(aws.run_dir))
+    stepfunctions = boto3.client("stepfunctions", region_name=cloud.REGION)
     description = stepfunctions.describe_execution(executionArn=failing_validation)
+    function = deployed.function_names[functions.VALIDATE_INPUT.name]
+    # The invocation's log, as the local cloud's Lambda runtime writes it: <time>-<request id[:8]>.log.
+    [log] = (aws.run_dir / "logs" / "lambda" / function).glob(
+        f"*-{json.loads(description['cause'])['requestId'][:8]}.log"
+    )
+    assert "InvalidExecutionInput" in log.read_text()
     # The clients are moto's; only the endpoint the CLI was given says "local cloud".
-    aws = SimpleNamespace(
+    access = SimpleNamespace(
         endpoint_url="http://localhost:4566",
         stepfunctions=stepfunctions,
-        client=lambda service: boto3.client(service, region_name=fake_cloud.REGION),
+        client=lambda service: boto3.client(service, region_name=cloud.REGION),
     )
 
-    lines = failure_locations.look_up(aws, description, state="ValidateInput", cause=description["cause"]).lines()
+    lines = failure_locations.look_up(
+        access, description, state=states.VALIDATE_INPUT, cause=description["cause"]
+    ).lines()
 
     assert f"local log of InvalidExecutionInput (invoke): {log}" in lines
-    assert lines[0].startswith(f"Lambda function {FUNCTION}:")
+    assert lines[0].startswith(f"Lambda function {function}:")
 
 
 def test_a_local_run_without_a_matching_file_points_at_the_run_folder(aws, tmp_path, monkeypatch):
@@ -168,9 +144,11 @@ def test_a_local_run_without_a_matching_file_points_at_the_run_folder(aws, tmp_p
     access = AwsAccess()
     # Nothing listens on that port: the history is given instead of read.
     monkeypatch.setattr(failure_locations, "_history", lambda stepfunctions, arn: [])
-    description = {"executionArn": "arn:aws:states:us-east-1:123456789012:execution:ExperimentsTraining:x"}
+    description = {"executionArn": f"arn:aws:states:{cloud.REGION}:{cloud.ACCOUNT}:execution:ExperimentsTraining:x"}
 
-    lines = failure_locations.look_up(access, description, state="Transform", cause="ValidationException: bad").lines()
+    lines = failure_locations.look_up(
+        access, description, state=states.TRANSFORM, cause="ValidationException: bad"
+    ).lines()
 
     assert lines == [
         "the transform job of state Transform: CloudWatch Logs group /aws/sagemaker/TransformJobs, "

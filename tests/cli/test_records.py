@@ -1,4 +1,7 @@
-"""`compare`, `lineage` and `experiments`: what the recorded experiment looks like to an operator."""
+"""`compare`, `lineage` and `experiments`: what the recorded experiment looks like to an operator.
+
+The records are those one execution of the synthesized training state machine leaves: written by the
+project's Lambdas, and SageMaker's own record of each training job (tests/cli/cloud.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +12,24 @@ import re
 import boto3
 from matplotlib import image as mpimg
 
-from tests.cli import fake_cloud
-from tests.cli.fake_cloud import ACCURACY, EXPERIMENT, trial_name
+import contract
+from tests.cli import cloud
+from tests.cli.cloud import ACCURACY, EXPERIMENT
+
+BY_ACCURACY = ("20", "10", "5", "2", "32")  # hidden_channels, best test:accuracy first; 32 failed
 
 
 def _table_rows(stdout: str) -> list[str]:
-    return [line for line in stdout.splitlines() if EXPERIMENT + "-1a2b3c4d-trial" in line]
+    return [line for line in stdout.splitlines() if re.search(rf"{EXPERIMENT}-\w+-trial-\d+", line)]
 
 
 def _trials_in_order(stdout: str) -> list[str]:
-    return [re.search(r"\S+-trial-hc\d+", row).group(0) for row in _table_rows(stdout)]
+    return [re.search(r"\S+-trial-\d+", row).group(0) for row in _table_rows(stdout)]
+
+
+def _shared(recorded: cloud.RecordedRun) -> dict[str, str]:
+    """The hyperparameters every trial shares: the input's and the contract's defaults."""
+    return {k: v for k, v in recorded.trial("20")["hyperparameters"].items() if k != "hidden_channels"}
 
 
 def test_compare_sorts_trials_best_first_with_parameters_metrics_status_and_job(recorded, run_cli):
@@ -26,13 +37,17 @@ def test_compare_sorts_trials_best_first_with_parameters_metrics_status_and_job(
 
     assert result.exit_code == 0, result.output
     rows = _table_rows(result.stdout)
-    assert _trials_in_order(result.stdout) == [trial_name(h) for h in (20, 10, 5, 2, 32)]
+    assert _trials_in_order(result.stdout) == [recorded.trial_name(h) for h in BY_ACCURACY]
     best = rows[0]
-    for cell in ("20", "97.9", "Completed", fake_cloud.job_name(20)):
+    for cell in ("20", str(ACCURACY["20"]), "Completed", recorded.job_name("20")):
         assert cell in best
     assert "Failed" in rows[-1]
     # Hyperparameters every trial shares are said once, under the table.
-    assert "shared: dropout=0.2, epochs=2, kernel_size=5, optimizer=sgd" in result.stdout
+    shared = ", ".join(f"{k}={v}" for k, v in sorted(_shared(recorded).items()))
+    assert {"dropout": "0.2", "epochs": "2", "kernel_size": "5", "optimizer": "sgd"}.items() <= _shared(
+        recorded
+    ).items()
+    assert f"shared: {shared}" in result.stdout
 
 
 def test_compare_goal_min_reverses_the_order(recorded, run_cli):
@@ -40,7 +55,7 @@ def test_compare_goal_min_reverses_the_order(recorded, run_cli):
 
     assert result.exit_code == 0, result.output
     # test:loss falls as accuracy rises in the recorded run: lowest loss (best) is hc20.
-    assert _trials_in_order(result.stdout)[:4] == [trial_name(h) for h in (20, 10, 5, 2)]
+    assert _trials_in_order(result.stdout)[:4] == [recorded.trial_name(h) for h in BY_ACCURACY[:4]]
 
 
 def test_compare_exports_csv_json_and_a_png_plot(recorded, run_cli, tmp_path):
@@ -62,14 +77,15 @@ def test_compare_exports_csv_json_and_a_png_plot(recorded, run_cli, tmp_path):
     assert result.exit_code == 0, result.output
     with csv_file.open() as f:
         rows = list(csv.DictReader(f))
-    assert [r["trial"] for r in rows] == [trial_name(h) for h in (20, 10, 5, 2, 32)]
-    assert rows[0]["hidden_channels"] == "20" and float(rows[0]["test:accuracy"]) == ACCURACY[20]
-    assert rows[0]["training_job"] == fake_cloud.job_name(20) and rows[0]["status"] == "Completed"
-    assert rows[-1]["status"] == "Failed" and rows[-1]["failure_reason"] == fake_cloud.FAILURE_REASON
+    assert [r["trial"] for r in rows] == [recorded.trial_name(h) for h in BY_ACCURACY]
+    assert rows[0]["hidden_channels"] == "20" and float(rows[0]["test:accuracy"]) == ACCURACY["20"]
+    assert rows[0]["training_job"] == recorded.job_name("20") and rows[0]["status"] == "Completed"
+    assert rows[-1]["status"] == "Failed" and rows[-1]["failure_reason"] == cloud.FAILURE_REASON
+    assert rows[0]["trial"] == recorded.output["best"]["trialName"]  # what SelectBest chose is first
 
     document = json.loads(json_file.read_text())
     assert document["objective"] == {"metric": "test:accuracy", "goal": "Maximize"}
-    assert [t["metrics"].get("test:accuracy") for t in document["trials"]] == [97.9, 97.1, 95.5, 91.25, None]
+    assert [t["metrics"].get("test:accuracy") for t in document["trials"]] == [ACCURACY.get(h) for h in BY_ACCURACY]
     assert document["trials"][0]["parameters"]["hidden_channels"] == 20
 
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -85,9 +101,9 @@ def test_plot_picks_the_only_varying_hyperparameter_and_refuses_an_unknown_one(r
 
     result = run_cli("compare", EXPERIMENT, "--plot", str(tmp_path / "q.png"), "--x", "learning_rate")
     assert result.exit_code == 2
+    have = ", ".join(sorted(recorded.trial("20")["hyperparameters"]))
     assert result.stderr.strip().splitlines() == [
-        "Error: --x learning_rate: no trial has that parameter "
-        "(have: dropout, epochs, hidden_channels, kernel_size, optimizer)"
+        f"Error: --x learning_rate: no trial has that parameter (have: {have})"
     ]
 
 
@@ -112,29 +128,29 @@ def _tree_path(stdout: str, *labels: str) -> None:
 
 
 def test_lineage_runs_from_dataset_to_transform_output(recorded, run_cli):
-    result = run_cli("lineage", trial_name(20))
+    result = run_cli("lineage", recorded.trial_name("20"))
 
     assert result.exit_code == 0, result.output
     _tree_path(
         result.stdout,
-        f"trial {trial_name(20)}",
-        f"dataset {fake_cloud.DATASET}",
-        "Preprocessing",
-        f"train {fake_cloud.PREPROCESSED}train/",
-        f"training job {fake_cloud.job_name(20)}",
-        "SageMaker.ModelArtifact",
-        "Transform",
-        "predictions",
+        f"trial {recorded.trial_name('20')}",
+        f"dataset {recorded.plan['dataset']['s3Uri']}",
+        contract.PREPROCESSING_DISPLAY_NAME,
+        f"train {recorded.preprocessed}train/",
+        f"training job {recorded.job_name('20')}",
+        contract.SAGEMAKER_MODEL_ARTIFACT,
+        contract.TRANSFORM_DISPLAY_NAME,
+        f"{contract.PREDICTIONS_ARTIFACT} {recorded.plan['transform']['outputS3Uri']}",
     )
-    assert "test:accuracy=97.9" in result.stdout
+    assert f"test:accuracy={ACCURACY['20']}" in result.stdout
 
 
 def test_lineage_of_a_failed_trial_shows_the_failure_reason(recorded, run_cli):
-    result = run_cli("lineage", trial_name(32))
+    result = run_cli("lineage", recorded.trial_name("32"))
 
     assert result.exit_code == 0, result.output
-    assert fake_cloud.FAILURE_REASON in result.stdout
-    assert "Transform" not in result.stdout
+    assert cloud.FAILURE_REASON in result.stdout
+    assert contract.TRANSFORM_DISPLAY_NAME not in result.stdout
 
 
 def test_lineage_of_an_unknown_trial_is_one_line(recorded, run_cli):
@@ -146,7 +162,7 @@ def test_lineage_of_an_unknown_trial_is_one_line(recorded, run_cli):
 
 
 def test_experiments_lists_names_trial_counts_and_creation_times(recorded, run_cli):
-    boto3.client("sagemaker", region_name=fake_cloud.REGION).create_experiment(ExperimentName="empty-one")
+    boto3.client("sagemaker", region_name=cloud.REGION).create_experiment(ExperimentName="empty-one")
 
     result = run_cli("experiments")
 
@@ -169,8 +185,8 @@ def test_compare_on_a_narrow_terminal_leaves_out_the_job_column_and_says_so(reco
     result = run_cli("compare", EXPERIMENT)
 
     assert result.exit_code == 0, result.output
-    assert fake_cloud.job_name(20) not in result.stdout
-    assert trial_name(20) in result.stdout  # whole, not cut
+    assert recorded.job_name("20") not in result.stdout
+    assert recorded.trial_name("20") in result.stdout  # whole, not cut
     assert "(left out, terminal too narrow: training job; see --csv/--json)" in result.stdout
 
 
@@ -181,5 +197,5 @@ def test_compare_on_a_very_narrow_terminal_keeps_only_the_objective_metric(recor
 
     assert result.exit_code == 0, result.output
     assert "train:loss" not in result.stdout.split("(left out")[0]
-    assert _trials_in_order(result.stdout) == [trial_name(h) for h in (20, 10, 5, 2, 32)]
+    assert _trials_in_order(result.stdout) == [recorded.trial_name(h) for h in BY_ACCURACY]
     assert "(left out, terminal too narrow: training job, test:loss, train:loss;" in result.stdout

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import boto3
 import click
 
+from contract import stacks, states
 from ops.execution_progress import ExecutionProgress
-from tests.cli import fake_cloud
+from tests.cli import cloud
 
 
-def _executions(outputs: dict) -> list[dict]:
-    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
-    return sfn.list_executions(stateMachineArn=outputs["TrainingStateMachineArn"])["executions"]
+def _executions(deployment: cloud.Deployment) -> list[dict]:
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
+    return sfn.list_executions(stateMachineArn=deployment[stacks.TRAINING_STATE_MACHINE_OUTPUT])["executions"]
 
 
 def _input_of(execution: dict) -> dict:
-    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
     return json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+
+
+def _started(run_cli, deployment: cloud.Deployment, *flags: str) -> dict:
+    """`start FLAGS` run, and its execution ended: DescribeExecution (watch then draws one frame)."""
+    result = run_cli("start", *flags)
+    assert result.exit_code == 0, result.output
+    [execution] = [e for e in _executions(deployment) if e["executionArn"] in result.stdout]
+    return cloud.wait_for(execution["executionArn"])
+
+
+def _output_of(deployment: cloud.Deployment) -> dict:
+    """The Summarize output of the one execution, once it has ended."""
+    [execution] = _executions(deployment)
+    return json.loads(cloud.wait_for(execution["executionArn"])["output"])
 
 
 def test_start_sends_the_grid_as_trials_and_prints_how_to_watch(deployed, run_cli):
@@ -147,16 +161,19 @@ def test_start_watch_follows_a_successful_execution_to_its_summary(deployed, run
 
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Summarize: trials 5/5 (queued 0 · running 0 · completed 5 · failed 0)" in out
-    assert f"Best trial: {fake_cloud.trial_name(20)}  test:accuracy = 97.9" in out
-    assert f"Failed trial {fake_cloud.trial_name(32)}: {fake_cloud.FAILURE_REASON}" in out
-    assert f"Batch transform: {fake_cloud.TRANSFORM_JOB} -> {fake_cloud.RUN}transform/" in out
+    output = _output_of(deployed)
+    trials = cloud.trials_of(output)
+    # hidden_channels=32's training job failed: the iteration passed NotTrained, the trial counts as failed.
+    assert f"{states.SUMMARIZE}: trials 5/5 (queued 0 · running 0 · completed 4 · failed 1)" in out
+    assert f"Best trial: {trials['20']['trialName']}  test:accuracy = {cloud.ACCURACY['20']}" in out
+    assert f"Failed trial {trials['32']['trialName']}: {cloud.FAILURE_REASON}" in out
+    transform = output["transform"]
+    assert f"Batch transform: {transform['jobName']} -> {transform['outputS3Uri']}" in out
     assert "python -m ops compare mnist-cnn" in out
 
 
 def test_watch_counts_failed_trials_from_the_history(deployed, run_cli):
-    start = run_cli("start", "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "mixed")
-    assert start.exit_code == 0, start.output
+    _started(run_cli, deployed, "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "mixed")
 
     result = run_cli("watch", "mixed", "--interval", "0")
 
@@ -165,24 +182,31 @@ def test_watch_counts_failed_trials_from_the_history(deployed, run_cli):
 
 
 def test_watch_of_a_failed_execution_exits_1_with_the_failed_state_error_and_cause(deployed, run_cli):
-    start = run_cli(
-        "start", "--experiment", fake_cloud.BROKEN_EXPERIMENT, "--grid", "hidden_channels=2", "--name", "doomed"
+    _started(
+        run_cli,
+        deployed,
+        "--experiment",
+        "mnist-cnn",
+        "--grid",
+        "hidden_channels=2",
+        "--dataset",
+        cloud.MISSING_DATASET,
+        "--name",
+        "doomed",
     )
-    assert start.exit_code == 0, start.output
 
     result = run_cli("watch", "doomed", "--interval", "0")
 
     assert result.exit_code == 1, result.output
-    assert "Execution doomed FAILED in state PreprocessingFailed" in result.stdout
-    assert "error: PreprocessingFailed" in result.stdout
-    assert "cause: ClientError: no MNIST files under s3://missing/raw/" in result.stdout
+    assert f"Execution doomed FAILED in state {states.PREPROCESSING_FAILED}" in result.stdout
+    assert f"error: {states.PREPROCESSING_FAILED}" in result.stdout
+    assert f"cause: {cloud.preprocessing_failure(cloud.MISSING_DATASET)}" in result.stdout
 
 
 def test_watch_accepts_an_execution_arn(deployed, run_cli):
-    assert (
-        run_cli("start", "--grid", "hidden_channels=2", "--experiment", "mnist-cnn", "--name", "by-arn").exit_code == 0
+    execution = _started(
+        run_cli, deployed, "--grid", "hidden_channels=2", "--experiment", "mnist-cnn", "--name", "by-arn"
     )
-    [execution] = _executions(deployed)
 
     result = run_cli("watch", execution["executionArn"], "--interval", "0")
 
@@ -197,7 +221,8 @@ def test_watch_of_an_unknown_execution_is_one_line(deployed, run_cli):
 
 def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cli, monkeypatch):
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich treats the captured output as a terminal
-    assert run_cli("start", "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "live").exit_code == 0
+    # Watched once it has ended: one frame, the panel of the ended execution.
+    _started(run_cli, deployed, "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "live")
 
     result = run_cli("watch", "live", "--interval", "0")
 
@@ -208,29 +233,25 @@ def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cl
     assert "3/3 queued 0 · running 0 · completed 2 · failed 1" in out
     rows = [line.split() for line in out.splitlines() if "kernel_size=" in line]
     assert rows == [
-        ["0", "kernel_size=3", "RecordTraining", "completed"],
-        ["1", "kernel_size=5", "RecordTraining", "completed"],
-        ["2", "kernel_size=7", "RecordTraining", "failed"],
+        ["0", "kernel_size=3", states.RECORD_TRAINING, "completed"],
+        ["1", "kernel_size=5", states.RECORD_TRAINING, "completed"],
+        ["2", "kernel_size=7", states.RECORD_TRAINING, "failed"],
     ]
 
 
-def test_progress_mid_run_counts_queued_running_completed_and_failed(aws):
-    """The history cut while the Map runs: what watch shows between polls. One trial at a time,
-    so the cut is the same on every run."""
-    sfn = boto3.client("stepfunctions", region_name=fake_cloud.REGION)
-    definition = fake_cloud.training_definition()
-    definition["States"]["TrainTrials"]["MaxConcurrency"] = 1
-    machine = sfn.create_state_machine(
-        name="sequential", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{fake_cloud.ACCOUNT}:role/states"
-    )["stateMachineArn"]
-    arn = sfn.start_execution(
-        stateMachineArn=machine,
+def test_progress_mid_run_counts_queued_running_completed_and_failed(aws, app):
+    """The history cut while the Map runs: what watch shows between polls. One trial at a time
+    (a deployment with trialConcurrency 1), so the cut is the same on every run."""
+    definition = json.loads(json.dumps(app.training))
+    definition["States"][states.TRAIN_TRIALS]["MaxConcurrency"] = 1
+    deployment = cloud.deploy(app, training_definition=definition)
+    description = cloud.run_training(
+        deployment,
+        {"experimentName": "mnist-cnn", "trials": [{"kernel_size": k} for k in (7, 5, 3, 5)]},
         name="mid-run",
-        input=json.dumps({"experimentName": "mnist-cnn", "trials": [{"kernel_size": k} for k in (7, 5, 3, 5)]}),
-    )["executionArn"]
-    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-        time.sleep(0.01)  # let the execution's thread run
-    events = sfn.get_execution_history(executionArn=arn)["events"]
+    )
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
+    events = sfn.get_execution_history(executionArn=description["executionArn"], maxResults=1000)["events"]
     # Up to the moment the third iteration starts: trial 0 failed (NotTrained), trial 1 done, 2 just started.
     third = next(
         e["id"]
@@ -240,18 +261,18 @@ def test_progress_mid_run_counts_queued_running_completed_and_failed(aws):
     progress = ExecutionProgress()
     progress.apply([e for e in events if e["id"] <= third])
 
-    assert progress.state == "TrainTrials"
+    assert progress.state == states.TRAIN_TRIALS
     assert progress.total_trials == 4
     assert (progress.queued, progress.running, progress.completed, progress.failed) == (1, 1, 1, 1)
-    assert progress.trials[0].state == "RecordTraining" and progress.trials[0].outcome == "failed"
+    assert progress.trials[0].state == states.RECORD_TRAINING and progress.trials[0].outcome == "failed"
 
     progress.apply(events)  # the rest, as the next poll brings it
     assert (progress.queued, progress.running, progress.completed, progress.failed) == (0, 0, 3, 1)
-    assert progress.state == "Summarize" and progress.failure is None
+    assert progress.state == states.SUMMARIZE and progress.failure is None
 
 
-def test_start_checks_the_trial_limit_of_the_deployment(aws, run_cli):
-    outputs = fake_cloud.deploy_stacks(max_trials=3)  # the pipeline stack's MaxTrials output
+def test_start_checks_the_trial_limit_of_the_deployment(aws, app, run_cli):
+    outputs = cloud.deploy(app, max_trials=3)  # the pipeline stack's MaxTrials output
 
     refused = run_cli("start", "--grid", "hidden_channels=2,5,10,20")
     _assert_one_line_error(refused, "trials: 4 trials", "at most 3 (MAX_TRIALS)")
@@ -261,9 +282,10 @@ def test_start_checks_the_trial_limit_of_the_deployment(aws, run_cli):
     assert len(_executions(outputs)) == 1
 
 
-def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_allows(aws, run_cli):
-    outputs = fake_cloud.deploy_stacks(max_trials=40)
+def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_allows(aws, app, run_cli):
+    outputs = cloud.deploy(app, max_trials=40)
 
-    accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 30))))
+    # 21 trials: one more than cdk.json's maxTrials (each runs through the whole pipeline here).
+    accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 22))))
     assert accepted.exit_code == 0, accepted.output
     assert len(_executions(outputs)) == 1

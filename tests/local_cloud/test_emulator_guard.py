@@ -250,3 +250,19 @@ def test_sagemaker_responses_keep_the_experiment_actions_the_api_is_plugged_into
     assert parameters(ActionResult.__init__)[:2] == ["self", "result"]
     # A BackendDict in use is reset with moto's: each mock_aws() starts with no records.
     assert "for backend in BackendDict._instances" in inspect.getsource(BackendDict.reset)
+
+
+def test_restore_moto_puts_back_both_rebound_names(tmp_path):
+    from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    from local_cloud.runtime import LocalRuntime
+
+    invoke, factory = LambdaFunction.invoke, state_task_factory.state_task_service_for
+    with mock_aws():  # use_runtime's config change ends with the mock
+        plug.use_runtime(LocalRuntime(run_dir=tmp_path, endpoint_url=None, region="us-east-1"))
+        assert LambdaFunction.invoke is not invoke
+        assert state_task_factory.state_task_service_for is not factory
+        plug.restore_moto()
+    assert LambdaFunction.invoke is invoke
+    assert state_task_factory.state_task_service_for is factory
