@@ -190,4 +190,4 @@ def restore_moto() -> None:
     if "state_task_service_for" in _rebound:
         state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
     if "invoke" in _rebound:
-        LambdaFunction.invoke = _rebound["invoke"]  # type: ignore[method-assign]
+        LambdaFunction.invoke = _rebound["invoke"]

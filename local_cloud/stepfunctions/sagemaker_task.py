@@ -162,6 +162,7 @@ def _run_job(
         return run_processing_job(context, request)
     if kind == "training":
         return run_training_job(context, request, tracker)
+    assert model is not None  # looked up above for a transform job
     return run_transform_job(context, request, model)
 
 

@@ -407,7 +407,8 @@ class InstantJobs:
         with JobRun(context, "processing", name, request) as run:
             (raw,) = [i["S3Input"]["S3Uri"] for i in request["ProcessingInputs"] if i.get("S3Input")]
             bucket, prefix = _split(raw)
-            if not context.s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount"):
+            listed = context.s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)  # type: ignore[attr-defined]
+            if not listed.get("KeyCount"):
                 run.fail(preprocessing_failure(raw))
             else:
                 for output in request["ProcessingOutputConfig"]["Outputs"]:

@@ -82,7 +82,9 @@ def test_start_watch_compare_and_lineage_over_an_endpoint(endpoint, app, run_cli
     assert started.exit_code == 0, started.output
     assert f"python -m ops --endpoint-url {endpoint} watch mnist-cnn-" in started.stdout
     assert f"{states.SUMMARIZE}: trials 5/5 (queued 0 · running 0 · completed 4 · failed 1)" in started.stdout
-    best = re.search(r"Best trial: (\S+)", started.stdout).group(1)
+    found = re.search(r"Best trial: (\S+)", started.stdout)
+    assert found, started.stdout
+    best = found.group(1)
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)  # the environment variable works as well
     compared = run_cli("compare", "mnist-cnn")

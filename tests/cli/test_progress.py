@@ -36,6 +36,7 @@ def test_a_lambda_task_failure_names_its_state_and_the_exception():
     progress.apply(events)
 
     assert progress.total_trials == 25 and progress.queued == 25
+    assert progress.failure is not None
     assert progress.failure.state == "ValidateInput"
     assert progress.failure.error == "InvalidExecutionInput"
     assert readable_cause(progress.failure.cause) == (
@@ -62,6 +63,7 @@ def test_a_failed_map_iteration_counts_as_a_failed_trial_and_the_rest_stay_queue
     progress.apply(events)  # the next poll: the same events again plus the new ones
     assert (progress.queued, progress.running, progress.completed, progress.failed) == (2, 0, 0, 1)
     assert progress.state == "TrainTrials"
+    assert progress.failure is not None
     assert (progress.failure.state, progress.failure.cause) == ("TrainTrials", "boom")
 
 

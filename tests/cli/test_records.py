@@ -24,7 +24,9 @@ def _table_rows(stdout: str) -> list[str]:
 
 
 def _trials_in_order(stdout: str) -> list[str]:
-    return [re.search(r"\S+-trial-\d+", row).group(0) for row in _table_rows(stdout)]
+    found = [re.search(r"\S+-trial-\d+", row) for row in _table_rows(stdout)]
+    assert all(found), stdout
+    return [match.group(0) for match in found if match]
 
 
 def _shared(recorded: cloud.RecordedRun) -> dict[str, str]:
