@@ -109,7 +109,7 @@ def _decode_model(model: type, value: Any, where: str) -> Any:
     for f, field_kind in fields_of(model):
         key = json_name(f)
         if value.get(key) is None and optional_inner(field_kind) is None:
-            if _has_default(f):
+            if not is_required(f, field_kind):
                 continue
             raise InvalidMessage(f"{where}.{key}: missing")
         values[f.name] = _decode(field_kind, value.get(key), f"{where}.{key}")
@@ -146,8 +146,15 @@ def _decode_scalar(kind: Any, value: Any, where: str) -> Any:
     raise TypeError(f"{where}: the model's type {kind!r} is not supported by contract.schema")
 
 
-def _has_default(f: dataclasses.Field) -> bool:
-    return f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+def is_required(f: dataclasses.Field, kind: Any) -> bool:
+    """A field a message must carry: not optional (`X | None`) and without a default."""
+    has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    return optional_inner(kind) is None and not has_default
+
+
+def _is_path(value: Any) -> bool:
+    """A JSONPath to render as `"key.$"`: a Path, or a path string such as the context object's."""
+    return isinstance(value, Path) or (isinstance(value, str) and value.startswith("$"))
 
 
 def _kind(value: Any) -> str:
@@ -248,12 +255,12 @@ def template(model: type, **values: Any) -> dict[str, Any]:
     rendered: dict[str, Any] = {}
     for name, (f, kind) in by_name.items():
         if name not in values:
-            if optional_inner(kind) is None and not _has_default(f):
+            if is_required(f, kind):
                 raise TypeError(f"{model.__name__}.{name} is required")
             continue
         value = values[name]
         key = json_name(f)
-        if isinstance(value, Path) or (isinstance(value, str) and value.startswith("$")):
+        if _is_path(value):
             rendered[f"{key}.$"] = str(value)
         else:
             rendered[key] = value
@@ -262,9 +269,4 @@ def template(model: type, **values: Any) -> dict[str, Any]:
 
 def selector(**values: Any) -> dict[str, Any]:
     """A ResultSelector or ItemSelector: `"key.$"` for each Path, literals as they are."""
-    return {
-        (f"{key}.$" if isinstance(value, Path) or (isinstance(value, str) and value.startswith("$")) else key): (
-            str(value) if isinstance(value, Path) else value
-        )
-        for key, value in values.items()
-    }
+    return dict((f"{key}.$", str(value)) if _is_path(value) else (key, value) for key, value in values.items())

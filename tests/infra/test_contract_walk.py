@@ -5,7 +5,6 @@ function's event model accepts. A renamed state or a changed field fails here, n
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import re
 from typing import Any
@@ -129,7 +128,7 @@ def lambda_breaches(name: str, state: dict, model: type) -> list[str]:
     for key in sorted(set(sent) - set(fields)):
         breaches.append(f"{name}: Payload.{key} is not a field of {function.event.__name__}")
     for key, (f, kind) in fields.items():
-        if key not in sent and schema.optional_inner(kind) is None and not _has_default(f):
+        if key not in sent and schema.is_required(f, kind):
             breaches.append(f"{name}: Payload lacks {function.event.__name__}.{key}")
     for key, value in payload.items():
         if not key.endswith(".$") or key.removesuffix(".$") not in fields or value.startswith("$$"):
@@ -151,10 +150,6 @@ def function_of(state: dict) -> functions.Function:
 
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
-
-
-def _has_default(f: dataclasses.Field) -> bool:
-    return f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
 
 
 def _fits(got: Any, expected: Any) -> bool:
