@@ -41,12 +41,16 @@ The training state machine's states, in order: {
             states.SELECT_BEST,
             states.CREATE_MODEL,
             states.TRANSFORM,
-            states.RECORD_TRANSFORM,
             states.SUMMARIZE,
         )
     )
 }; in each `{states.TRAIN_TRIALS}` iteration: `{states.RECORD_TRIAL}`, `{states.TRAIN}`, then `{states.TRAINED}`
-or `{states.NOT_TRAINED}`, then `{states.RECORD_TRAINING}`.
+or `{states.NOT_TRAINED}`, then `{states.RECORD_TRAINING}` and `{states.TRIAL_RESULT}`. When Train's Catch
+finds that a job of the trial's name exists (`{states.TRAINING_JOB_EXISTS}`), that job is adopted:
+`{states.DESCRIBE_TRAINING_JOB}` and `{states.WAIT_FOR_ADOPTED_JOB}` until it ends, then `{states.TRAINED}`
+or `{states.ADOPTED_JOB_FAILED}` and `{states.NOT_TRAINED}`. Every Lambda state retries
+`Lambda.TooManyRequestsException` with backoff; a record state that still fails is caught, its error
+kept in a RecordingOutcome, and the execution's output lists it under `unrecorded`.
 """
 
 
@@ -66,7 +70,7 @@ def render() -> str:
         if function.result is not None:
             lines += _table(f"Result: `{function.result.__name__}`", function.result, shown)
     lines.append("## Models\n")
-    extra = [ExecutionInput, events.PipelineState, events.TrialIteration, events.ExecutionOutput]
+    extra = [ExecutionInput, events.PipelineState, events.TrialIteration, events.TrialResult, events.ExecutionOutput]
     queue = extra + [m for m in shown if m not in extra]
     done: set[type] = set()
     while queue:

@@ -20,6 +20,11 @@ CLEANUP_INCOMPLETE = "CleanupIncomplete"
 SAGEMAKER_CAPACITY_ERRORS = ("SageMaker.ResourceLimitExceededException",)
 SAGEMAKER_API_ERRORS = ("SageMaker.AmazonSageMakerException",)
 
+# Step Functions' Lambda invoke throttled: "When Lambda hits the maximum number of invocations, the
+# error is Lambda.TooManyRequestsException" (Step Functions developer guide, "Handle Lambda service
+# exceptions"); the CDK's default retrier of a LambdaInvoke does not name it.
+LAMBDA_THROTTLING_ERRORS = ("Lambda.TooManyRequestsException",)
+
 # Error codes AWS services use for "slow down" (boto3's adaptive retry mode retries them first).
 THROTTLING_CODES = frozenset(
     {

@@ -75,8 +75,41 @@ class JobReference:
 
 # --- Results that travel between states --------------------------------------------------------------
 @dataclass(frozen=True)
+class RecordingOutcome:
+    """A record state's result: `{"recorded": true}` when it recorded, else the error its Catch caught
+    (after the throttling retries). A failed recording never fails a trial or the execution."""
+
+    recorded: bool = field(doc="true when the records were written", default=False)
+    error: str | None = field(json="Error", doc="the caught error's name", default=None)
+    cause: str | None = field(json="Cause", doc="its cause", default=None)
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """One TrainTrials iteration's output: what training gave and whether its records were written.
+    SelectBest makes each trial's outcome from it, so a failed record state cannot lose an outcome."""
+
+    trial_name: str = field(doc="the trial")
+    training_job_name: str = field(doc="its training job")
+    training: TrainingResult | None = field(doc="Train's result; {} when it failed", default=None)
+    error: TaskError | None = field(doc="Train's caught error; {} when it trained", default=None)
+    trial_recording: RecordingOutcome | None = field(doc="RecordTrial's outcome", default=None)
+    training_recording: RecordingOutcome | None = field(doc="RecordTraining's outcome", default=None)
+
+
+@dataclass(frozen=True)
+class UnrecordedRecord:
+    """A record state that failed after its retries: what the experiment lacks (the outcome is kept)."""
+
+    state: str = field(doc="the record state (RecordPreprocessing, RecordTrial, RecordTraining)")
+    error: str = field(doc="its error")
+    cause: str = field(doc="its cause", default="")
+    trial_name: str | None = field(doc="the trial it was recording, if any", default=None)
+
+
+@dataclass(frozen=True)
 class TrialOutcome:
-    """One trial's result: record_training's output, one item of select_best's input and of the output."""
+    """One trial's outcome: made by select_best from the trial's TrialResult; one item of the output."""
 
     trial_name: str = field(doc="the SageMaker trial")
     training_job_name: str = field(doc="its training job")
@@ -131,15 +164,20 @@ class ValidateInputEvent:
 
 @dataclass(frozen=True)
 class RecordExperimentResult:
+    """Before any job starts: the experiment and every trial, so that each job's ExperimentConfig names
+    records that exist, and no later record state can fail a trial by failing to create it."""
+
     experiment_name: str = field(doc="the experiment, created if absent")
-    trial_component_name: str = field(doc="the preprocessing component, created InProgress")
+    trial_names: list[str] = field(doc="the trials, created if absent", default_factory=list)
 
 
 @dataclass(frozen=True)
 class RecordPreprocessingEvent:
-    """Completed: reads `<preprocessing.outputS3Uri>stats/stats.json` and sets it as the preprocessing
-    component's parameters (normalization mean and std, counts, image shape), with output artifacts for
-    the train/test/transform/stats prefixes and status Completed. Failed: status Failed with the cause."""
+    """The preprocessing component is SageMaker's (`<job>-aws-processing-job`: status, inputs, outputs).
+    Completed: reads `<preprocessing.outputS3Uri>stats/stats.json` and adds it to that component's
+    parameters (normalization mean and std, counts, image shape). Failed: when the job never ran (its
+    Create was refused, so SageMaker made no component), creates the component, status Failed with the
+    cause, on `preprocessing.trialName`."""
 
     plan: RunPlan = field(doc="the run plan")
     status: str = field(doc="Completed or Failed")
@@ -154,8 +192,8 @@ class RecordPreprocessingResult:
 
 @dataclass(frozen=True)
 class RecordTrialEvent:
-    """Creates the trial if absent and associates the preprocessing component with it (as in the
-    notebook, every trial holds the one preprocessing component)."""
+    """Associates the preprocessing component with the trial (as in the notebook, every trial holds
+    the one preprocessing component); creates the trial if RecordExperiment has not."""
 
     experiment_name: str = field(doc="the experiment")
     trial: TrialPlan = field(doc="the trial's plan")
@@ -183,31 +221,24 @@ class RecordTrainingEvent:
 
 @dataclass(frozen=True)
 class SelectBestEvent:
-    """The best completed trial by the objective (ties go to the earlier trial); when none completed
-    with the metric, raises NoCompletedTrial, whose message lists each trial's status."""
+    """Makes each trial's outcome from its TrialResult (pure: no AWS call, so only Lambda's own errors,
+    which are retried, can fail it), lists the records that were not written, and picks the best
+    completed trial by the objective (ties go to the earlier trial); when none completed with the
+    metric, raises NoCompletedTrial, whose message lists each trial's status."""
 
-    trials: list[TrialOutcome] = field(doc="every trial's outcome")
+    trials: list[TrialPlan] = field(doc="the plan's trials, in order")
+    results: list[TrialResult] = field(doc="TrainTrials' output, in the same order")
     objective: Objective = field(doc="the metric and goal")
+    preprocessing_recording: RecordingOutcome | None = field(doc="RecordPreprocessing's outcome", default=None)
 
 
 @dataclass(frozen=True)
-class RecordTransformEvent:
-    """Creates the transform component (DisplayName Transform, Completed) with input artifacts
-    dataset, model (the best trial's model artifact) and transform input, and output artifact
-    predictions; associates it with the best trial."""
+class Selection:
+    """SelectBest's result, kept as the execution's `selection`."""
 
-    experiment_name: str = field(doc="the experiment")
+    trials: list[TrialOutcome] = field(doc="every trial's outcome, in plan order")
     best: BestTrial = field(doc="the best trial")
-    model_name: str = field(doc="the model the transform ran")
-    transform_job_name: str = field(doc="the transform job")
-    input_s3_uri: str = field(doc="its input")
-    output_s3_uri: str = field(doc="its output prefix")
-    dataset_s3_uri: str = field(doc="the raw dataset (lineage)")
-
-
-@dataclass(frozen=True)
-class RecordTransformResult:
-    trial_component_name: str = field(doc="the transform component")
+    unrecorded: list[UnrecordedRecord] = field(doc="records that were not written", default_factory=list)
 
 
 # --- What the training state machine carries ----------------------------------------------------------
@@ -217,8 +248,9 @@ class PipelineState(RunPlan):
 
     preprocessing_job: JobReference | None = field(doc="Preprocess's reduced result", default=None)
     error: TaskError | None = field(doc="a caught preprocessing failure", default=None)
-    trial_results: list[TrialOutcome] | None = field(doc="the trials' outcomes (TrainTrials)", default=None)
-    best: BestTrial | None = field(doc="SelectBest's result", default=None)
+    preprocessing_recording: RecordingOutcome | None = field(doc="RecordPreprocessing's outcome", default=None)
+    trial_results: list[TrialResult] | None = field(doc="the trials' results (TrainTrials)", default=None)
+    selection: Selection | None = field(doc="SelectBest's result", default=None)
 
 
 @dataclass(frozen=True)
@@ -229,8 +261,10 @@ class TrialIteration:
     preprocessing_trial_component_name: str = field(doc="the preprocessing component")
     preprocessing_output_s3_uri: str = field(doc="prefix of the training channels")
     trial: TrialPlan = field(doc="the trial's plan")
-    training: TrainingResult | None = field(doc="Train's result", default=None)
+    training: TrainingResult | None = field(doc="Train's result (or the adopted job's Describe)", default=None)
     error: TaskError | None = field(doc="Train's caught error", default=None)
+    trial_recording: RecordingOutcome | None = field(doc="RecordTrial's outcome", default=None)
+    training_recording: RecordingOutcome | None = field(doc="RecordTraining's outcome", default=None)
 
 
 @dataclass(frozen=True)
@@ -255,3 +289,4 @@ class ExecutionOutput:
     best: BestSummary = field(doc="the best trial")
     model: str = field(doc="the model made from it")
     transform: TransformSummary = field(doc="the batch transform")
+    unrecorded: list[UnrecordedRecord] = field(doc="records that were not written (empty: all were)")

@@ -55,7 +55,7 @@ VALIDATE_INPUT = Function(
     "validate_input", "Validates execution input and plans the run", events.ValidateInputEvent, RunPlan
 )
 RECORD_EXPERIMENT = Function(
-    "record_experiment", "Records the experiment and preprocessing component", RunPlan, events.RecordExperimentResult
+    "record_experiment", "Records the experiment and its trials", RunPlan, events.RecordExperimentResult
 )
 RECORD_PREPROCESSING = Function(
     "record_preprocessing",
@@ -69,12 +69,8 @@ RECORD_TRIAL = Function(
 RECORD_TRAINING = Function(
     "record_training", "Records a training outcome on its trial", events.RecordTrainingEvent, events.TrialOutcome
 )
-SELECT_BEST = Function("select_best", "Selects the best completed trial", events.SelectBestEvent, events.BestTrial)
-RECORD_TRANSFORM = Function(
-    "record_transform",
-    "Records the batch transform and its lineage",
-    events.RecordTransformEvent,
-    events.RecordTransformResult,
+SELECT_BEST = Function(
+    "select_best", "Makes the trials' outcomes and selects the best", events.SelectBestEvent, events.Selection
 )
 CLEANUP_EXPERIMENT = Function(
     "cleanup_experiment",
@@ -91,7 +87,6 @@ ALL_FUNCTIONS = (
     RECORD_TRIAL,
     RECORD_TRAINING,
     SELECT_BEST,
-    RECORD_TRANSFORM,
     CLEANUP_EXPERIMENT,
 )
 # Every function but these two writes SageMaker Experiments records.

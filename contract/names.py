@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from contract.records import TRAINING_COMPONENT_SUFFIX, TRANSFORM_COMPONENT_SUFFIX
+from contract.records import PROCESSING_COMPONENT_SUFFIX, TRAINING_COMPONENT_SUFFIX, TRANSFORM_COMPONENT_SUFFIX
 
 # Experiments entities (experiment, trial, trial component, display names): API reference
 # "Length Constraints: Minimum length of 1. Maximum length of 120. Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}".
@@ -37,8 +37,9 @@ def preprocessing_job_name(experiment_name: str, run: str) -> str:
     return derived_name(experiment_name, f"{run}-preprocess", max_length=JOB_NAME_MAX_LENGTH)
 
 
-def preprocessing_component_name(experiment_name: str, run: str) -> str:
-    return derived_name(experiment_name, f"{run}-preprocessing", max_length=ENTITY_NAME_MAX_LENGTH)
+def preprocessing_component_name(processing_job: str) -> str:
+    """The component SageMaker records for a processing job started with ExperimentConfig (63 + 19 <= 120)."""
+    return processing_job + PROCESSING_COMPONENT_SUFFIX
 
 
 def trial_name(experiment_name: str, run: str, index: int) -> str:
@@ -64,5 +65,5 @@ def training_component_name(training_job: str) -> str:
 
 
 def transform_component_name(transform_job: str) -> str:
-    """The component record_transform creates for a batch transform job (63 + 10 <= 120)."""
+    """The component SageMaker records for a transform job started with ExperimentConfig (63 + 18 <= 120)."""
     return transform_job + TRANSFORM_COMPONENT_SUFFIX

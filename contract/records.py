@@ -10,11 +10,14 @@ TRANSFORM_DISPLAY_NAME = "Transform"
 # `<TrainingJobName>-aws-training-job` and records the model as output artifact SageMaker.ModelArtifact.
 TRAINING_COMPONENT_SUFFIX = "-aws-training-job"
 SAGEMAKER_MODEL_ARTIFACT = "SageMaker.ModelArtifact"
-# The transform component the transform recorder creates: `<TransformJobName>-component`.
-TRANSFORM_COMPONENT_SUFFIX = "-component"
-# Artifact names (values are S3 URIs, media type "s3/uri"):
-DATASET_ARTIFACT = "dataset"  # input of Preprocessing and Transform: the raw dataset prefix
+# Likewise `<TransformJobName>-aws-transform-job` and `<ProcessingJobName>-aws-processing-job` for a
+# transform or processing job started with ExperimentConfig (the SageMaker SDK's lineage code loads a
+# processing job's component as `processing_job_name + "-aws-processing-job"`), with input artifact
+# SageMaker.TransformInput, output artifact SageMaker.TransformOutput and the model's S3 URI as parameter
+# SageMaker.ModelPrimary.DataUrl.
+TRANSFORM_COMPONENT_SUFFIX = "-aws-transform-job"
+PROCESSING_COMPONENT_SUFFIX = "-aws-processing-job"
+SAGEMAKER_TRANSFORM_INPUT_ARTIFACT = "SageMaker.TransformInput"
+SAGEMAKER_TRANSFORM_OUTPUT_ARTIFACT = "SageMaker.TransformOutput"
+SAGEMAKER_MODEL_DATA_PARAMETER = "SageMaker.ModelPrimary.DataUrl"
 # Preprocessing outputs: PROCESSING_OUTPUTS names (train, test, transform, stats) -> their prefixes.
-MODEL_ARTIFACT = "model"  # input of Transform: the best trial's model.tar.gz
-TRANSFORM_INPUT_ARTIFACT = "transform-input"  # input of Transform: test-images.csv
-PREDICTIONS_ARTIFACT = "predictions"  # output of Transform: the batch transform output prefix

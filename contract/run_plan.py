@@ -42,7 +42,8 @@ class ExecutionInput:
 @dataclass(frozen=True)
 class PreprocessingPlan:
     job_name: str = field(doc="the SageMaker processing job")
-    trial_component_name: str = field(doc="its trial component, associated with every trial")
+    trial_component_name: str = field(doc="SageMaker's component of the job (`<job>-aws-processing-job`)")
+    trial_name: str = field(doc="the trial its ExperimentConfig names (the first); RecordTrial adds the others")
     output_s3_uri: str = field(doc="prefix of the processing outputs (train/, test/, transform/, stats/)")
 
 

@@ -13,7 +13,6 @@ TRAIN_TRIALS = "TrainTrials"  # the Map: one iteration per trial
 SELECT_BEST = "SelectBest"
 CREATE_MODEL = "CreateModel"
 TRANSFORM = "Transform"
-RECORD_TRANSFORM = "RecordTransform"
 SUMMARIZE = "Summarize"
 # In each TrainTrials iteration:
 RECORD_TRIAL = "RecordTrial"
@@ -21,6 +20,14 @@ TRAIN = "Train"
 TRAINED = "Trained"  # the iteration passes here when its training job completed
 NOT_TRAINED = "NotTrained"  # ...and here when Train's Catch caught the job's failure
 RECORD_TRAINING = "RecordTraining"
+TRIAL_RESULT = "TrialResult"  # the iteration's output: SelectBest makes the trial's outcome from it
+# ...and after Train's Catch, when a job of the trial's name exists (a Create retried after an
+# ambiguous error): that job is described until it ends and adopted.
+TRAINING_JOB_EXISTS = "TrainingJobExists?"
+DESCRIBE_TRAINING_JOB = "DescribeTrainingJob"
+ADOPTED_JOB_ENDED = "AdoptedJobEnded?"
+WAIT_FOR_ADOPTED_JOB = "WaitForAdoptedJob"
+ADOPTED_JOB_FAILED = "AdoptedJobFailed"
 
 # --- Cleanup state machine (infra/constructs/cleanup_pipeline.py) -------------------------------------
 DELETE_RECORDS = "DeleteRecords"  # one pass of the cleanup function; the CLI follows its inputs
@@ -44,7 +51,6 @@ LAMBDA_STATES = frozenset(
         RECORD_TRIAL,
         RECORD_TRAINING,
         SELECT_BEST,
-        RECORD_TRANSFORM,
         DELETE_RECORDS,
     }
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from local_cloud.awslambda.runtime import FunctionPackage, Invocation, LambdaRuntime
-from local_cloud.sagemaker.experiment_tracking import TrainingComponentTracker
+from local_cloud.sagemaker.experiment_tracking import JobComponentTracker, TrainingComponentTracker
 from local_cloud.sagemaker.processes import ChildProcesses
 
 
@@ -64,3 +64,9 @@ class LocalRuntime:
         from local_cloud import experiments
 
         return TrainingComponentTracker(experiments.backend_for(account, region))
+
+    def job_tracker(self, account: str, region: str) -> JobComponentTracker:
+        """Records a processing or transform job with ExperimentConfig as SageMaker does."""
+        from local_cloud import experiments
+
+        return JobComponentTracker(experiments.backend_for(account, region))

@@ -11,9 +11,20 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from rich.tree import Tree
 
+import contract
 from ops import experiment_records as records
 
 MAX_PARAMETERS_SHOWN = 4
+
+
+def _inputs(component: dict) -> dict[str, dict]:
+    """A component's input artifacts, and the model a transform ran: SageMaker records a transform
+    job's model as parameter SageMaker.ModelPrimary.DataUrl, not as an input artifact."""
+    inputs = dict(component.get("InputArtifacts") or {})
+    model = (component.get("Parameters") or {}).get(contract.SAGEMAKER_MODEL_DATA_PARAMETER) or {}
+    if model.get("StringValue"):
+        inputs[contract.SAGEMAKER_MODEL_DATA_PARAMETER] = {"Value": model["StringValue"]}
+    return inputs
 
 
 @dataclass
@@ -41,7 +52,7 @@ class Lineage:
             components={c["TrialComponentName"]: c for c in components},
         )
         for consumer in components:
-            for input_name, artifact in (consumer.get("InputArtifacts") or {}).items():
+            for input_name, artifact in _inputs(consumer).items():
                 producer = lineage._producer_of(artifact.get("Value", ""), exclude=consumer["TrialComponentName"])
                 if producer:
                     lineage.links.append(Link(consumer["TrialComponentName"], input_name, *producer))
@@ -87,14 +98,18 @@ class Lineage:
                 continue
             inputs = component.get("InputArtifacts") or {}
             if inputs:
-                input_name, artifact = next(iter(inputs.items()))
+                # The data it read is where it hangs, not its image (a job's SageMaker.ImageUri).
+                input_name, artifact = next(
+                    ((k, a) for k, a in inputs.items() if a.get("Value", "").startswith("s3://")),
+                    next(iter(inputs.items())),
+                )
                 key = (input_name, artifact.get("Value", ""))
                 if key not in sources:
                     sources[key] = root.add(_artifact_label(input_name, artifact.get("Value", "")))
                 parent = sources[key]
             else:
-                parent = root
-            self._add(parent, name, placed, shown_input=next(iter(inputs), None))
+                input_name, parent = None, root
+            self._add(parent, name, placed, shown_input=input_name)
         for name in self.components:  # a cycle of artifacts would leave some unplaced
             if name not in placed:
                 self._add(root, name, placed, shown_input=None)

@@ -11,6 +11,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from contract import errors, states
+from infra.constructs.functions import retry_throttling
 from infra.constructs.state_machine_logs import logged_state_machine
 
 # A pass that made progress is followed by the next one at once; one that made none (throttled
@@ -60,6 +61,7 @@ class CleanupPipeline(Construct):
             max_attempts=KILLED_RETRY_ATTEMPTS,
             backoff_rate=2,
         )
+        retry_throttling(delete_records)
         finished = sfn.Succeed(self, states.DELETED)
         incomplete = sfn.Fail(
             self,

@@ -12,10 +12,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 import contract
-from contract import functions
+from contract import errors, functions
 from infra import lambda_bundle
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +78,6 @@ RECORD_PREPROCESSING = FunctionSpec(functions.RECORD_PREPROCESSING, Duration.min
 RECORD_TRIAL = FunctionSpec(functions.RECORD_TRIAL, Duration.minutes(2))
 RECORD_TRAINING = FunctionSpec(functions.RECORD_TRAINING, Duration.minutes(2))
 SELECT_BEST = FunctionSpec(functions.SELECT_BEST, Duration.seconds(30))
-RECORD_TRANSFORM = FunctionSpec(functions.RECORD_TRANSFORM, Duration.minutes(2))
 CLEANUP_EXPERIMENT = FunctionSpec(functions.CLEANUP_EXPERIMENT, Duration.minutes(5))
 ALL_FUNCTIONS = (
     VALIDATE_INPUT,
@@ -85,7 +86,6 @@ ALL_FUNCTIONS = (
     RECORD_TRIAL,
     RECORD_TRAINING,
     SELECT_BEST,
-    RECORD_TRANSFORM,
     CLEANUP_EXPERIMENT,
 )
 assert [spec.function for spec in ALL_FUNCTIONS] == list(functions.ALL_FUNCTIONS)  # every function deployed
@@ -203,3 +203,21 @@ class ExperimentFunctions(Construct):
 
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
+
+
+# Throttled invokes: full-jitter backoff from 1 s, 6 attempts (at most ~63 s of waiting), so that
+# concurrent executions (or a small reserved concurrency) spread out instead of retrying in step.
+THROTTLING_RETRY_INTERVAL = Duration.seconds(1)
+THROTTLING_RETRY_ATTEMPTS = 6
+
+
+def retry_throttling(task: tasks.LambdaInvoke) -> tasks.LambdaInvoke:
+    """Retry a Lambda state that Lambda throttled (Lambda.TooManyRequestsException), with backoff."""
+    task.add_retry(
+        errors=list(errors.LAMBDA_THROTTLING_ERRORS),
+        interval=THROTTLING_RETRY_INTERVAL,
+        backoff_rate=2,
+        max_attempts=THROTTLING_RETRY_ATTEMPTS,
+        jitter_strategy=sfn.JitterType.FULL,
+    )
+    return task

@@ -89,6 +89,14 @@ class SageMakerTrainingJob(_ExtraParameters, tasks.SageMakerCreateTrainingJob):
         self._extra_parameters = extra_parameters
 
 
+class SageMakerTransformJob(_ExtraParameters, tasks.SageMakerCreateTransformJob):
+    """CreateTransformJob.sync plus ExperimentConfig (the CDK task has none); its IAM stays the CDK's."""
+
+    def __init__(self, scope: Construct, id: str, *, extra_parameters: dict, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        self._extra_parameters = extra_parameters
+
+
 class SageMakerModel(_ExtraParameters, tasks.SageMakerCreateModel):
     """CreateModel whose ModelDataUrl comes from the execution state."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Size
+from aws_cdk import Duration, Size, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,15 +18,15 @@ from constructs import Construct
 import contract
 from contract import errors, states
 from contract.events import (
-    BestTrial,
     JobReference,
     PipelineState,
     RecordPreprocessingEvent,
     RecordTrainingEvent,
-    RecordTransformEvent,
     RecordTrialEvent,
     SelectBestEvent,
+    Selection,
     TrialIteration,
+    TrialResult,
 )
 from contract.schema import paths, reselect, selector, template
 from infra.constructs import functions as fns
@@ -35,6 +35,7 @@ from infra.constructs.sagemaker_jobs import (
     SageMakerModel,
     SageMakerProcessingJob,
     SageMakerTrainingJob,
+    SageMakerTransformJob,
     spot_training_parameters,
 )
 from infra.constructs.state_machine_logs import logged_state_machine
@@ -45,6 +46,16 @@ SAGEMAKER_API_ERRORS = list(errors.SAGEMAKER_API_ERRORS)
 # The JSONPaths of every state, from the contract's models: a renamed field fails the synth.
 STATE = paths(PipelineState)
 ITERATION = paths(TrialIteration)
+# What a record state leaves on success; its Catch leaves the error at the same path instead.
+RECORDED = {"recorded": True}
+# CreateTrainingJob refused because the name exists: "ResourceInUse: ... Training job names must be
+# unique within an AWS account and region, and a training job with this name already exists (arn:...)"
+# (the API's error, as reported in aws/amazon-sagemaker-examples PR #3108). A Create retried after an
+# ambiguous error (a timeout, a 5xx) meets its own job this way; the error name Step Functions gives it
+# is not documented, so the Choice reads the cause, which carries the API's message.
+NAME_IN_USE_CAUSE = "*already exists*"
+# How often an adopted job is described while it runs (jobs run for minutes).
+ADOPTED_JOB_POLL = Duration.seconds(30)
 
 
 @dataclass(frozen=True)
@@ -104,20 +115,25 @@ class TrainingPipeline(Construct):
             ),
             ResultPath=str(STATE.preprocessing_job),
         )
-        record_preprocessing = _invoke(
+        record_preprocessing = _record(
             self,
             states.RECORD_PREPROCESSING,
             functions[fns.RECORD_PREPROCESSING],
             template(RecordPreprocessingEvent, plan=STATE, status="Completed"),
+            STATE.preprocessing_recording,
         )
-        record_preprocessing_failure = _invoke(
+        record_preprocessing_failure = _record(
             self,
             states.RECORD_PREPROCESSING_FAILURE,
             functions[fns.RECORD_PREPROCESSING],
             template(RecordPreprocessingEvent, plan=STATE, status="Failed", error=STATE.error),
+            STATE.preprocessing_recording,
         )
         preprocessing_failed = sfn.Fail(
             self, states.PREPROCESSING_FAILED, error=errors.PREPROCESSING_FAILED, cause_path=f"{STATE.error}.Cause"
+        )
+        record_preprocessing_failure.add_catch(
+            preprocessing_failed, errors=[sfn.Errors.ALL], result_path=str(STATE.preprocessing_recording)
         )
         preprocess.add_catch(
             record_preprocessing_failure.next(preprocessing_failed),
@@ -141,22 +157,28 @@ class TrainingPipeline(Construct):
         )
         trials.item_processor(self._trial(functions, sagemaker_role, image_uri, key, bucket, jobs))
 
+        # A failed recording of the preprocessing loses no outcome: the trials go on.
+        record_preprocessing.add_catch(trials, errors=[sfn.Errors.ALL], result_path=str(STATE.preprocessing_recording))
         select_best = _invoke(
             self,
             states.SELECT_BEST,
             functions[fns.SELECT_BEST],
-            template(SelectBestEvent, trials=STATE.trial_results, objective=STATE.objective),
-            result_path=str(STATE.best),
-            # The execution keeps what the transform and the output need, not the hyperparameters.
-            result_selector=reselect(
-                BestTrial, "$.Payload", ("trial_name", "training_job_name", "metric", "value", "model_artifact")
+            template(
+                SelectBestEvent,
+                trials=STATE.trials,
+                results=STATE.trial_results,
+                objective=STATE.objective,
+                preprocessing_recording=STATE.preprocessing_recording,
             ),
+            result_path=str(STATE.selection),
+            result_selector=reselect(Selection, "$.Payload"),
         )
+        best = STATE.selection.best
         create_model = SageMakerModel(
             self,
             states.CREATE_MODEL,
             # Given here rather than as a CDK S3Location, whose JSONPath form grants S3 on "*".
-            extra_parameters={"PrimaryContainer": {"ModelDataUrl.$": str(STATE.best.model_artifact)}},
+            extra_parameters={"PrimaryContainer": {"ModelDataUrl.$": str(best.model_artifact)}},
             model_name=sfn.JsonPath.string_at(str(STATE.model.model_name)),
             primary_container=tasks.ContainerDefinition(
                 image=tasks.DockerImage.from_registry(image_uri),
@@ -166,9 +188,17 @@ class TrainingPipeline(Construct):
             enable_network_isolation=True,
             result_path=sfn.JsonPath.DISCARD,
         )
-        transform = tasks.SageMakerCreateTransformJob(
+        transform = SageMakerTransformJob(
             self,
             states.TRANSFORM,
+            # SageMaker records the job as trial component `<job>-aws-transform-job` on the best trial.
+            extra_parameters={
+                "ExperimentConfig": {
+                    "ExperimentName.$": str(STATE.experiment_name),
+                    "TrialName.$": str(best.trial_name),
+                    "TrialComponentDisplayName": contract.TRANSFORM_DISPLAY_NAME,
+                }
+            },
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
             transform_job_name=sfn.JsonPath.string_at(str(STATE.transform.job_name)),
             model_name=sfn.JsonPath.string_at(str(STATE.model.model_name)),
@@ -198,31 +228,17 @@ class TrainingPipeline(Construct):
             ),
             result_path=sfn.JsonPath.DISCARD,
         )
-        record_transform = _invoke(
-            self,
-            states.RECORD_TRANSFORM,
-            functions[fns.RECORD_TRANSFORM],
-            template(
-                RecordTransformEvent,
-                experiment_name=STATE.experiment_name,
-                best=STATE.best,
-                model_name=STATE.model.model_name,
-                transform_job_name=STATE.transform.job_name,
-                input_s3_uri=STATE.transform.input_s3_uri,
-                output_s3_uri=STATE.transform.output_s3_uri,
-                dataset_s3_uri=STATE.dataset.s3_uri,
-            ),
-        )
         summarize = sfn.Pass(
             self,
             states.SUMMARIZE,
             # contract.events.ExecutionOutput
             parameters=selector(
                 experimentName=STATE.experiment_name,
-                trials=STATE.trial_results,
-                best=selector(trialName=STATE.best.trial_name, metric=STATE.best.metric, value=STATE.best.value),
+                trials=STATE.selection.trials,
+                best=selector(trialName=best.trial_name, metric=best.metric, value=best.value),
                 model=STATE.model.model_name,
                 transform=selector(jobName=STATE.transform.job_name, outputS3Uri=STATE.transform.output_s3_uri),
+                unrecorded=STATE.selection.unrecorded,
             ),
         )
 
@@ -239,7 +255,6 @@ class TrainingPipeline(Construct):
             .next(select_best)
             .next(create_model)
             .next(transform)
-            .next(record_transform)
             .next(summarize)
         )
         self.state_machine = logged_state_machine(
@@ -255,9 +270,10 @@ class TrainingPipeline(Construct):
             self.state_machine.add_to_role_policy(statement)
 
     def _trial(self, functions, sagemaker_role, image_uri, key, bucket, jobs: JobSettings) -> sfn.IChainable:
-        """Per trial: record it, train it, record the outcome; a failure never fails the Map."""
+        """Per trial: record it, train it (or adopt its job), record the outcome, hand on the result;
+        neither a failed job nor a failed record state fails the Map."""
         it = ITERATION
-        record_trial = _invoke(
+        record_trial = _record(
             self,
             states.RECORD_TRIAL,
             functions[fns.RECORD_TRIAL],
@@ -267,6 +283,7 @@ class TrainingPipeline(Construct):
                 trial=it.trial,
                 preprocessing_trial_component_name=it.preprocessing_trial_component_name,
             ),
+            it.trial_recording,
         )
         extra = {
             "HyperParameters.$": str(it.trial.hyperparameters),
@@ -323,7 +340,7 @@ class TrainingPipeline(Construct):
             result_path=str(it.training),
         )
         retry_sagemaker_errors(train)
-        record_training = _invoke(
+        record_training = _record(
             self,
             states.RECORD_TRAINING,
             functions[fns.RECORD_TRAINING],
@@ -334,16 +351,78 @@ class TrainingPipeline(Construct):
                 training=it.training,
                 error=it.error,
             ),
-            output_path="$.Payload",
+            it.training_recording,
         )
+        # The iteration's output (contract.events.TrialResult): SelectBest makes the outcome from it.
+        trial_result = sfn.Pass(
+            self,
+            states.TRIAL_RESULT,
+            parameters=template(
+                TrialResult,
+                trial_name=it.trial.trial_name,
+                training_job_name=it.trial.training_job_name,
+                training=it.training,
+                error=it.error,
+                trial_recording=it.trial_recording,
+                training_recording=it.training_recording,
+            ),
+        )
+        record_trial.add_catch(train, errors=[sfn.Errors.ALL], result_path=str(it.trial_recording))
+        record_training.add_catch(trial_result, errors=[sfn.Errors.ALL], result_path=str(it.training_recording))
         # CDK drops null from rendered JSON, so "no error" / "no training result" is an empty object.
         trained = sfn.Pass(self, states.TRAINED, result=sfn.Result.from_object({}), result_path=str(it.error))
         not_trained = sfn.Pass(
             self, states.NOT_TRAINED, result=sfn.Result.from_object({}), result_path=str(it.training)
         )
-        train.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path=str(it.error))
+        train.add_catch(
+            self._adopt_training_job(trained, not_trained), errors=[sfn.Errors.ALL], result_path=str(it.error)
+        )
         not_trained.next(record_training)
-        return record_trial.next(train).next(trained).next(record_training)
+        return record_trial.next(train).next(trained).next(record_training).next(trial_result)
+
+    def _adopt_training_job(self, trained: sfn.Pass, not_trained: sfn.Pass) -> sfn.IChainable:
+        """After Train's Catch: a job that exists under the trial's name (a Create retried after an
+        ambiguous error found its own job) is described until it ends, and its outcome is the trial's;
+        any other error goes to NotTrained."""
+        it = ITERATION
+        describe = tasks.CallAwsService(
+            self,
+            states.DESCRIBE_TRAINING_JOB,
+            service="sagemaker",
+            action="describeTrainingJob",
+            parameters={"TrainingJobName": sfn.JsonPath.string_at(str(it.trial.training_job_name))},
+            iam_resources=[Stack.of(self).format_arn(service="sagemaker", resource="training-job", resource_name="*")],
+            iam_action="sagemaker:DescribeTrainingJob",
+            result_path=str(it.training),
+        )
+        retry_sagemaker_errors(describe, capacity=False)
+        # A job that ended Failed or Stopped fails the trial as Train would have: the error's cause is
+        # the Describe JSON, whose FailureReason becomes the trial's.
+        adopted_failed = sfn.Pass(
+            self,
+            states.ADOPTED_JOB_FAILED,
+            parameters={"Error": "States.TaskFailed", "Cause.$": f"States.JsonToString({it.training})"},
+            result_path=str(it.error),
+        ).next(not_trained)
+        status = f"{it.training}.TrainingJobStatus"
+        wait = sfn.Wait(self, states.WAIT_FOR_ADOPTED_JOB, time=sfn.WaitTime.duration(ADOPTED_JOB_POLL))
+        ended = (
+            sfn.Choice(self, states.ADOPTED_JOB_ENDED)
+            .when(sfn.Condition.string_equals(status, "Completed"), trained)
+            .when(
+                sfn.Condition.or_(
+                    sfn.Condition.string_equals(status, "Failed"), sfn.Condition.string_equals(status, "Stopped")
+                ),
+                adopted_failed,
+            )
+            .otherwise(wait.next(describe))
+        )
+        describe.next(ended)
+        return (
+            sfn.Choice(self, states.TRAINING_JOB_EXISTS)
+            .when(sfn.Condition.string_matches(f"{it.error}.Cause", NAME_IN_USE_CAUSE), describe)
+            .otherwise(not_trained)
+        )
 
 
 def retry_sagemaker_errors(state, *, capacity: bool = True) -> None:
@@ -371,8 +450,15 @@ def retry_sagemaker_errors(state, *, capacity: bool = True) -> None:
     )
 
 
+def _record(scope: Construct, id: str, function, payload, outcome_path) -> tasks.LambdaInvoke:
+    """A record state: `{"recorded": true}` at `outcome_path` when it recorded; the caller's Catch puts
+    the error there instead (contract.events.RecordingOutcome)."""
+    return _invoke(scope, id, function, payload, result_path=str(outcome_path), result_selector=dict(RECORDED))
+
+
 def _invoke(scope: Construct, id: str, function, payload, **kwargs) -> tasks.LambdaInvoke:
-    """A Lambda task; its result is discarded unless an output or result path says otherwise."""
+    """A Lambda task that retries throttling; its result is discarded unless an output or result path
+    says otherwise."""
     if "output_path" not in kwargs and "result_path" not in kwargs:
         kwargs["result_path"] = sfn.JsonPath.DISCARD
     task_input = (
@@ -382,7 +468,7 @@ def _invoke(scope: Construct, id: str, function, payload, **kwargs) -> tasks.Lam
             sfn.TaskInput.from_json_path_at(payload) if isinstance(payload, str) else sfn.TaskInput.from_object(payload)
         )
     )
-    return tasks.LambdaInvoke(scope, id, lambda_function=function, payload=task_input, **kwargs)
+    return fns.retry_throttling(tasks.LambdaInvoke(scope, id, lambda_function=function, payload=task_input, **kwargs))
 
 
 # Families whose instances bring NVMe instance storage without a "d" in their name.
@@ -456,4 +542,11 @@ def _processing_request(image_uri: str, key: kms.IKey, jobs: JobSettings) -> dic
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": int(jobs.max_runtime.to_seconds())},
         "NetworkConfig": {"EnableNetworkIsolation": True},
+        # SageMaker records the job as trial component `<job>-aws-processing-job` on the first trial;
+        # RecordTrial associates it with every other trial.
+        "ExperimentConfig": {
+            "ExperimentName.$": str(STATE.experiment_name),
+            "TrialName.$": str(STATE.preprocessing.trial_name),
+            "TrialComponentDisplayName": contract.PREPROCESSING_DISPLAY_NAME,
+        },
     }

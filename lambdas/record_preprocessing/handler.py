@@ -1,4 +1,4 @@
-"""record_preprocessing: the preprocessing component's statistics, outputs and outcome."""
+"""record_preprocessing: the preprocessing statistics on SageMaker's component of the processing job."""
 
 from __future__ import annotations
 
@@ -42,29 +42,37 @@ def read_stats(s3, output_s3_uri: str) -> dict:
 def record_preprocessing(
     records: ExperimentRecords, s3, plan: RunPlan, status: str, error: TaskError | None
 ) -> RecordPreprocessingResult:
+    """Adds the statistics to SageMaker's component of the processing job (its status, inputs and
+    outputs are SageMaker's). UpdateTrialComponent works on a job's component: the SageMaker
+    Experiments SDK's tracker logs parameters on `<processing job>-aws-processing-job` the same way."""
     name = plan.preprocessing.trial_component_name
-    # Normally record_experiment created it; a retried or resumed execution may not have.
-    records.ensure_component(
-        name,
-        display_name=contract.PREPROCESSING_DISPLAY_NAME,
-        input_artifacts=artifacts_of({contract.DATASET_ARTIFACT: plan.dataset.s3_uri}),
-    )
-    now = datetime.now(UTC)
     if status == "Completed":
         stats = read_stats(s3, plan.preprocessing.output_s3_uri)
-        outputs = {output: f"{plan.preprocessing.output_s3_uri}{output}/" for output in OUTPUT_ARTIFACTS}
-        records.update_component(
-            name,
-            status=ComponentStatus("Completed"),
-            parameters=parameters_of(stats),
-            output_artifacts=artifacts_of(outputs),
-            end_time=now,
-        )
-    else:
-        reason = error.reason() if error else "preprocessing failed"
-        records.update_component(name, status=ComponentStatus("Failed", reason), end_time=now)
+        if records.describe_component(name) is None:
+            # Not expected from SageMaker; recorded anyway so that the trials hold the preprocessing.
+            logger.warning("completed processing job left no component", extra={"trialComponentName": name})
+            outputs = {output: f"{plan.preprocessing.output_s3_uri}{output}/" for output in OUTPUT_ARTIFACTS}
+            _create(records, plan, ComponentStatus("Completed"), output_artifacts=artifacts_of(outputs))
+        records.update_component(name, parameters=parameters_of(stats))
+    elif records.describe_component(name) is None:
+        # The job never ran (CreateProcessingJob refused): no component from SageMaker, so one says why.
+        _create(records, plan, ComponentStatus("Failed", error.reason() if error else "preprocessing failed"))
     logger.info("preprocessing recorded", extra={"trialComponentName": name, "status": status})
     return RecordPreprocessingResult(trial_component_name=name, status=status)
+
+
+def _create(records: ExperimentRecords, plan: RunPlan, status: ComponentStatus, **fields) -> None:
+    now = datetime.now(UTC)
+    records.ensure_component(
+        plan.preprocessing.trial_component_name,
+        display_name=contract.PREPROCESSING_DISPLAY_NAME,
+        status=status,
+        input_artifacts=artifacts_of({contract.RAW_INPUT: plan.dataset.s3_uri}),
+        start_time=now,
+        end_time=now,
+        **fields,
+    )
+    records.associate(plan.preprocessing.trial_component_name, plan.preprocessing.trial_name)
 
 
 @logger.inject_lambda_context

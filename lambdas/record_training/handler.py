@@ -12,8 +12,8 @@ from contract.events import COMPLETED, RecordTrainingEvent, TrialOutcome
 from contract.run_plan import TrialPlan
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import parse_event
+from lambdas.experiment_records.outcome import training_outcome
 from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of, parameters_of
-from lambdas.record_training.outcome import training_outcome
 
 logger = Logger()
 

@@ -1,12 +1,14 @@
-"""The best completed trial by the objective metric and goal (pure; ties go to the earlier trial)."""
+"""Trial outcomes from TrainTrials' results, the records not written, and the best completed trial (pure)."""
 
 from __future__ import annotations
 
 import math
 
-from contract import errors
-from contract.events import COMPLETED, TrialOutcome
-from contract.run_plan import Objective
+from contract import errors, states
+from contract.events import COMPLETED, RecordingOutcome, TrialOutcome, TrialResult, UnrecordedRecord
+from contract.run_plan import Objective, TrialPlan
+from lambdas.experiment_records.events import InvalidEvent
+from lambdas.experiment_records.outcome import training_outcome
 
 
 class NoCompletedTrial(Exception):
@@ -14,6 +16,30 @@ class NoCompletedTrial(Exception):
 
 
 assert NoCompletedTrial.__name__ == errors.NO_COMPLETED_TRIAL
+
+
+def trial_outcomes(plan: list[TrialPlan], results: list[TrialResult]) -> list[TrialOutcome]:
+    """Each planned trial's outcome, from its iteration's result (the Map keeps the plan's order)."""
+    by_name = {result.trial_name: result for result in results}
+    missing = [trial.trial_name for trial in plan if trial.trial_name not in by_name]
+    if missing:
+        raise InvalidEvent(f"event.results: no result for trial {missing[0]}")
+    return [
+        training_outcome(trial, by_name[trial.trial_name].training, by_name[trial.trial_name].error) for trial in plan
+    ]
+
+
+def unrecorded_records(results: list[TrialResult], preprocessing: RecordingOutcome | None) -> list[UnrecordedRecord]:
+    """The record states whose Catch caught an error, in the order they ran."""
+    found: list[tuple[str, str | None, RecordingOutcome | None]] = [(states.RECORD_PREPROCESSING, None, preprocessing)]
+    for result in results:
+        found.append((states.RECORD_TRIAL, result.trial_name, result.trial_recording))
+        found.append((states.RECORD_TRAINING, result.trial_name, result.training_recording))
+    return [
+        UnrecordedRecord(state=state, error=outcome.error, cause=outcome.cause or "", trial_name=trial)
+        for state, trial, outcome in found
+        if outcome is not None and outcome.error
+    ]
 
 
 def select_best(trials: list[TrialOutcome], objective: Objective) -> TrialOutcome:

@@ -84,14 +84,16 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
                 checkpoint_s3_uri=layout.uri(layout.checkpoints(trial_name)),
             )
         )
+    preprocessing_job = names.preprocessing_job_name(experiment, run)
     plan = RunPlan(
         experiment_name=experiment,
         execution_name=execution_name,
         objective=checked.objective,
         dataset=dataset,
         preprocessing=PreprocessingPlan(
-            job_name=names.preprocessing_job_name(experiment, run),
-            trial_component_name=names.preprocessing_component_name(experiment, run),
+            job_name=preprocessing_job,
+            trial_component_name=names.preprocessing_component_name(preprocessing_job),
+            trial_name=trials[0].trial_name,
             output_s3_uri=layout.uri(layout.preprocessed),
         ),
         trials=trials,

@@ -257,3 +257,47 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
             if trial_name:
                 self.associate_trial_component({"TrialComponentName": name, "TrialName": trial_name})
         return name
+
+    def record_job_component(
+        self,
+        *,
+        name: str,
+        source_arn: str,
+        source_type: str,
+        experiment_config: dict,
+        status: str,
+        parameters: dict[str, dict],
+        input_artifacts: dict[str, dict],
+        output_artifacts: dict[str, dict],
+        failure_reason: str | None = None,
+        start_time: datetime | float | str | None = None,
+        end_time: datetime | float | str | None = None,
+    ) -> str:
+        """Record a processing or transform job started with ExperimentConfig as SageMaker does.
+
+        Creates (or updates as the job's status changes) component `name` with Source = the job and
+        the parameters and artifacts given (the API's shapes), and associates it with
+        ExperimentConfig.TrialName. Never throttled."""
+        status_view = {"PrimaryStatus": status, **({"Message": failure_reason} if failure_reason else {})}
+        with self._lock:
+            if name not in self.components:
+                self.create_trial_component(
+                    {
+                        "TrialComponentName": name,
+                        "DisplayName": experiment_config.get("TrialComponentDisplayName") or name,
+                        "Source": {"SourceArn": source_arn, "SourceType": source_type},
+                        "StartTime": timestamp(start_time) or now(),
+                    }
+                )
+            component = self.components[name]
+            component.status = checked_status(status_view)
+            component.parameters.update(parameters)
+            component.input_artifacts.update(input_artifacts)
+            component.output_artifacts.update(output_artifacts)
+            if status in ("Completed", "Failed", "Stopped"):
+                component.end_time = timestamp(end_time) or now()
+            self._touch(component)
+            trial_name = experiment_config.get("TrialName")
+            if trial_name:
+                self.associate_trial_component({"TrialComponentName": name, "TrialName": trial_name})
+        return name

@@ -117,10 +117,21 @@ def run_sagemaker_task(
     if not name:
         raise SageMakerApiError(f"{name_field} is required")
     if name in jobs:
-        raise SageMakerApiError("Job name must be unique within an AWS Region in an AWS account.")
+        # CreateTrainingJob's ResourceInUse: "Training job names must be unique within an AWS account
+        # and region, and a training job with this name already exists (arn:...)". Step Functions
+        # reports it under the catch-all name (contract/errors.py), its cause carrying the message.
+        raise SageMakerApiError(
+            f"{kind.capitalize()} job names must be unique within an AWS account and region, and a {kind} job "
+            f"with this name already exists ({jobs[name].arn}) (Service: AmazonSageMaker; Status Code: 400; "
+            "Error Code: ResourceInUse)"
+        )
+    tracker = runtime.job_tracker(account, region)
+    model = moto_jobs.model_description(backend, request.get("ModelName")) if kind == "transform" else None
 
     def publish(_kind: str, description: dict) -> None:
         jobs[name] = moto_jobs.JobRecord(kind, description)
+        # A processing or transform job with ExperimentConfig: SageMaker's own trial component.
+        tracker.published(kind, description, model)
 
     context = JobContext(
         account=account,

@@ -44,7 +44,9 @@ def test_the_renamed_state_is_really_gone_from_the_definition(app):
     renamed = cloud.renamed_state(app.training, states.NOT_TRAINED, "TrainingFailed")
     iteration = renamed["States"][states.TRAIN_TRIALS]["ItemProcessor"]["States"]
     assert states.NOT_TRAINED not in iteration and "TrainingFailed" in iteration
-    assert iteration[states.TRAIN]["Catch"][0]["Next"] == "TrainingFailed"
+    # Train's Catch goes to NotTrained through the name-in-use check.
+    assert iteration[states.TRAIN]["Catch"][0]["Next"] == states.TRAINING_JOB_EXISTS
+    assert iteration[states.TRAINING_JOB_EXISTS]["Default"] == "TrainingFailed"
 
 
 @pytest.mark.parametrize(

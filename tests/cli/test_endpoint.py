@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 from moto.core.config import default_user_config
 
+import contract
 from contract import states
 from local_cloud import experiments, plug
 from local_cloud.runtime import LocalRuntime
@@ -93,7 +94,7 @@ def test_start_watch_compare_and_lineage_over_an_endpoint(endpoint, app, run_cli
     assert best in first_row and str(cloud.ACCURACY["20"]) in first_row  # best first
 
     lineage = run_cli("lineage", best)
-    assert lineage.exit_code == 0 and "predictions" in lineage.stdout
+    assert lineage.exit_code == 0 and contract.SAGEMAKER_TRANSFORM_OUTPUT_ARTIFACT in lineage.stdout
 
     unknown = run_cli("lineage", "nope")  # an HTTP 400 ResourceNotFound, as AWS answers it
     assert unknown.exit_code == 1

@@ -136,13 +136,13 @@ def test_lineage_runs_from_dataset_to_transform_output(recorded, run_cli):
     _tree_path(
         result.stdout,
         f"trial {recorded.trial_name('20')}",
-        f"dataset {recorded.plan['dataset']['s3Uri']}",
+        f"{contract.RAW_INPUT} {recorded.plan['dataset']['s3Uri']}",
         contract.PREPROCESSING_DISPLAY_NAME,
         f"train {recorded.preprocessed}train/",
         f"training job {recorded.job_name('20')}",
         contract.SAGEMAKER_MODEL_ARTIFACT,
         contract.TRANSFORM_DISPLAY_NAME,
-        f"{contract.PREDICTIONS_ARTIFACT} {recorded.plan['transform']['outputS3Uri']}",
+        f"{contract.SAGEMAKER_TRANSFORM_OUTPUT_ARTIFACT} {recorded.plan['transform']['outputS3Uri']}",
     )
     assert f"test:accuracy={ACCURACY['20']}" in result.stdout
 

@@ -233,9 +233,9 @@ def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cl
     assert "3/3 queued 0 · running 0 · completed 2 · failed 1" in out
     rows = [line.split() for line in out.splitlines() if "kernel_size=" in line]
     assert rows == [
-        ["0", "kernel_size=3", states.RECORD_TRAINING, "completed"],
-        ["1", "kernel_size=5", states.RECORD_TRAINING, "completed"],
-        ["2", "kernel_size=7", states.RECORD_TRAINING, "failed"],
+        ["0", "kernel_size=3", states.TRIAL_RESULT, "completed"],
+        ["1", "kernel_size=5", states.TRIAL_RESULT, "completed"],
+        ["2", "kernel_size=7", states.TRIAL_RESULT, "failed"],
     ]
 
 
@@ -264,7 +264,7 @@ def test_progress_mid_run_counts_queued_running_completed_and_failed(aws, app):
     assert progress.state == states.TRAIN_TRIALS
     assert progress.total_trials == 4
     assert (progress.queued, progress.running, progress.completed, progress.failed) == (1, 1, 1, 1)
-    assert progress.trials[0].state == states.RECORD_TRAINING and progress.trials[0].outcome == "failed"
+    assert progress.trials[0].state == states.TRIAL_RESULT and progress.trials[0].outcome == "failed"
 
     progress.apply(events)  # the rest, as the next poll brings it
     assert (progress.queued, progress.running, progress.completed, progress.failed) == (0, 0, 3, 1)

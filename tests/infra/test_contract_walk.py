@@ -25,13 +25,18 @@ TRAINING_STATES = {
     states.SELECT_BEST,
     states.CREATE_MODEL,
     states.TRANSFORM,
-    states.RECORD_TRANSFORM,
     states.SUMMARIZE,
     states.RECORD_TRIAL,
     states.TRAIN,
     states.TRAINED,
     states.NOT_TRAINED,
     states.RECORD_TRAINING,
+    states.TRIAL_RESULT,
+    states.TRAINING_JOB_EXISTS,
+    states.DESCRIBE_TRAINING_JOB,
+    states.ADOPTED_JOB_ENDED,
+    states.WAIT_FOR_ADOPTED_JOB,
+    states.ADOPTED_JOB_FAILED,
 }
 CLEANUP_STATES = {states.DELETE_RECORDS, states.CLEANUP_DONE_CHOICE, states.DELETED}
 PATH = re.compile(r"\$(?:\.[A-Za-z0-9_]+|\[\d+\])*")
@@ -80,8 +85,20 @@ def input_paths(state: dict) -> list[tuple[str, str]]:
     for key in ("InputPath", "ItemsPath", "CausePath"):
         if isinstance(state.get(key), str):
             found.append((key, state[key]))
+
     for i, choice in enumerate(state.get("Choices", [])):
-        found.append((f"Choices[{i}].Variable", choice["Variable"]))
+        found += condition_paths(choice, f"Choices[{i}]")
+    return found
+
+
+def condition_paths(rule: dict, where: str) -> list[tuple[str, str]]:
+    """(where, JSONPath) of a Choice rule's Variable, or of the rules it combines (And / Or: lists, Not: one)."""
+    found = [(f"{where}.Variable", rule["Variable"])] if "Variable" in rule else []
+    for key in ("And", "Or"):
+        for j, inner in enumerate(rule.get(key, [])):
+            found += condition_paths(inner, f"{where}.{key}[{j}]")
+    if "Not" in rule:
+        found += condition_paths(rule["Not"], f"{where}.Not")
     return found
 
 

@@ -20,7 +20,8 @@ PLAN: dict[str, Any] = {
     "dataset": {"s3Uri": "s3://bucket/datasets/digits/"},
     "preprocessing": {
         "jobName": "mnist-cnn-0a1b2c3d-pre",
-        "trialComponentName": "mnist-cnn-0a1b2c3d-pre",
+        "trialComponentName": "mnist-cnn-0a1b2c3d-pre-aws-processing-job",
+        "trialName": "mnist-cnn-0a1b2c3d-t00-hc2",
         "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/preprocessed/",
     },
     "trials": [
@@ -39,7 +40,9 @@ PLAN: dict[str, Any] = {
         "inputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/preprocessed/transform/test-images.csv",
         "outputS3Uri": "s3://bucket/runs/mnist-cnn/run-1/transform/",
     },
-    "best": {"trialName": "mnist-cnn-0a1b2c3d-t00-hc2", "modelArtifact": "s3://bucket/runs/m/model.tar.gz"},
+    "selection": {
+        "best": {"trialName": "mnist-cnn-0a1b2c3d-t00-hc2", "modelArtifact": "s3://bucket/runs/m/model.tar.gz"}
+    },
 }
 MAP_ITEM = {
     "experimentName": "mnist-cnn",
@@ -73,11 +76,10 @@ def test_training_states_run_in_the_designed_order(training):
         "SelectBest",
         "CreateModel",
         "Transform",
-        "RecordTransform",
         "Summarize",
     ]
     trial = training["States"]["TrainTrials"]["ItemProcessor"]
-    assert state_order(trial) == ["RecordTrial", "Train", "Trained", "RecordTraining"]
+    assert state_order(trial) == ["RecordTrial", "Train", "Trained", "RecordTraining", "TrialResult"]
 
 
 def test_validation_comes_before_anything_is_created(training):
@@ -149,10 +151,17 @@ def test_training_retries_transient_errors_and_catches_the_rest(training):
     throttling = retries["SageMaker.AmazonSageMakerException"]
     assert throttling["JitterStrategy"] == "FULL" and throttling["MaxAttempts"] >= 2
     (catch,) = trial["Train"]["Catch"]
-    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotTrained"}
-    # Both paths end in the same recorder, whose output is the trial's result.
+    # A caught error goes to NotTrained, unless a job of the trial's name exists (it is adopted).
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TrainingJobExists?"}
+    assert trial["TrainingJobExists?"]["Default"] == "NotTrained"
+    # Both paths end in the same recorder, then the iteration's result, which a failed recorder reaches too.
     assert trial["NotTrained"]["Next"] == trial["Trained"]["Next"] == "RecordTraining"
-    assert trial["RecordTraining"]["OutputPath"] == "$.Payload"
+    assert trial["RecordTraining"]["ResultPath"] == "$.trainingRecording"
+    assert trial["RecordTraining"]["Next"] == "TrialResult"
+    assert trial["RecordTraining"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.trainingRecording", "Next": "TrialResult"}
+    ]
+    assert "End" in trial["TrialResult"]
 
 
 def test_every_sagemaker_call_retries_throttling_but_fails_a_refused_request_within_seconds(training):
@@ -373,7 +382,9 @@ def test_requests_built_from_a_real_run_plan_are_valid(training):
             max_trials=20,
         )
     )
-    plan["best"] = {"trialName": plan["trials"][0]["trialName"], "modelArtifact": "s3://bucket/runs/m/model.tar.gz"}
+    plan["selection"] = {
+        "best": {"trialName": plan["trials"][0]["trialName"], "modelArtifact": "s3://bucket/runs/m/model.tar.gz"}
+    }
     item = {
         "experimentName": plan["experimentName"],
         "preprocessingTrialComponentName": "c",

@@ -12,11 +12,11 @@ from contract import schema
 from lambdas.record_experiment import handler as record_experiment
 from lambdas.record_preprocessing import handler as record_preprocessing
 from lambdas.record_training import handler as record_training
-from lambdas.record_transform import handler as record_transform
 from lambdas.record_trial import handler as record_trial
 from lambdas.select_best import handler as select_best
 from lambdas.select_best.selection import NoCompletedTrial
 from lambdas.validate_input.plan import plan_run
+from local_cloud.sagemaker.experiment_tracking import JobComponentTracker
 from tests.lambdas.conftest import ACCOUNT, BUCKET, REGION
 
 STATS = {
@@ -74,6 +74,18 @@ def sagemaker_runs_training(backend, trial: dict, *, completed: bool) -> dict:
     return result
 
 
+def sagemaker_runs_job(backend, kind: str, name: str, request: dict, model: dict | None = None) -> None:
+    """What SageMaker (or the local cloud) records for a processing or transform job with ExperimentConfig."""
+    title = kind.capitalize()
+    description = {
+        **request,
+        f"{title}JobName": name,
+        f"{title}JobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{kind}-job/{name}",
+        f"{title}JobStatus": "Completed",
+    }
+    JobComponentTracker(backend).published(kind, description, model)
+
+
 def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, context):
     plan = schema.dump(plan_run(INPUT, execution_name="exec-1", bucket_name=BUCKET, max_trials=10))
     boto3.client("s3", region_name=REGION).put_object(
@@ -81,20 +93,34 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     )
 
     recorded = record_experiment.handler(plan, context)
-    assert recorded == {
-        "experimentName": "mnist-cnn",
-        "trialComponentName": plan["preprocessing"]["trialComponentName"],
-    }
+    assert recorded == {"experimentName": "mnist-cnn", "trialNames": [t["trialName"] for t in plan["trials"]]}
     assert record_experiment.handler(plan, context) == recorded  # a retried state succeeds
     preprocessing = plan["preprocessing"]["trialComponentName"]
-    assert sm.describe_trial_component(TrialComponentName=preprocessing)["Status"]["PrimaryStatus"] == "InProgress"
+    assert preprocessing == plan["preprocessing"]["jobName"] + "-aws-processing-job"
+    outputs = {name: f"{plan['preprocessing']['outputS3Uri']}{name}/" for name in contract.PROCESSING_OUTPUTS}
+    sagemaker_runs_job(
+        backend,
+        "processing",
+        plan["preprocessing"]["jobName"],
+        {
+            "ExperimentConfig": {
+                "ExperimentName": "mnist-cnn",
+                "TrialName": plan["preprocessing"]["trialName"],
+                "TrialComponentDisplayName": "Preprocessing",
+            },
+            "ProcessingInputs": [{"InputName": "raw", "S3Input": {"S3Uri": plan["dataset"]["s3Uri"]}}],
+            "ProcessingOutputConfig": {
+                "Outputs": [{"OutputName": k, "S3Output": {"S3Uri": v}} for k, v in outputs.items()]
+            },
+        },
+    )
 
     assert record_preprocessing.handler({"plan": plan, "status": "Completed", "error": {}}, context) == {
         "trialComponentName": preprocessing,
         "status": "Completed",
     }
 
-    outcomes = []
+    outcomes, results = [], []
     for i, trial in enumerate(plan["trials"]):
         event = {"experimentName": "mnist-cnn", "trial": trial, "preprocessingTrialComponentName": preprocessing}
         assert record_trial.handler(event, context) == {"trialName": trial["trialName"]}
@@ -110,6 +136,16 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
         outcome = record_training.handler(event, context)
         assert record_training.handler(event, context) == outcome  # retried
         outcomes.append(outcome)
+        results.append(
+            {
+                "trialName": trial["trialName"],
+                "trainingJobName": trial["trainingJobName"],
+                "training": training,
+                "error": error,
+                "trialRecording": {"recorded": True},
+                "trainingRecording": {"recorded": True},
+            }
+        )
 
     assert [o["status"] for o in outcomes] == ["Completed", "Completed", "Failed", "Failed"]
     assert outcomes[1]["metrics"] == {"test:accuracy": 96.25, "test:loss": 0.2}
@@ -117,20 +153,31 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     assert outcomes[3]["failureReason"] == "SageMaker.ResourceLimitExceeded: account quota for ml.m5.large"
     assert outcomes[3]["modelArtifact"] is None and outcomes[0]["modelArtifact"].endswith("model.tar.gz")
 
-    best = select_best.handler({"trials": outcomes, "objective": plan["objective"]}, context)
-    assert best["trialName"] == plan["trials"][1]["trialName"] and best["value"] == 96.25
+    # SelectBest makes the same outcomes from the iterations' results, and picks the best.
+    selection = select_best.handler(
+        {"trials": plan["trials"], "results": results, "objective": plan["objective"], "preprocessingRecording": {}},
+        context,
+    )
+    assert selection["trials"] == outcomes and selection["unrecorded"] == []
+    assert selection["best"]["trialName"] == plan["trials"][1]["trialName"] and selection["best"]["value"] == 96.25
 
-    transform_event = {
-        "experimentName": "mnist-cnn",
-        "best": best,
-        "modelName": plan["model"]["modelName"],
-        "transformJobName": plan["transform"]["jobName"],
-        "inputS3Uri": plan["transform"]["inputS3Uri"],
-        "outputS3Uri": plan["transform"]["outputS3Uri"],
-        "datasetS3Uri": plan["dataset"]["s3Uri"],
-    }
-    transform = record_transform.handler(transform_event, context)
-    assert record_transform.handler(transform_event, context) == transform  # retried
+    model = {"PrimaryContainer": {"ModelDataUrl": outcomes[1]["modelArtifact"], "Image": "jobs:1"}}
+    sagemaker_runs_job(
+        backend,
+        "transform",
+        plan["transform"]["jobName"],
+        {
+            "ExperimentConfig": {
+                "ExperimentName": "mnist-cnn",
+                "TrialName": outcomes[1]["trialName"],
+                "TrialComponentDisplayName": "Transform",
+            },
+            "ModelName": plan["model"]["modelName"],
+            "TransformInput": {"DataSource": {"S3DataSource": {"S3Uri": plan["transform"]["inputS3Uri"]}}},
+            "TransformOutput": {"S3OutputPath": plan["transform"]["outputS3Uri"]},
+        },
+        model,
+    )
 
     # The records, as the notebook's Studio view shows them: experiment > trials > components.
     trials = sm.list_trials(ExperimentName="mnist-cnn")["TrialSummaries"]
@@ -151,7 +198,7 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     assert pre["Status"]["PrimaryStatus"] == "Completed"
     assert pre["Parameters"]["normalization_mean"] == {"NumberValue": 0.1307}
     assert pre["Parameters"]["train_count"] == {"NumberValue": 1437.0}
-    assert pre["InputArtifacts"]["dataset"]["Value"] == plan["dataset"]["s3Uri"]
+    assert pre["InputArtifacts"]["raw"]["Value"] == plan["dataset"]["s3Uri"]
     assert {k: v["Value"] for k, v in pre["OutputArtifacts"].items()} == {
         name: f"{plan['preprocessing']['outputS3Uri']}{name}/" for name in contract.PROCESSING_OUTPUTS
     }
@@ -159,7 +206,7 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     trained = sm.describe_trial_component(TrialComponentName=plan["trials"][1]["trainingJobName"] + "-aws-training-job")
     assert trained["Parameters"]["hidden_channels"] == {"StringValue": "5"}
     assert {m["MetricName"]: m["Last"] for m in trained["Metrics"]}["test:accuracy"] == 96.25
-    assert trained["OutputArtifacts"]["SageMaker.ModelArtifact"]["Value"] == best["modelArtifact"]
+    assert trained["OutputArtifacts"]["SageMaker.ModelArtifact"]["Value"] == outcomes[1]["modelArtifact"]
 
     refused = sm.describe_trial_component(TrialComponentName=plan["trials"][3]["trainingJobName"] + "-aws-training-job")
     assert refused["DisplayName"] == "Training"
@@ -168,14 +215,13 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     failed = sm.describe_trial_component(TrialComponentName=plan["trials"][2]["trainingJobName"] + "-aws-training-job")
     assert failed["Status"]["PrimaryStatus"] == "Failed"
 
-    lineage = sm.describe_trial_component(TrialComponentName=transform["trialComponentName"])
-    assert lineage["DisplayName"] == "Transform" and lineage["Status"]["PrimaryStatus"] == "Completed"
-    assert {k: v["Value"] for k, v in lineage["InputArtifacts"].items()} == {
-        "dataset": plan["dataset"]["s3Uri"],
-        "model": best["modelArtifact"],
-        "transform-input": plan["transform"]["inputS3Uri"],
-    }
-    assert lineage["OutputArtifacts"]["predictions"]["Value"] == plan["transform"]["outputS3Uri"]
+    transform = sm.describe_trial_component(TrialComponentName=plan["transform"]["jobName"] + "-aws-transform-job")
+    assert transform["Source"]["SourceType"] == "SageMakerTransformJob"
+    assert (
+        transform["Parameters"][contract.SAGEMAKER_MODEL_DATA_PARAMETER]["StringValue"] == outcomes[1]["modelArtifact"]
+    )
+    assert transform["InputArtifacts"]["SageMaker.TransformInput"]["Value"] == plan["transform"]["inputS3Uri"]
+    assert transform["OutputArtifacts"]["SageMaker.TransformOutput"]["Value"] == plan["transform"]["outputS3Uri"]
 
 
 def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context):
@@ -194,28 +240,17 @@ def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context)
 
 
 def test_select_best_with_no_completed_trial_lists_each_status(context):
-    trials: list[dict] = [
+    plan = schema.dump(plan_run({"trials": [{}, {}]}, execution_name="e", bucket_name=BUCKET, max_trials=10))
+    reasons = ("bad optimizer", "out of memory")
+    results = [
         {
-            "trialName": "t1",
-            "trainingJobName": "j1",
-            "status": "Failed",
-            "hyperparameters": {},
-            "metrics": {},
-            "failureReason": "bad optimizer",
-            "modelArtifact": None,
-        },
-        {
-            "trialName": "t2",
-            "trainingJobName": "j2",
-            "status": "Failed",
-            "hyperparameters": {},
-            "metrics": {},
-            "failureReason": "out of memory",
-            "modelArtifact": None,
-        },
+            "trialName": trial["trialName"],
+            "trainingJobName": trial["trainingJobName"],
+            "training": {"TrainingJobStatus": "Failed", "FailureReason": reason},
+            "error": {},
+        }
+        for trial, reason in zip(plan["trials"], reasons, strict=True)
     ]
-    with pytest.raises(
-        NoCompletedTrial, match="t1 Failed \\(bad optimizer\\); t2 Failed \\(out of memory\\)"
-    ) as caught:
-        select_best.handler({"trials": trials, "objective": {"metric": "test:accuracy", "goal": "Maximize"}}, context)
-    assert type(caught.value).__name__ == "NoCompletedTrial"
+    names = [t["trialName"] for t in plan["trials"]]
+    with pytest.raises(NoCompletedTrial, match=rf"{names[0]} Failed \(bad optimizer\); {names[1]} Failed \(out of"):
+        select_best.handler({"trials": plan["trials"], "results": results, "objective": plan["objective"]}, context)

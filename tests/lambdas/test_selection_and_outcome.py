@@ -9,7 +9,7 @@ import pytest
 from contract import schema
 from contract.events import TaskError, TrainingResult, TrialOutcome
 from contract.run_plan import Objective, TrialPlan
-from lambdas.record_training.outcome import training_outcome
+from lambdas.experiment_records.outcome import training_outcome
 from lambdas.select_best.selection import NoCompletedTrial, select_best
 
 

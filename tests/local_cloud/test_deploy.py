@@ -16,7 +16,6 @@ FUNCTIONS = (
     "record_trial",
     "record_training",
     "select_best",
-    "record_transform",
     "cleanup_experiment",
 )
 

@@ -1,1 +1,0 @@
-"""The record_transform function (handler.handler); see docs/lambda-contracts.md."""
