@@ -48,7 +48,7 @@ The training state machine's states, in order: {
 or `{states.NOT_TRAINED}`, then `{states.RECORD_TRAINING}` and `{states.TRIAL_RESULT}`. When Train's Catch
 finds that a job of the trial's name exists (`{states.TRAINING_JOB_EXISTS}`), that job is adopted:
 `{states.DESCRIBE_TRAINING_JOB}` and `{states.WAIT_FOR_ADOPTED_JOB}` until it ends, then `{states.TRAINED}`
-or `{states.ADOPTED_JOB_FAILED}` and `{states.NOT_TRAINED}`. Every Lambda state retries
+or `{states.ADOPTED_JOB_FAILED}`, then `{states.RECORD_TRAINING}`. Every Lambda state retries
 `Lambda.TooManyRequestsException` with backoff; a record state that still fails is caught, its error
 kept in a RecordingOutcome, and the execution's output lists it under `unrecorded`.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -44,6 +45,25 @@ class LocalRuntime:
             run_dir=self.run_dir, endpoint_url=endpoint_url or "", region=region, children=self.children
         )
         self.job_runner = job_runner
+        self._throttles: dict[str, int] = {}  # function name fragment -> invokes still to refuse
+        self._throttle_lock = threading.Lock()
+
+    # --- test knob ----------------------------------------------------------------------------------
+    def throttle_lambda(self, name_fragment: str, times: int) -> None:
+        """Refuse the next `times` invokes of functions whose name holds `name_fragment` with
+        TooManyRequestsException, as Lambda does past a function's concurrency (no concurrency is
+        counted here otherwise)."""
+        with self._throttle_lock:
+            self._throttles[name_fragment] = times
+
+    def throttled(self, function_name: str) -> bool:
+        """Whether this invoke of `function_name` is refused (and counted), per `throttle_lambda`."""
+        with self._throttle_lock:
+            for fragment, left in self._throttles.items():
+                if left > 0 and fragment in function_name:
+                    self._throttles[fragment] = left - 1
+                    return True
+        return False
 
     def s3_client(self, region: str):
         """An S3 client of this cloud, for the jobs' inputs and outputs."""

@@ -114,7 +114,8 @@ class ExecutionProgress:
 
     def _enter(self, entered: dict, iteration: int | None) -> None:
         """A state was entered: at the top level it is the current state (and the cleanup's checkpoint
-        records a pass); in a TrainTrials iteration, Trained or NotTrained tells the trial's outcome."""
+        records a pass); in a TrainTrials iteration, Trained, or NotTrained / AdoptedJobFailed, tells the
+        trial's outcome."""
         name = entered["name"]
         if iteration is None:
             if name == self.checkpoint_state:
@@ -125,7 +126,7 @@ class ExecutionProgress:
         trial.state = name
         if name == states.TRAINED:
             trial.outcome = "completed"
-        elif name == states.NOT_TRAINED:
+        elif name in (states.NOT_TRAINED, states.ADOPTED_JOB_FAILED):
             trial.outcome = "failed"
 
     def _read_input(self, text: str | None) -> None:

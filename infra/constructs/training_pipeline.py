@@ -375,12 +375,16 @@ class TrainingPipeline(Construct):
             self, states.NOT_TRAINED, result=sfn.Result.from_object({}), result_path=str(it.training)
         )
         train.add_catch(
-            self._adopt_training_job(trained, not_trained), errors=[sfn.Errors.ALL], result_path=str(it.error)
+            self._adopt_training_job(trained, not_trained, record_training),
+            errors=[sfn.Errors.ALL],
+            result_path=str(it.error),
         )
         not_trained.next(record_training)
         return record_trial.next(train).next(trained).next(record_training).next(trial_result)
 
-    def _adopt_training_job(self, trained: sfn.Pass, not_trained: sfn.Pass) -> sfn.IChainable:
+    def _adopt_training_job(
+        self, trained: sfn.Pass, not_trained: sfn.Pass, record_training: sfn.IChainable
+    ) -> sfn.IChainable:
         """After Train's Catch: a job that exists under the trial's name (a Create retried after an
         ambiguous error found its own job) is described until it ends, and its outcome is the trial's;
         any other error goes to NotTrained."""
@@ -396,14 +400,11 @@ class TrainingPipeline(Construct):
             result_path=str(it.training),
         )
         retry_sagemaker_errors(describe, capacity=False)
-        # A job that ended Failed or Stopped fails the trial as Train would have: the error's cause is
-        # the Describe JSON, whose FailureReason becomes the trial's.
+        # A job that ended Failed or Stopped: its Describe is the training result (status, FailureReason),
+        # from which the trial's outcome is made, as for any job; no error (the Create's is not the trial's).
         adopted_failed = sfn.Pass(
-            self,
-            states.ADOPTED_JOB_FAILED,
-            parameters={"Error": "States.TaskFailed", "Cause.$": f"States.JsonToString({it.training})"},
-            result_path=str(it.error),
-        ).next(not_trained)
+            self, states.ADOPTED_JOB_FAILED, result=sfn.Result.from_object({}), result_path=str(it.error)
+        )
         status = f"{it.training}.TrainingJobStatus"
         wait = sfn.Wait(self, states.WAIT_FOR_ADOPTED_JOB, time=sfn.WaitTime.duration(ADOPTED_JOB_POLL))
         ended = (
@@ -418,6 +419,7 @@ class TrainingPipeline(Construct):
             .otherwise(wait.next(describe))
         )
         describe.next(ended)
+        adopted_failed.next(record_training)
         return (
             sfn.Choice(self, states.TRAINING_JOB_EXISTS)
             .when(sfn.Condition.string_matches(f"{it.error}.Cause", NAME_IN_USE_CAUSE), describe)

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import TYPE_CHECKING, Any
+
+from moto.core.exceptions import JsonRESTError
 
 from local_cloud.awslambda.runtime import FunctionPackage
 
 if TYPE_CHECKING:
     from local_cloud.runtime import LocalRuntime
+
+
+class TooManyRequestsException(JsonRESTError):
+    """Invoke refused for concurrency (HTTP 429): "The request throughput limit was exceeded" (Lambda API
+    reference, Invoke errors); Step Functions reports it as Lambda.TooManyRequestsException."""
+
+    code = 429
+
+    def __init__(self) -> None:
+        super().__init__("TooManyRequestsException", "Rate Exceeded.")
+        self.description = json.dumps(
+            {
+                "__type": "TooManyRequestsException",
+                "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+                "Type": "User",
+                "message": "Rate Exceeded.",
+            }
+        )
 
 
 def package_of(function: Any) -> FunctionPackage:
@@ -29,6 +50,8 @@ def invoke(
 ) -> bytes:
     """The Invoke response body; sets X-Amz-Function-Error as Lambda does for a handler's error."""
     package = package_of(function)
+    if runtime.throttled(package.name):
+        raise TooManyRequestsException()
     if isinstance(body, str):
         body = body.encode()
     headers = {k.lower(): v for k, v in dict(request_headers or {}).items()}

@@ -319,6 +319,14 @@ class InProcessContext:
         return max(0, int(self._timeout_ms - spent * 1000))
 
 
+def access_denied(action: str) -> ClientError:
+    """The error an Experiments call answers when the function's role lacks the permission."""
+    return ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": f"not authorized to perform: sagemaker:{action}"}},
+        action,
+    )
+
+
 class InProcessLambdas:
     """LocalRuntime's `lambdas`: the function's handler (lambdas.<name>.handler) called here with its
     environment, an error returned as Lambda's runtime returns it ({"errorType", "errorMessage", ...})."""
@@ -329,6 +337,8 @@ class InProcessLambdas:
         # contract function name -> seconds each context.get_remaining_time_in_millis() call spends
         self.clock_speed: dict[str, float] = {}
         self.invocations: list[str] = []  # function names, in order
+        # contract function name -> (trial name in the event, error raised instead of the handler's run)
+        self.failures: dict[str, tuple[str, Exception]] = {}
         self._saved_environment: dict[str, str | None] = {}
 
     def restore_environment(self) -> None:
@@ -339,6 +349,13 @@ class InProcessLambdas:
             else:
                 os.environ[name] = value
         self._saved_environment.clear()
+
+    def _fail_if_asked(self, folder: str, event: bytes) -> None:
+        """Raise the error `failures` names for this function when its event is about that trial."""
+        if folder in self.failures:
+            trial, error = self.failures[folder]
+            if f'"{trial}"' in (event or b"").decode():
+                raise error
 
     def invoke(self, function: FunctionPackage, event: bytes) -> Invocation:
         module_name, _, attribute = function.handler.rpartition(".")
@@ -366,6 +383,7 @@ class InProcessLambdas:
                 os.environ[name] = value
             self.invocations.append(folder)
             try:
+                self._fail_if_asked(folder, event)
                 payload, errored = handler(json.loads(event or b"{}"), context), False
                 json.dumps(payload)  # unserialisable output is an error, as in Lambda
             except Exception as error:  # noqa: BLE001 - every handler error goes back to the caller

@@ -433,3 +433,69 @@ def test_volume_key_is_sent_only_for_instance_types_without_local_storage(traini
     # Outputs stay encrypted with the project key whatever the instance type.
     assert "KmsKeyId" in states["Train"]["Parameters"]["OutputDataConfig"]
     assert "KmsKeyId" in states["Transform"]["Parameters"]["TransformOutput"]
+
+
+def test_every_lambda_state_retries_throttling_with_backoff(training, cleanup):
+    # "When Lambda hits the maximum number of invocations, the error is Lambda.TooManyRequestsException"
+    # (Step Functions developer guide); the CDK's default retrier does not name it.
+    invoking = [
+        (name, state)
+        for definition in (training, cleanup)
+        for name, state in walk_states(definition)
+        if state.get("Resource", "").endswith(":states:::lambda:invoke")
+    ]
+    assert len(invoking) == 8
+    for name, state in invoking:
+        (retrier,) = [r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]]
+        assert retrier["BackoffRate"] >= 2 and retrier["JitterStrategy"] == "FULL", name
+        assert retrier["MaxAttempts"] >= 5 and 10 <= _retry_seconds(retrier) <= 120, name
+
+
+def test_a_record_state_that_fails_is_caught_and_the_run_goes_on(training):
+    states = _states(training)
+    for name, path, goes_on in [
+        ("RecordPreprocessing", "$.preprocessingRecording", "TrainTrials"),
+        ("RecordTrial", "$.trialRecording", "Train"),
+        ("RecordTraining", "$.trainingRecording", "TrialResult"),
+    ]:
+        assert states[name]["ResultPath"] == path and states[name]["ResultSelector"] == {"recorded": True}
+        assert states[name]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": path, "Next": goes_on}]
+    # SelectBest makes the outcomes and lists what was not recorded; the output carries both.
+    payload = states["SelectBest"]["Parameters"]["Payload"]
+    assert (
+        payload["results.$"] == "$.trialResults" and payload["preprocessingRecording.$"] == "$.preprocessingRecording"
+    )
+    summary = states["Summarize"]["Parameters"]
+    assert summary["trials.$"] == "$.selection.trials" and summary["unrecorded.$"] == "$.selection.unrecorded"
+
+
+def test_processing_and_transform_jobs_carry_experiment_config(training):
+    states = _states(training)
+    assert states["Preprocess"]["Parameters"]["ExperimentConfig"] == {
+        "ExperimentName.$": "$.experimentName",
+        "TrialName.$": "$.preprocessing.trialName",
+        "TrialComponentDisplayName": "Preprocessing",
+    }
+    assert states["Transform"]["Parameters"]["ExperimentConfig"] == {
+        "ExperimentName.$": "$.experimentName",
+        "TrialName.$": "$.selection.best.trialName",
+        "TrialComponentDisplayName": "Transform",
+    }
+
+
+def test_a_training_job_name_in_use_is_described_until_it_ends(training):
+    trial = training["States"]["TrainTrials"]["ItemProcessor"]["States"]
+    (exists,) = trial["TrainingJobExists?"]["Choices"]
+    assert exists == {"Variable": "$.error.Cause", "StringMatches": "*already exists*", "Next": "DescribeTrainingJob"}
+    describe = trial["DescribeTrainingJob"]
+    assert describe["Resource"].endswith(":states:::aws-sdk:sagemaker:describeTrainingJob")
+    assert describe["Parameters"] == {"TrainingJobName.$": "$.trial.trainingJobName"}
+    assert describe["ResultPath"] == "$.training" and describe["Next"] == "AdoptedJobEnded?"
+    ended = trial["AdoptedJobEnded?"]
+    assert ended["Choices"][0] == {
+        "Variable": "$.training.TrainingJobStatus",
+        "StringEquals": "Completed",
+        "Next": "Trained",
+    }
+    assert ended["Choices"][1]["Next"] == "AdoptedJobFailed" and trial["AdoptedJobFailed"]["Next"] == "RecordTraining"
+    assert ended["Default"] == "WaitForAdoptedJob" and trial["WaitForAdoptedJob"]["Next"] == "DescribeTrainingJob"

@@ -7,10 +7,11 @@ import json
 import pytest
 
 from contract import schema
-from contract.events import TaskError, TrainingResult, TrialOutcome
+from contract.events import RecordingOutcome, TaskError, TrainingResult, TrialOutcome, TrialResult, UnrecordedRecord
 from contract.run_plan import Objective, TrialPlan
+from lambdas.experiment_records.events import InvalidEvent
 from lambdas.experiment_records.outcome import training_outcome
-from lambdas.select_best.selection import NoCompletedTrial, select_best
+from lambdas.select_best.selection import NoCompletedTrial, select_best, trial_outcomes, unrecorded_records
 
 
 def outcome(name: str, metrics: dict, status: str = "Completed") -> TrialOutcome:
@@ -97,3 +98,39 @@ def test_a_caught_failure_takes_the_failure_reason_from_the_describe_json_cause(
 @pytest.mark.parametrize("empty", [None, {}])
 def test_absent_null_and_empty_optional_fields_all_mean_none(empty):
     assert parse_optional(TaskError, empty) is None and parse_optional(TrainingResult, empty) is None
+
+
+def _plan(name: str) -> TrialPlan:
+    return TrialPlan(
+        trial_name=name,
+        training_job_name=f"{name}-job",
+        hyperparameters={"hidden_channels": "5"},
+        variant={"hidden_channels": "5"},
+        output_s3_uri="s3://b/models/",
+        checkpoint_s3_uri=f"s3://b/checkpoints/{name}/",
+    )
+
+
+def test_outcomes_come_from_the_results_whether_or_not_they_were_recorded():
+    denied = RecordingOutcome(error="ClientError", cause="AccessDeniedException: sagemaker:AssociateTrialComponent")
+    trained = TrainingResult("Completed", {"test:accuracy": 97.5}, "s3://b/t1/model.tar.gz", None)
+    results = [
+        TrialResult("t2", "t2-job", None, TaskError("States.TaskFailed", "boom"), RecordingOutcome(recorded=True)),
+        TrialResult("t1", "t1-job", trained, None, RecordingOutcome(recorded=True), denied),
+    ]
+
+    outcomes = trial_outcomes([_plan("t1"), _plan("t2")], results)
+
+    assert [(o.trial_name, o.status) for o in outcomes] == [("t1", "Completed"), ("t2", "Failed")]  # plan order
+    assert outcomes[0].metrics == {"test:accuracy": 97.5} and outcomes[0].hyperparameters == {"hidden_channels": "5"}
+    throttled = RecordingOutcome(error="Lambda.TooManyRequestsException", cause="Rate Exceeded.")
+    assert unrecorded_records(results, throttled) == [
+        UnrecordedRecord("RecordPreprocessing", "Lambda.TooManyRequestsException", "Rate Exceeded.", None),
+        UnrecordedRecord("RecordTraining", "ClientError", denied.cause or "", "t1"),
+    ]
+    assert unrecorded_records(results[:1], RecordingOutcome(recorded=True)) == []
+
+
+def test_a_trial_without_a_result_is_an_invalid_event():
+    with pytest.raises(InvalidEvent, match="event.results: no result for trial t2"):
+        trial_outcomes([_plan("t1"), _plan("t2")], [TrialResult("t1", "t1-job")])

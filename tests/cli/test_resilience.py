@@ -1,0 +1,143 @@
+"""Executions of the synthesized training state machine that meet trouble: a throttled Lambda, a record
+state that keeps failing, a training job name already in use; and SageMaker's own components of the
+processing and transform jobs, from the job to the cleanup."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto.sagemaker.models import sagemaker_backends
+
+import contract
+from contract import names, states
+from local_cloud.sagemaker import moto_jobs
+from local_cloud.sagemaker.job_run import now
+from ops.execution_progress import ExecutionProgress
+from tests.cli import cloud
+
+INPUT = {"experimentName": cloud.EXPERIMENT, "trials": [{"hidden_channels": 5}, {"hidden_channels": 20}]}
+
+
+def _history(description: dict) -> list[dict]:
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
+    return sfn.get_execution_history(executionArn=description["executionArn"], maxResults=1000)["events"]
+
+
+def _task_errors(description: dict) -> list[str]:
+    return [e["taskFailedEventDetails"]["error"] for e in _history(description) if e["type"] == "TaskFailed"]
+
+
+def _job_names(execution: str) -> tuple[str, list[str]]:
+    """(the run id, the training job names) an execution of INPUT under this name gets."""
+    run = names.run_id(cloud.EXPERIMENT, execution)
+    return run, [names.training_job_name(cloud.EXPERIMENT, run, i) for i in (1, 2)]
+
+
+def test_a_throttled_lambda_is_retried_and_the_execution_succeeds(deployed, aws, jobs):
+    # Lambda refuses the first two invokes of the trial recorder (past its concurrency).
+    aws.throttle_lambda("RecordTrial", 2)
+
+    description = cloud.run_training(deployed, INPUT)
+
+    assert description["status"] == "SUCCEEDED", description
+    assert _task_errors(description).count("Lambda.TooManyRequestsException") == 2
+    output = json.loads(description["output"])
+    assert output["unrecorded"] == []
+    assert [t["status"] for t in output["trials"]] == ["Completed", "Completed"]
+
+
+def test_a_record_state_that_keeps_failing_loses_no_outcome_and_the_output_names_it(deployed, lambdas):
+    run, _ = _job_names("unrecorded-1")
+    trial = names.trial_name(cloud.EXPERIMENT, run, 2)  # hidden_channels 20: the best trial
+    lambdas.failures[contract.functions.RECORD_TRAINING.name] = (trial, cloud.access_denied("AssociateTrialComponent"))
+
+    description = cloud.run_training(deployed, INPUT, name="unrecorded-1")
+
+    assert description["status"] == "SUCCEEDED", description
+    output = json.loads(description["output"])
+    by_trial = {t["trialName"]: t for t in output["trials"]}
+    # The outcome is the training job's, recorded or not; the best trial is still chosen and transformed.
+    assert by_trial[trial]["status"] == "Completed"
+    assert by_trial[trial]["metrics"]["test:accuracy"] == cloud.ACCURACY["20"]
+    assert output["best"]["trialName"] == trial and output["transform"]["jobName"]
+    (unrecorded,) = output["unrecorded"]
+    assert unrecorded["state"] == states.RECORD_TRAINING and unrecorded["trialName"] == trial
+    assert unrecorded["error"] == "ClientError" and "sagemaker:AssociateTrialComponent" in unrecorded["cause"]
+
+
+def _existing_training_job(job: str, *, status: str, accuracy: float | None = None) -> None:
+    """A training job of this name already in SageMaker: what a first CreateTrainingJob left running
+    when its answer was lost (a timeout, a 5xx) and Step Functions retried."""
+    created = now()
+    description = {
+        "TrainingJobName": job,
+        "TrainingJobArn": f"arn:aws:sagemaker:{cloud.REGION}:{cloud.ACCOUNT}:training-job/{job}",
+        "TrainingJobStatus": status,
+        "CreationTime": created,
+        "LastModifiedTime": created,
+        "TrainingEndTime": created,
+    }
+    if status == "Completed":
+        description["ModelArtifacts"] = {"S3ModelArtifacts": f"s3://{cloud.BUCKET}/adopted/{job}/model.tar.gz"}
+        description["FinalMetricDataList"] = [{"MetricName": "test:accuracy", "Value": accuracy, "Timestamp": created}]
+    else:
+        description["FailureReason"] = "AlgorithmError: the adopted job failed"
+    sagemaker_backends[cloud.ACCOUNT][cloud.REGION].training_jobs[job] = moto_jobs.JobRecord("training", description)
+
+
+@pytest.mark.parametrize("status", ["Completed", "Failed"])
+def test_a_training_job_whose_name_is_in_use_is_adopted(deployed, jobs, status):
+    _, (first, second) = _job_names(f"adopt-{status}")
+    _existing_training_job(first, status=status, accuracy=99.5)
+
+    description = cloud.run_training(deployed, INPUT, name=f"adopt-{status}")
+
+    assert description["status"] == "SUCCEEDED", description
+    entered = [e["stateEnteredEventDetails"]["name"] for e in _history(description) if "stateEnteredEventDetails" in e]
+    assert states.DESCRIBE_TRAINING_JOB in entered
+    trials = {t["trainingJobName"]: t for t in json.loads(description["output"])["trials"]}
+    # The existing job was not started again: its outcome is the trial's.
+    assert ("training", first) not in jobs.jobs and ("training", second) in jobs.jobs
+    if status == "Completed":
+        assert trials[first]["status"] == "Completed" and trials[first]["metrics"] == {"test:accuracy": 99.5}
+        assert json.loads(description["output"])["best"]["trialName"] == trials[first]["trialName"]
+    else:
+        assert trials[first]["status"] == "Failed"
+        assert trials[first]["failureReason"] == "AlgorithmError: the adopted job failed"
+    # `watch` counts the adopted job's outcome, as it counts a job Train ran.
+    progress = ExecutionProgress()
+    progress.apply(_history(description))
+    assert (progress.completed, progress.failed) == ((2, 0) if status == "Completed" else (1, 1))
+
+
+def test_the_processing_and_transform_jobs_record_their_own_components_and_cleanup_removes_them(
+    recorded, run_cli
+):
+    sm = boto3.client("sagemaker", region_name=cloud.REGION)
+    processing = recorded.plan["preprocessing"]["jobName"] + contract.PROCESSING_COMPONENT_SUFFIX
+    transform = recorded.plan["transform"]["jobName"] + contract.TRANSFORM_COMPONENT_SUFFIX
+    pre = sm.describe_trial_component(TrialComponentName=processing)
+    assert pre["Source"]["SourceType"] == "SageMakerProcessingJob" and pre["DisplayName"] == "Preprocessing"
+    assert pre["Parameters"]["normalization_mean"] == {"NumberValue": cloud.STATS["normalization_mean"]}
+    post = sm.describe_trial_component(TrialComponentName=transform)
+    assert post["Source"]["SourceType"] == "SageMakerTransformJob" and post["DisplayName"] == "Transform"
+    holding = {
+        name: {
+            t["TrialName"]
+            for t in sm.list_trials(ExperimentName=cloud.EXPERIMENT, TrialComponentName=name)["TrialSummaries"]
+        }
+        for name in (processing, transform)
+    }
+    assert holding[processing] == {t["trialName"] for t in recorded.plan["trials"]}  # every trial
+    assert holding[transform] == {recorded.output["best"]["trialName"]}  # the best trial only
+    components = {c["TrialComponentName"] for c in sm.list_trial_components()["TrialComponentSummaries"]}
+    assert not any(c.endswith("-component") or c.endswith("-preprocessing") for c in components)  # no hand-made ones
+
+    result = run_cli("cleanup", cloud.EXPERIMENT, "--yes", "--interval", "0.05")
+
+    assert result.exit_code == 0, result.output
+    for name in (processing, transform):
+        with pytest.raises(sm.exceptions.ResourceNotFound):
+            sm.describe_trial_component(TrialComponentName=name)
