@@ -112,9 +112,7 @@ def test_a_training_job_whose_name_is_in_use_is_adopted(deployed, jobs, status):
     assert (progress.completed, progress.failed) == ((2, 0) if status == "Completed" else (1, 1))
 
 
-def test_the_processing_and_transform_jobs_record_their_own_components_and_cleanup_removes_them(
-    recorded, run_cli
-):
+def test_the_processing_and_transform_jobs_record_their_own_components_and_cleanup_removes_them(recorded, run_cli):
     sm = boto3.client("sagemaker", region_name=cloud.REGION)
     processing = recorded.plan["preprocessing"]["jobName"] + contract.PROCESSING_COMPONENT_SUFFIX
     transform = recorded.plan["transform"]["jobName"] + contract.TRANSFORM_COMPONENT_SUFFIX
