@@ -120,6 +120,14 @@ def test_experiment_records_are_what_the_notebook_shows(deployed, execution):
     assert set(view) == {t["trialName"] for t in execution["trials"]}
     preprocessing_names = {components["Preprocessing"]["TrialComponentName"] for components in view.values()}
     assert len(preprocessing_names) == 1  # one preprocessing component, associated with every trial
+    # SageMaker's own component of the processing job (ExperimentConfig), with the statistics added.
+    (preprocessing,) = {
+        components["Preprocessing"]["TrialComponentName"]: components["Preprocessing"] for components in view.values()
+    }.values()
+    assert preprocessing["TrialComponentName"].endswith(contract.PROCESSING_COMPONENT_SUFFIX)
+    assert preprocessing["Source"]["SourceType"] == "SageMakerProcessingJob"
+    assert "normalization_mean" in preprocessing["Parameters"]
+    assert execution["unrecorded"] == []
     for trial in execution["trials"]:
         training = view[trial["trialName"]]["Training"]
         assert training["TrialComponentName"] == trial["trainingJobName"] + "-aws-training-job"
@@ -134,7 +142,12 @@ def test_experiment_records_are_what_the_notebook_shows(deployed, execution):
             assert set(training["InputArtifacts"]) >= set(contract.TRAINING_CHANNELS)
         else:
             assert "rmsprop" in training["Status"]["Message"]
-    assert "Transform" in view[execution["best"]["trialName"]]
+    transform = view[execution["best"]["trialName"]]["Transform"]
+    assert transform["TrialComponentName"] == execution["transform"]["jobName"] + contract.TRANSFORM_COMPONENT_SUFFIX
+    assert transform["Source"]["SourceType"] == "SageMakerTransformJob"
+    model = transform["Parameters"][contract.SAGEMAKER_MODEL_DATA_PARAMETER]["StringValue"]
+    assert model == {t["trialName"]: t for t in execution["trials"]}[execution["best"]["trialName"]]["modelArtifact"]
+    assert all("Transform" not in view[t] for t in view if t != execution["best"]["trialName"])
 
 
 def test_cleanup_removes_that_experiment_and_leaves_another_untouched(deployed, execution):
