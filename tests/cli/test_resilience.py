@@ -139,3 +139,32 @@ def test_the_processing_and_transform_jobs_record_their_own_components_and_clean
     for name in (processing, transform):
         with pytest.raises(sm.exceptions.ResourceNotFound):
             sm.describe_trial_component(TrialComponentName=name)
+
+
+class _RunningThenCompleted(moto_jobs.JobRecord):
+    """A job that is still InProgress at its first Describe and Completed at the next ones."""
+
+    def __init__(self, kind: str, description: dict) -> None:
+        super().__init__(kind, description)
+        self.described = 0
+
+    @property
+    def response_object(self) -> dict:
+        self.described += 1
+        return {**self.description, "TrainingJobStatus": "InProgress" if self.described == 1 else "Completed"}
+
+
+def test_an_adopted_job_still_running_is_waited_for(deployed, jobs):
+    _, (first, _) = _job_names("adopt-running")
+    _existing_training_job(first, status="Completed", accuracy=98.5)
+    backend = sagemaker_backends[cloud.ACCOUNT][cloud.REGION]
+    running = _RunningThenCompleted("training", backend.training_jobs[first].description)
+    backend.training_jobs[first] = running
+
+    description = cloud.run_training(deployed, INPUT, name="adopt-running")
+
+    assert description["status"] == "SUCCEEDED", description
+    entered = [e["stateEnteredEventDetails"]["name"] for e in _history(description) if "stateEnteredEventDetails" in e]
+    assert entered.count(states.DESCRIBE_TRAINING_JOB) == 2 and entered.count(states.WAIT_FOR_ADOPTED_JOB) == 1
+    (trial,) = [t for t in json.loads(description["output"])["trials"] if t["trainingJobName"] == first]
+    assert trial["status"] == "Completed" and trial["metrics"] == {"test:accuracy": 98.5}
