@@ -400,6 +400,8 @@ class TrainingPipeline(Construct):
             result_path=str(it.training),
         )
         retry_sagemaker_errors(describe, capacity=False)
+        # A Describe that still fails leaves the trial failed with that error, never the whole Map.
+        describe.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path=str(it.error))
         # A job that ended Failed or Stopped: its Describe is the training result (status, FailureReason),
         # from which the trial's outcome is made, as for any job; no error (the Create's is not the trial's).
         adopted_failed = sfn.Pass(

@@ -491,6 +491,7 @@ def test_a_training_job_name_in_use_is_described_until_it_ends(training):
     assert describe["Resource"].endswith(":states:::aws-sdk:sagemaker:describeTrainingJob")
     assert describe["Parameters"] == {"TrainingJobName.$": "$.trial.trainingJobName"}
     assert describe["ResultPath"] == "$.training" and describe["Next"] == "AdoptedJobEnded?"
+    assert describe["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotTrained"}]
     ended = trial["AdoptedJobEnded?"]
     assert ended["Choices"][0] == {
         "Variable": "$.training.TrainingJobStatus",
