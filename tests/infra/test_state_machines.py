@@ -134,9 +134,57 @@ def test_spot_can_be_switched_off(tmp_path):
 
 
 def _retry_seconds(retrier) -> float:
-    """The longest a retrier can wait in all before its error goes on to the Catch."""
+    """The longest a retrier can wait in all before its error goes on to the Catch: the Step Functions
+    defaults (interval 1 s, rate 2.0, 3 attempts), each wait capped at MaxDelaySeconds when given."""
     interval = retrier.get("IntervalSeconds", 1)
-    return sum(interval * retrier.get("BackoffRate", 2.0) ** n for n in range(retrier.get("MaxAttempts", 3)))
+    cap = retrier.get("MaxDelaySeconds", float("inf"))
+    return sum(min(interval * retrier.get("BackoffRate", 2.0) ** n, cap) for n in range(retrier.get("MaxAttempts", 3)))
+
+
+def _capacity_retrier(state) -> dict:
+    (retrier,) = [r for r in state["Retry"] if "SageMaker.ResourceLimitExceededException" in r["ErrorEquals"]]
+    return retrier
+
+
+def _job_bounds(definition) -> dict[str, int]:
+    """Each job state's own stopping bound, read from its request (Transform has none: the config's runtime)."""
+    states = _states(definition)
+    train = states["Train"]["Parameters"]["StoppingCondition"]
+    return {
+        "Preprocess": states["Preprocess"]["Parameters"]["StoppingCondition"]["MaxRuntimeInSeconds"],
+        "Train": train.get("MaxWaitTimeInSeconds", train["MaxRuntimeInSeconds"]),
+    }
+
+
+def _assert_capacity_retries_outlast_the_jobs(definition, max_runtime_seconds: int) -> None:
+    states = _states(definition)
+    bounds = {**_job_bounds(definition), "Transform": max_runtime_seconds}
+    for name, bound in bounds.items():
+        retrier = _capacity_retrier(states[name])
+        waited = _retry_seconds(retrier)
+        # Issue 12: with a quota of 1 and two trials at once, the second waits for the first to end
+        # (at the latest at its stopping bound) instead of being recorded Failed after ~7.5 minutes.
+        assert waited >= bound, (name, waited, bound, retrier)
+        # ... and polls every few minutes meanwhile, not for much longer than the bound.
+        assert retrier["MaxDelaySeconds"] <= 300 and waited < bound + retrier["MaxDelaySeconds"], (name, retrier)
+        # Inside the limits the Retrier fields documentation gives, and no jitter (a random total).
+        assert 0 < retrier["MaxDelaySeconds"] < 31622401 and retrier["MaxAttempts"] <= 99999999, retrier
+        assert retrier.get("JitterStrategy", "NONE") == "NONE", retrier
+        assert waited < definition["TimeoutSeconds"], (name, waited)
+
+
+def test_capacity_retries_outlast_the_job_holding_the_quota(training, synthesized):
+    assert _job_bounds(training)["Train"] == synthesized.config.max_wait_seconds  # spot: MaxWait bounds the job
+    _assert_capacity_retries_outlast_the_jobs(training, synthesized.config.max_runtime_seconds)
+
+
+def test_capacity_retries_follow_the_configured_runtime_without_spot(tmp_path):
+    from tests.infra.conftest import synthesize
+
+    synth = synthesize(tmp_path, spotTraining=False, maxRuntimeSeconds=10800, localCloud=True)
+    definition = state_machine_definition(synth.pipeline, "TrainingStateMachine")
+    assert _job_bounds(definition)["Train"] == 10800
+    _assert_capacity_retries_outlast_the_jobs(definition, 10800)
 
 
 def test_training_retries_transient_errors_and_catches_the_rest(training):
@@ -145,7 +193,7 @@ def test_training_retries_transient_errors_and_catches_the_rest(training):
     # The names Step Functions' SageMaker integration emits (SDK exception class names): a
     # "SageMaker.ResourceLimitExceeded" retrier would never match the capacity error.
     capacity = retries["SageMaker.ResourceLimitExceededException"]
-    assert capacity["BackoffRate"] == 2 and capacity["MaxAttempts"] >= 3 and capacity["JitterStrategy"] == "FULL"
+    assert capacity["BackoffRate"] == 2 and capacity["MaxAttempts"] >= 3
     throttling = retries["SageMaker.AmazonSageMakerException"]
     assert throttling["JitterStrategy"] == "FULL" and throttling["MaxAttempts"] >= 2
     (catch,) = trial["Train"]["Catch"]
