@@ -56,6 +56,22 @@ PLUG_POINTS = (
         "StartExecution without a name gets a UUID in AWS; moto's executing backend leaves it None",
     ),
     PlugPoint(
+        "service-quotas",
+        "register",
+        "moto.servicequotas.urls.url_paths['{0}/$']",
+        "local_cloud.servicequotas.responses.LocalServiceQuotasResponse",
+        "moto serves quotas for vpc only and has no ListServiceQuotas; `ops start`'s preflight reads the "
+        "SageMaker instance quotas by name, with values an operator sets in LOCAL_CLOUD_QUOTAS",
+    ),
+    PlugPoint(
+        "lambda-account-settings",
+        "register",
+        "moto.awslambda.urls.url_paths['{0}/(?P<api_version>[^/]+)/account-settings/?$']",
+        "local_cloud.awslambda.account_settings.AccountSettingsResponse",
+        "moto has no GetAccountSettings; infra.quota_check and the preflight read the concurrency quota "
+        "and what reservations leave unreserved from it",
+    ),
+    PlugPoint(
         "state-machines-from-cloudformation",
         "register",
         "moto.cloudformation.parsing.get_model_map() (CloudFormationModel subclasses)",
@@ -126,12 +142,16 @@ def install() -> None:
     if _installed:
         return
     check_moto_version()
+    from moto.awslambda import urls as lambda_urls
     from moto.cloudformation import parsing
     from moto.sagemaker import urls as sagemaker_urls
+    from moto.servicequotas import urls as servicequotas_urls
     from moto.stepfunctions import urls as stepfunctions_urls
 
+    from local_cloud.awslambda import account_settings
     from local_cloud.experiments.responses import ExperimentsResponse
     from local_cloud.kms import TaggedKey  # noqa: F401 - defining the class registers it (below)
+    from local_cloud.servicequotas.responses import LocalServiceQuotasResponse
     from local_cloud.stepfunctions.cloudformation import ExecutingStateMachine  # noqa: F401 - likewise
     from local_cloud.stepfunctions.executions import NamedExecutionsResponse
 
@@ -139,6 +159,8 @@ def install() -> None:
     # the server builds the service's app: a subclass registered there serves every action.
     sagemaker_urls.url_paths["{0}/$"] = ExperimentsResponse.dispatch
     stepfunctions_urls.url_paths["{0}/$"] = NamedExecutionsResponse.dispatch
+    servicequotas_urls.url_paths["{0}/$"] = LocalServiceQuotasResponse.dispatch
+    lambda_urls.url_paths[account_settings.URL_PATH] = account_settings.AccountSettingsResponse.dispatch
     # moto's CloudFormation maps a resource type to the last CloudFormationModel subclass declaring
     # it; defining ours (on import above) registers them, the caches are rebuilt to see them.
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):

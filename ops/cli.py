@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ops import (
+    capacity_preflight,
     cleanup_watch,
     execution_input,
     execution_watch,
@@ -137,8 +138,13 @@ def cli(ctx: click.Context, endpoint_url: str | None, region: str | None, stack_
     show_default=True,
     help="Seconds between polls when watching.",
 )
+@click.option(
+    "--skip-preflight", is_flag=True, help="Start without checking SageMaker quotas and Lambda concurrency first."
+)
 @click.pass_context
-def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_file, name, then_watch, interval):
+def start(
+    ctx, grid, assignments, objective, goal, experiment, dataset, input_file, name, then_watch, interval, skip_preflight
+):
     """Start a training execution: one trial per hyperparameter variant.
 
     \b
@@ -172,6 +178,8 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
         bucket_name=deployment.bucket_name,
         max_trials=deployment.max_trials or local_max_trials(),
     )
+    if not skip_preflight:
+        _preflight(aws, deployment, trials=len(checked.trials), console=Console(stderr=True, highlight=False))
     try:
         started = aws.stepfunctions.start_execution(
             stateMachineArn=deployment.training_state_machine_arn, name=execution, input=json.dumps(raw)
@@ -190,6 +198,33 @@ def start(ctx, grid, assignments, objective, goal, experiment, dataset, input_fi
     console.print(f"Watch it: {_again(ctx, 'watch', execution)}", soft_wrap=True)
     if then_watch:
         ctx.invoke(watch, execution=started["executionArn"], interval=interval)
+
+
+def _preflight(aws: AwsAccess, deployment, *, trials: int, console: Console) -> None:
+    """Prints what the account's quotas allow; raises CapacityRefused when one job cannot start."""
+    report = capacity_preflight.run_preflight(aws, deployment, trials=trials)
+    for line in report.lines:
+        console.print(f"preflight: {line}", soft_wrap=True)
+    for warning in report.warnings:
+        console.print(f"Warning: {warning}", soft_wrap=True)
+    if report.refusals:
+        raise capacity_preflight.CapacityRefused(capacity_preflight.refusal_message(report))
+
+
+# --- preflight ------------------------------------------------------------------------------------
+@cli.command()
+@click.option(
+    "--trials", type=click.IntRange(min=1), default=1, show_default=True, help="Trials the execution would run."
+)
+@click.pass_context
+def preflight(ctx, trials: int):
+    """Check SageMaker instance quotas (and reserved Lambda concurrency) against the deployed stacks.
+
+    What `start` checks before it starts an execution; exits 1 when a job could not start.
+    """
+    aws: AwsAccess = ctx.obj
+    _preflight(aws, aws.deployment(), trials=trials, console=_console())
+    _console().print("preflight: OK", soft_wrap=True)
 
 
 # --- watch ----------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from contract.events import (
 )
 from contract.schema import paths, reselect, selector, template
 from infra.constructs import functions as fns
+from infra.constructs.capacity_retry import capacity_retry
 from infra.constructs.sagemaker_jobs import (
     CONTAINER,
     SageMakerModel,
@@ -244,8 +245,8 @@ class TrainingPipeline(Construct):
 
         # Before the definition is rendered: a retry added after the state machine is lost.
         for job in (preprocess, transform):
-            retry_sagemaker_errors(job)
-        retry_sagemaker_errors(create_model, capacity=False)
+            retry_sagemaker_errors(job, capacity_bound_seconds=jobs.max_runtime.to_seconds())
+        retry_sagemaker_errors(create_model)
 
         definition = (
             validate.next(record_experiment)
@@ -339,7 +340,10 @@ class TrainingPipeline(Construct):
             enable_network_isolation=True,
             result_path=str(it.training),
         )
-        retry_sagemaker_errors(train)
+        # A sibling trial holds its instance until its stopping condition at the latest.
+        retry_sagemaker_errors(
+            train, capacity_bound_seconds=(jobs.max_wait if jobs.spot_training else jobs.max_runtime).to_seconds()
+        )
         record_training = _record(
             self,
             states.RECORD_TRAINING,
@@ -399,7 +403,7 @@ class TrainingPipeline(Construct):
             iam_action="sagemaker:DescribeTrainingJob",
             result_path=str(it.training),
         )
-        retry_sagemaker_errors(describe, capacity=False)
+        retry_sagemaker_errors(describe)
         # A Describe that still fails leaves the trial failed with that error, never the whole Map.
         describe.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path=str(it.error))
         # A job that ended Failed or Stopped: its Describe is the training result (status, FailureReason),
@@ -429,21 +433,22 @@ class TrainingPipeline(Construct):
         )
 
 
-def retry_sagemaker_errors(state, *, capacity: bool = True) -> None:
+def retry_sagemaker_errors(state, *, capacity_bound_seconds: float | None = None) -> None:
     """Retry a SageMaker call that the API refused.
 
-    Capacity (a job's instance quota, which frees up as other trials' jobs finish): backoff from
-    30 s, at most ~7.5 min in all. Any other API error (throttling, or a request SageMaker
-    rejects): ~14 s at most, long enough to ride out throttling and short enough that a
-    ValidationException fails the state within seconds.
+    Capacity (a job's instance quota, which frees up as other jobs finish): for at least
+    `capacity_bound_seconds`, the longest a job holding the quota can run (infra/constructs/capacity_retry.py).
+    Any other API error (throttling, or a request SageMaker rejects): ~14 s at most, long enough to
+    ride out throttling and short enough that a ValidationException fails the state within seconds.
     """
-    if capacity:
+    if capacity_bound_seconds is not None:
+        retry = capacity_retry(int(capacity_bound_seconds))
         state.add_retry(
             errors=CAPACITY_ERRORS,
-            interval=Duration.seconds(30),
-            backoff_rate=2,
-            max_attempts=4,
-            jitter_strategy=sfn.JitterType.FULL,
+            interval=Duration.seconds(retry.interval_seconds),
+            backoff_rate=retry.backoff_rate,
+            max_delay=Duration.seconds(retry.max_delay_seconds),
+            max_attempts=retry.max_attempts,
         )
     state.add_retry(
         errors=SAGEMAKER_API_ERRORS,

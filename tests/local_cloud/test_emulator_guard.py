@@ -266,3 +266,21 @@ def test_restore_moto_puts_back_both_rebound_names(tmp_path):
         plug.restore_moto()
     assert LambdaFunction.invoke is invoke
     assert state_task_factory.state_task_service_for is factory
+
+
+def test_service_quotas_and_lambda_account_settings_are_still_ours_to_serve():
+    # If moto starts serving these itself, review the plug points rather than shadow moto silently.
+    from moto.awslambda import urls as lambda_urls
+    from moto.awslambda.responses import LambdaResponse
+    from moto.servicequotas import urls as servicequotas_urls
+    from moto.servicequotas.responses import ServiceQuotasResponse
+
+    from local_cloud.awslambda.account_settings import URL_PATH, AccountSettingsResponse
+    from local_cloud.servicequotas.responses import LocalServiceQuotasResponse
+
+    assert not hasattr(ServiceQuotasResponse, "list_service_quotas")
+    assert not hasattr(LambdaResponse, "get_account_settings")
+    plug.install()
+    assert list(servicequotas_urls.url_paths) == ["{0}/$"]
+    assert servicequotas_urls.url_paths["{0}/$"].__self__ is LocalServiceQuotasResponse
+    assert lambda_urls.url_paths[URL_PATH].__self__ is AccountSettingsResponse

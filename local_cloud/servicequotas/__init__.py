@@ -1,0 +1,1 @@
+"""Service Quotas for SageMaker instance usage and Lambda concurrency, with configurable values (LOCAL_CLOUD_QUOTAS)."""
