@@ -9,7 +9,7 @@ from pathlib import Path
 from aws_cdk import Aws
 from constructs import Node
 
-from contract import stacks
+from contract import quotas, stacks
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
@@ -78,6 +78,12 @@ class Config:
         for key in ("processingInstanceType", "trainingInstanceType", "transformInstanceType"):
             if not getattr(self, _field_name(key)).startswith("ml."):
                 raise ConfigError(f"context key '{key}' must be a SageMaker instance type (ml.*)")
+        if not 1 <= self.max_trials <= quotas.TRIALS_PER_EXPERIMENT:
+            # One execution's trials all go to one experiment: more could never be recorded.
+            raise ConfigError(
+                f"context key 'maxTrials' must be between 1 and {quotas.TRIALS_PER_EXPERIMENT} "
+                "(SageMaker Experiments' trials per experiment)"
+            )
         if not 1 <= self.trial_concurrency <= self.max_trials:
             raise ConfigError("context key 'trialConcurrency' must be between 1 and 'maxTrials'")
         if self.spot_training and self.max_wait_seconds < self.max_runtime_seconds:

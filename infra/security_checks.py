@@ -57,15 +57,18 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
             "Invoked synchronously by Step Functions: a failure surfaces in the execution "
             "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.",
         )
-        cleanup = function.node.id == "CleanupExperiment"
+        listing = {
+            "CleanupExperiment": " and the cleanup lists trials and components with "
+            "sagemaker:ListTrials/ListTrialComponents;",
+            "ValidateInput": " and the input check counts the experiment's trials with sagemaker:ListTrials;",
+        }.get(function.node.id)
         _ack(
             function.role,
             f"{AWS}IAM5[Resource::*]",
             "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords"
             + (
-                " and the cleanup lists trials and components with sagemaker:ListTrials/ListTrialComponents;"
-                " none of these actions has resource-level permissions."
-                if cleanup
+                f"{listing} none of these actions has resource-level permissions."
+                if listing
                 else ", which have no resource-level permissions."
             ),
         )

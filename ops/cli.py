@@ -178,6 +178,12 @@ def start(
         bucket_name=deployment.bucket_name,
         max_trials=deployment.max_trials or local_max_trials(),
     )
+    # The experiment's trials quota, counted as ValidateInput counts it: a refused start creates nothing.
+    execution_input.check_experiment_capacity(
+        checked.experiment_name,
+        existing_trials=experiment_records.trial_count(aws.sagemaker, checked.experiment_name),
+        new_trials=len(checked.trials),
+    )
     if not skip_preflight:
         _preflight(aws, deployment, trials=len(checked.trials), console=Console(stderr=True, highlight=False))
     try:

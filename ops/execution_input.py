@@ -131,6 +131,17 @@ def check_plan(raw: dict, *, execution_name: str, bucket_name: str, max_trials: 
         raise InvalidUsage(f"invalid execution input: {error}") from None
 
 
+def check_experiment_capacity(experiment_name: str, *, existing_trials: int, new_trials: int) -> None:
+    """The state machine's quota check (trials per experiment), before StartExecution."""
+    from lambdas.validate_input.plan import InvalidExecutionInput
+    from lambdas.validate_input.plan import check_experiment_capacity as check_capacity
+
+    try:
+        check_capacity(experiment_name, existing_trials=existing_trials, new_trials=new_trials)
+    except InvalidExecutionInput as error:
+        raise InvalidUsage(f"invalid execution input: {error}") from None
+
+
 def execution_name(experiment_name: str, *, now: datetime | None = None) -> str:
     """`<experiment>-<UTC timestamp>`, shortened to Step Functions' 80 characters."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")

@@ -61,6 +61,16 @@ def trials(sagemaker, experiment_name: str) -> list[dict]:
     return _paginate(sagemaker, "list_trials", "TrialSummaries", ExperimentName=experiment_name)
 
 
+def trial_count(sagemaker, experiment_name: str) -> int:
+    """How many trials the experiment holds; 0 when it does not exist (yet)."""
+    try:
+        return len(trials(sagemaker, experiment_name))
+    except ClientError as error:
+        if _not_found(error):
+            return 0
+        raise
+
+
 def trial_components(sagemaker, trial_name: str, cache: dict[str, dict] | None = None) -> list[dict]:
     """DescribeTrialComponent of every component of a trial (the shared ones described once via `cache`)."""
     cache = {} if cache is None else cache

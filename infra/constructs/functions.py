@@ -195,6 +195,12 @@ class ExperimentFunctions(Construct):
         self.functions[CLEANUP_EXPERIMENT.name].add_to_role_policy(
             iam.PolicyStatement(actions=EXPERIMENT_LISTING_ACTIONS, resources=["*"])
         )
+        # ValidateInput counts the experiment's trials (one ListTrials pages through them) to refuse a
+        # sweep past the trials-per-experiment quota before anything is created; like the cleanup's
+        # listings, ListTrials has no resource-level permissions.
+        self.functions[VALIDATE_INPUT.name].add_to_role_policy(
+            iam.PolicyStatement(actions=["sagemaker:ListTrials"], resources=["*"])
+        )
         # The preprocessing recorder reads stats.json written by the processing job.
         bucket.grant_read(self.functions[RECORD_PREPROCESSING.name], f"{contract.RUNS_PREFIX}*")
         key.grant_decrypt(self.functions[RECORD_PREPROCESSING.name])

@@ -1,4 +1,4 @@
-"""validate_input: execution input -> run plan, or InvalidExecutionInput naming the field."""
+"""validate_input: execution input -> run plan, or InvalidExecutionInput naming the field (or the trials quota)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from aws_lambda_powertools import Logger
 
 from contract import schema
 from contract.events import ValidateInputEvent
+from lambdas.experiment_records.clients import sagemaker_client
+from lambdas.experiment_records.records import ExperimentRecords
 from lambdas.experiment_records.settings import FunctionSettings
-from lambdas.validate_input.plan import InvalidExecutionInput, plan_run
+from lambdas.validate_input.plan import InvalidExecutionInput, check_experiment_capacity, plan_run
 
 logger = Logger()
 
@@ -25,6 +27,15 @@ def handler(event: dict, context) -> dict:
         execution_name=request.execution_name,
         bucket_name=settings.bucket_name,
         max_trials=settings.max_trials,
+    )
+    # The trials this run would add to the experiment, against what it holds already (a retried
+    # ValidateInput, or a name reused, does not count its own trials twice).
+    planned = {trial.trial_name for trial in plan.trials}
+    existing = ExperimentRecords(sagemaker_client()).trial_names(plan.experiment_name)
+    check_experiment_capacity(
+        plan.experiment_name,
+        existing_trials=len([name for name in existing if name not in planned]),
+        new_trials=len(planned),
     )
     logger.info("run planned", extra={"experimentName": plan.experiment_name, "trials": len(plan.trials)})
     return schema.dump(plan)

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 import contract
-from contract import errors, names, schema
+from contract import errors, names, quotas, schema
 from contract.layout import RunLayout
 from contract.run_plan import (
     Dataset,
@@ -108,6 +108,15 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
     return plan
 
 
+def check_experiment_capacity(experiment_name: str, *, existing_trials: int, new_trials: int) -> None:
+    """Refuse a start whose trials would take the experiment past SageMaker's trials-per-experiment
+    quota (contract.quotas), before anything is created: the CreateTrial calls would otherwise fail
+    mid-sweep, after preprocessing and the first trials' training had been paid for."""
+    past_quota = quotas.trials_past_quota(existing_trials, new_trials)
+    if past_quota:
+        raise InvalidExecutionInput(f"experimentName: {experiment_name}: {past_quota}")
+
+
 def _check_derived_names(plan: RunPlan) -> None:
     """Every derived name fits SageMaker's pattern and limit and is unique in the run (fail loudly)."""
     entities = [("preprocessing.trialComponentName", plan.preprocessing.trial_component_name)]
@@ -186,6 +195,9 @@ def _trials(value: Any, max_trials: int) -> list[dict[str, str]]:
         raise InvalidExecutionInput(f"trials: must be a list of objects, got {_kind(value)}")
     if not value:
         raise InvalidExecutionInput("trials: empty; give at least one hyperparameter variant")
+    past_quota = quotas.trials_past_quota(0, len(value))
+    if past_quota:
+        raise InvalidExecutionInput(f"trials: {past_quota}")
     if len(value) > max_trials:
         raise InvalidExecutionInput(
             f"trials: {len(value)} trials, this deployment allows at most {max_trials} (MAX_TRIALS)"

@@ -7,6 +7,8 @@ import re
 
 import boto3
 import click
+import pytest
+from botocore.exceptions import ClientError
 
 from contract import stacks, states
 from ops.execution_progress import ExecutionProgress
@@ -289,3 +291,29 @@ def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_
     accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 22))))
     assert accepted.exit_code == 0, accepted.output
     assert len(_executions(outputs)) == 1
+
+
+def test_start_refuses_a_sweep_that_would_push_the_experiment_past_300_trials_and_starts_nothing(aws, app, run_cli):
+    outputs = cloud.deploy(app, max_trials=300)
+    sagemaker = boto3.client("sagemaker", region_name=cloud.REGION)
+    sagemaker.create_experiment(ExperimentName="crowded")
+    for i in range(298):
+        sagemaker.create_trial(TrialName=f"earlier-{i}", ExperimentName="crowded")
+
+    refused = run_cli("start", "--experiment", "crowded", "--grid", "hidden_channels=2,5,10", "--skip-preflight")
+
+    _assert_one_line_error(
+        refused, "crowded: the experiment already has 298 trials; 3 more would make 301", "quota of 300 trials"
+    )
+    assert _executions(outputs) == []
+    assert len(list(_all_trials(sagemaker, "crowded"))) == 298
+    too_many = run_cli("start", "--experiment", "fresh", "--grid", "hidden_channels=" + ",".join(map(str, range(301))))
+    _assert_one_line_error(too_many, "trials: 301 trials, past SageMaker Experiments' quota of 300")
+    assert _executions(outputs) == []
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        sagemaker.describe_experiment(ExperimentName="fresh")
+
+
+def _all_trials(sagemaker, experiment: str):
+    for page in sagemaker.get_paginator("list_trials").paginate(ExperimentName=experiment):
+        yield from page["TrialSummaries"]

@@ -26,6 +26,7 @@ def test_defaults_from_cdk_json():
         ({"spotTraining": "maybe"}, "'spotTraining' must be true or false"),
         ({"trainingInstanceType": "m5.large"}, "'trainingInstanceType' must be a SageMaker instance type"),
         ({"trialConcurrency": 0}, "'trialConcurrency' must be between 1 and 'maxTrials'"),
+        ({"maxTrials": 301}, "'maxTrials' must be between 1 and 300 .SageMaker Experiments' trials per experiment."),
         ({"maxWaitSeconds": 60}, "'maxWaitSeconds' must be >= 'maxRuntimeSeconds'"),
         ({"lambdaReservedConcurrency": 0}, "'lambdaReservedConcurrency' must be an integer >= 1, or null"),
         ({"lambdaReservedConcurrency": -5}, "'lambdaReservedConcurrency' must be an integer >= 1, or null"),

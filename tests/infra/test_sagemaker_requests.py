@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+from moto import mock_aws
 
 import contract
 from contract import schema
 from contract.events import BestTrial, PipelineState, Selection
+from local_cloud import plug
 from tests.infra.sagemaker_requests import (
     deployed_definition,
     operation_name,
@@ -40,7 +42,10 @@ def _plan(raw: dict, execution_name: str, monkeypatch, max_trials: int) -> dict:
 
     monkeypatch.setenv("BUCKET_NAME", BUCKET)
     monkeypatch.setenv("MAX_TRIALS", str(max_trials))
-    return validate_input.handler({"input": raw, "executionName": execution_name}, FakeContext())
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    plug.install()
+    with mock_aws():  # the handler counts the experiment's trials (the trials-per-experiment quota)
+        return validate_input.handler({"input": raw, "executionName": execution_name}, FakeContext())
 
 
 def _state_inputs(plan: dict) -> dict[str, dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import boto3
 import pytest
 
 import contract
@@ -164,3 +165,32 @@ def test_a_misconfigured_function_names_the_variable_not_the_users_input(aws, co
     monkeypatch.delenv("BUCKET_NAME")
     with pytest.raises(FunctionMisconfigured, match="^BUCKET_NAME: not set"):
         validate.handler({"input": NOTEBOOK_INPUT, "executionName": "exec-1"}, context)
+
+
+def test_more_trials_than_the_experiments_quota_are_refused_naming_the_quota_and_the_count():
+    # Past the quota even where the deployment's own limit would allow them.
+    with pytest.raises(InvalidExecutionInput, match=r"^trials: 301 trials, past SageMaker Experiments' quota of 300"):
+        check_execution_input({"trials": [{"hidden_channels": i} for i in range(301)]}, max_trials=1000)
+    assert len(check_execution_input({"trials": [{}] * 300}, max_trials=300).trials) == 300
+
+
+def test_a_start_that_would_push_an_existing_experiment_past_the_quota_creates_nothing(aws, context, sm):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    sm.create_experiment(ExperimentName="crowded")
+    for i in range(295):
+        sm.create_trial(TrialName=f"earlier-trial-{i}", ExperimentName="crowded")
+    six = {"experimentName": "crowded", "trials": [{"hidden_channels": c} for c in range(1, 7)]}
+
+    with pytest.raises(InvalidExecutionInput) as refused:
+        validate.handler({"input": six, "executionName": "exec-1"}, context)
+
+    assert str(refused.value) == (
+        "experimentName: crowded: the experiment already has 295 trials; 6 more would make 301, "
+        "past SageMaker Experiments' quota of 300 trials per experiment"
+    )
+    pages = sm.get_paginator("list_trials").paginate(ExperimentName="crowded")
+    assert sum(len(page["TrialSummaries"]) for page in pages) == 295  # no trial was created
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+    # Five fit exactly; the plan is returned.
+    five = {**six, "trials": six["trials"][:5]}
+    assert len(validate.handler({"input": five, "executionName": "exec-1"}, context)["trials"]) == 5
