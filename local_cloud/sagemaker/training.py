@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 import contract
+from local_cloud.sagemaker.faults import take_capacity_fault
 from local_cloud.sagemaker.job_run import (
     CONTAINER_ROOT,
     JobContext,
@@ -69,6 +70,10 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
     with JobRun(context, "training", name, request, SecondaryStatus="Starting") as run:
         if tracker is not None and tracked:
             tracker.started(run.description)
+        injected = take_capacity_fault(context.run_dir, name)
+        if injected:
+            run.fail(injected)
+            return _finished(run, {}, tracker if tracked else None)
         paths = contract.ContainerPaths(run.root)
         checkpoint = request.get("CheckpointConfig")
         checkpoint_dir = _checkpoint_dir(checkpoint, run.root)
@@ -90,6 +95,12 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
             upload_tarball(context.s3, paths.model, base + "model.tar.gz")
             run.description["ModelArtifacts"] = {"S3ModelArtifacts": base + "model.tar.gz"}
 
+    return _finished(run, metric_series, tracker if tracked else None)
+
+
+def _finished(run: JobRun, metric_series: dict[str, list[float]], tracker: TrainingTracker | None) -> dict:
+    """The final DescribeTrainingJob (published), and the Experiments record told of it."""
+
     def end_fields(ended) -> dict:
         seconds = max(1, int((ended - run.created).total_seconds()))
         return {
@@ -103,7 +114,7 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
         }
 
     description = run.finish(end_fields)
-    if tracker is not None and tracked:
+    if tracker is not None:
         tracker.finished(description, metric_series)
     return description
 

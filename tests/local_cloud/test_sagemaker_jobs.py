@@ -251,3 +251,24 @@ def test_training_jobs_running_at_once_share_the_machines_cpus(monkeypatch):
             assert after_two_left == 2  # the first job still runs
     with shares.share() as alone:
         assert alone == 4
+
+
+def test_an_injected_capacity_fault_fails_the_named_job_once_without_running_it(context):
+    from local_cloud.sagemaker.faults import CAPACITY_ERROR, inject_capacity_fault
+
+    inject_capacity_fault(context.run_dir, "t5")
+    tracker = Tracker()
+
+    failed = run_training_job(context, training_request("t5"), tracker)
+    again = run_training_job(context, training_request("t5"))
+
+    assert failed["TrainingJobStatus"] == "Failed"
+    assert failed["FailureReason"] == CAPACITY_ERROR
+    assert failed["FailureReason"].startswith("CapacityError: ")
+    assert "ModelArtifacts" not in failed and failed["FinalMetricDataList"] == []
+    log = (context.run_dir / "logs" / "training-jobs" / "t5.log").read_text()
+    assert "Test Accuracy" not in log.split("training job t5: Failed")[0]  # no container ran before the fault
+    assert [call[:2] for call in tracker.calls] == [("started", "InProgress"), ("finished", "Failed")]
+    # Once: the same name runs normally afterwards, and another name was never affected.
+    assert again["TrainingJobStatus"] == "Completed"
+    assert run_training_job(context, training_request("t6"))["TrainingJobStatus"] == "Completed"
