@@ -203,3 +203,29 @@ def test_invalid_input_fails_at_validation_and_creates_nothing(deployed):
         for j in deployed.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
         if j["TrainingJobName"].startswith("e2e-invalid")
     ]
+
+
+def test_a_trial_that_fails_on_capacity_is_recorded_failed_and_the_others_carry_the_run(deployed):
+    from contract import names
+    from local_cloud.sagemaker.faults import CAPACITY_ERROR, inject_capacity_fault
+
+    experiment, execution_name = "e2e-capacity", "e2e-capacity-fault"
+    run = names.run_id(experiment, execution_name)
+    faulted = names.training_job_name(experiment, run, 2)
+    inject_capacity_fault(deployed.cloud.run_dir, faulted)
+
+    described = deployed.run(
+        deployed.training,
+        {"experimentName": experiment, "hyperparameters": {"epochs": 1}, "trials": [{"hidden_channels": 4}] * 2},
+        name=execution_name,
+    )
+
+    assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
+    trials = {t["trainingJobName"]: t for t in json.loads(described["output"])["trials"]}
+    assert trials[faulted]["status"] == "Failed" and trials[faulted]["failureReason"] == CAPACITY_ERROR
+    (other,) = set(trials) - {faulted}
+    assert trials[other]["status"] == "Completed"
+    job = deployed.sagemaker.describe_training_job(TrainingJobName=faulted)
+    assert job["TrainingJobStatus"] == "Failed" and job["FailureReason"] == CAPACITY_ERROR
+    component = deployed.components(experiment)[trials[faulted]["trialName"]]["Training"]
+    assert component["Status"] == {"PrimaryStatus": "Failed", "Message": CAPACITY_ERROR}
