@@ -65,7 +65,9 @@ def _start_model_server(run: JobRun, request: dict, container: dict, port: int) 
         "SAGEMAKER_BATCH": "true",
         "SAGEMAKER_MAX_PAYLOAD_IN_MB": str(request.get("MaxPayloadInMB", DEFAULT_MAX_PAYLOAD_MB)),
     }
-    run.note(f"transform job {run.name}: model server on {contract.LOOPBACK_HOST}:{port} for {container.get('ModelDataUrl')}")
+    run.note(
+        f"transform job {run.name}: model server on {contract.LOOPBACK_HOST}:{port} for {container.get('ModelDataUrl')}"
+    )
     with run.log.open("ab") as out:
         return run.context.children.start(
             [*run.context.entrypoint, contract.SERVE_ARGUMENT],
