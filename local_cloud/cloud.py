@@ -31,13 +31,20 @@ class LocalCloud:
     """
 
     def __init__(
-        self, run_dir: Path | str = DEFAULT_RUN_DIR, *, port: int | None = None, startup_timeout_s: float = 60
+        self,
+        run_dir: Path | str = DEFAULT_RUN_DIR,
+        *,
+        port: int | None = None,
+        startup_timeout_s: float = 60,
+        server_env: dict[str, str] | None = None,
     ) -> None:
+        """`server_env`: extra environment for the server (e.g. LOCAL_CLOUD_SPOT_INTERRUPTIONS)."""
         self.run_dir = Path(run_dir).resolve()
         self.port = port
         self.startup_timeout_s = startup_timeout_s
         self.process: subprocess.Popen | None = None
         self.process_group: int | None = None  # kept after stop(), to check nothing is left
+        self.server_env = dict(server_env or {})
 
     @property
     def endpoint_url(self) -> str:
@@ -70,7 +77,7 @@ class LocalCloud:
             raise LocalCloudError("already started")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.server_env, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
         with self.server_log.open("ab") as log:
             self.process = subprocess.Popen(
                 [

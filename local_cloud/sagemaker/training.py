@@ -72,7 +72,7 @@ def run_training_job(context: JobContext, request: dict, tracker: TrainingTracke
     Checkpoints are synced to CheckpointConfig.S3Uri while the job runs; a planned spot interruption
     (local_cloud/sagemaker/spot.py) ends the attempt with SIGTERM and restarts the job on a fresh folder.
     """
-    name, output_path = _checked(request)
+    name, output_path = checked_request(request)
     tracked = tracker is not None and bool(request.get("ExperimentConfig"))
     spot = bool(request.get("EnableManagedSpotTraining"))
     interruption = context.spot_market.take(name) if spot and context.spot_market is not None else None
@@ -165,7 +165,7 @@ def _read_from(log: Path, offset: int) -> str:
         return written.read().decode(errors="replace")
 
 
-def _checked(request: dict) -> tuple[str, str]:
+def checked_request(request: dict) -> tuple[str, str]:
     """(TrainingJobName, S3OutputPath) of a request SageMaker would accept; JobRequestError otherwise."""
     name = required(request, "TrainingJobName")
     output_path = required(request, "OutputDataConfig").get("S3OutputPath")
