@@ -42,6 +42,7 @@ class LocalJobs:
         self._lock = threading.Lock()
         self._contexts: dict[tuple[str, str, str, str], JobContext] = {}
         self._ended: dict[tuple[str, str, str, str], threading.Event] = {}
+        self.entrypoint: list[str] | None = None  # the jobs image's entrypoint; tests set a stand-in image
 
     def create(self, kind: str, request: dict, *, account: str, region: str) -> dict:
         """Create<Kind>Job: {"<Kind>JobArn": ...}; the job runs on."""
@@ -135,6 +136,7 @@ class LocalJobs:
             children=self.runtime.children,
             created=created,
             spot_market=self.runtime.spot_market,
+            **({"entrypoint": list(self.entrypoint)} if self.entrypoint else {}),
         )
 
     def _run(self, key: tuple[str, str, str, str], context: JobContext, request: dict, model: dict | None) -> None:
