@@ -50,11 +50,11 @@ class LocalJobs:
 
         backend = sagemaker_backends[account][region]
         action, name_field = KINDS[kind]
-        name = request.get(name_field)
         try:
             _validate(kind, request)
         except JobRequestError as error:
             raise JobApiError("ValidationException", str(error)) from None
+        name: str = request[name_field]
         model = None
         if kind == "transform":
             model = moto_jobs.model_description(backend, request.get("ModelName"))
@@ -126,7 +126,7 @@ class LocalJobs:
         def publish(_kind: str, description: dict) -> None:
             jobs[name] = moto_jobs.JobRecord(kind, description)
 
-        return JobContext(
+        context = JobContext(
             account=account,
             region=region,
             run_dir=self.runtime.run_dir,
@@ -136,8 +136,10 @@ class LocalJobs:
             children=self.runtime.children,
             created=created,
             spot_market=self.runtime.spot_market,
-            **({"entrypoint": list(self.entrypoint)} if self.entrypoint else {}),
         )
+        if self.entrypoint:
+            context.entrypoint = list(self.entrypoint)
+        return context
 
     def _run(self, key: tuple[str, str, str, str], context: JobContext, request: dict, model: dict | None) -> None:
         account, region, kind, name = key

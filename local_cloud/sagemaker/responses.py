@@ -48,7 +48,7 @@ def _stop(kind: str):
     moto_method = getattr(ExperimentsResponse, f"stop_{kind}_job", None)  # moto 5.2.5: processing only
 
     def handle(self: SageMakerJobsResponse):
-        name = self._request().get(KINDS[kind][1])
+        name = str(self._request().get(KINDS[kind][1]) or "")
         if SageMakerJobsResponse.jobs is None:
             if moto_method is None:
                 raise JsonRESTError("UnknownOperationException", f"Stop{kind.capitalize()}Job needs the local runtime")

@@ -235,7 +235,7 @@ def _attempt(
                 return STOPPED
             if sync is not None:
                 for synced in sync.sync():
-                    run.note(f"checkpoint {synced} synced to {checkpoint['S3Uri']}")
+                    run.note(f"checkpoint {synced} synced to s3://{sync.bucket}/{sync.prefix}")
             if _reached(interruption, sync):
                 run.note(f"spot interruption after checkpoint {interruption.after_checkpoint}: SIGTERM")  # type: ignore[union-attr]
                 return INTERRUPTED

@@ -284,7 +284,9 @@ def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
     assert set(json.loads(predictions.splitlines()[0])) >= {"label", "probabilities"}
     assert (cloud.run_dir / "logs" / "training-jobs" / "pipe-ok.log").is_file()
     transform_log = (cloud.run_dir / "logs" / "transform-jobs" / "pipe-ok.log").read_text()
-    model_server_port = int(re.search(r"model server on [^ ]+:(\d+)", transform_log).group(1))
+    served = re.search(r"model server on [^ ]+:(\d+)", transform_log)
+    assert served, transform_log
+    model_server_port = int(served.group(1))
     ports = {port for _, port in listening}
     assert {cloud.port, model_server_port} <= ports, listening  # seen: the API and the transform's model server
     assert {address for address, _ in listening} <= {"127.0.0.1", "::1"}, listening
