@@ -5,9 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 NODE := $(CURDIR)/node_modules/.bin/node
-CDK := $(NODE) node_modules/aws-cdk/bin/cdk
+# Node's compile cache for the CLI only (its files keep their paths; app.py keeps it from jsii).
+CDK := NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile-cache $(NODE) node_modules/aws-cdk/bin/cdk
 export JSII_NODE := $(NODE)
-export NODE_COMPILE_CACHE := $(CURDIR)/node_modules/.cache/node-compile-cache
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: run test lint preview synth setup up benchmarks clean

@@ -9,10 +9,15 @@ CDK local bundler (infra/constructs/functions.py) stays a thin call:
 - `bundle(target)` (at synth, no network, no Docker, no pip): copies the code and unpacks those
   wheels into `target`. The wheels are pure Python (`Root-Is-Purelib: true`, platform `any`), so
   unpacking is what an installer does; anything else is refused with the wheel's name.
+- `inputs_hash()`: a digest of everything `bundle` reads (the code files, the wheels, this
+  module), which CDK uses as the asset hash, so a synth into an out-dir that already holds the
+  package skips bundling.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -101,6 +106,31 @@ def bundle(target: Path, wheelhouse: Path = WHEELHOUSE, requirements: Path = REQ
         shutil.copytree(PROJECT_ROOT / package, target / package, ignore=CODE_IGNORED)
     for wheel in selected:
         _unpack(wheel, target)
+
+
+def inputs_hash(wheelhouse: Path = WHEELHOUSE, requirements: Path = REQUIREMENTS) -> str:
+    """SHA-256 of what `bundle` writes the package from: each code file (path and bytes, with the
+    same files ignored), each selected wheel's bytes, and this module's source (how they are
+    unpacked). Equal inputs give an equal package, so the digest can stand for its content."""
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted(_code_files(PROJECT_ROOT / package)):
+            digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for wheel in wheels(wheelhouse, requirements):
+        digest.update(wheel.name.encode() + b"\0" + hashlib.sha256(wheel.read_bytes()).digest())
+    digest.update(hashlib.sha256(Path(__file__).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _code_files(root: Path) -> list[Path]:
+    """The files shutil.copytree(root, ..., ignore=CODE_IGNORED) copies."""
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        ignored = CODE_IGNORED(folder, subfolders + names)
+        subfolders[:] = sorted(d for d in subfolders if d not in ignored)
+        found += [Path(folder, n) for n in names if n not in ignored]
+    return found
 
 
 def _unpack(wheel: Path, target: Path) -> None:

@@ -69,6 +69,8 @@ def deploy(endpoint_url: str, *, work_dir: Path, context: dict[str, str] | None 
 def _cdk(arguments: list[str], *, env: dict[str, str], log: Path) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [*CDK, *arguments, "--no-notices", "--output", str(log.parent.parent / "cdk.out"), *LOCAL_CONTEXT]
+    # The CLI's modules keep their paths, so Node's compile cache serves it (app.py keeps it from jsii).
+    env = {**env, "NODE_COMPILE_CACHE": str(ROOT / "node_modules" / ".cache" / "node-compile-cache")}
     with log.open("w") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=600)
     if result.returncode != 0:

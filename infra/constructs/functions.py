@@ -38,13 +38,15 @@ class _LocalBundler:
 
 
 def code_asset() -> lambda_.Code:
-    # OUTPUT: the asset hash is the package's content ("Use OUTPUT when the source of the asset is a
-    # top level folder containing code and/or dependencies that are not directly linked to the
-    # asset", AssetHashType), so a new pin in lambdas/requirements.txt changes it, and a stray
-    # __pycache__ in the tree does not (the bundler never copies one).
+    # CUSTOM: the asset hash is a digest of every input of the package (infra.lambda_bundle.inputs_hash:
+    # code, pinned wheels, the bundler), so a new pin changes it and a stray __pycache__ does not.
+    # Known before bundling, it names the package's folder in the out-dir, and CDK skips bundling
+    # when that folder exists (AssetStaging.bundle: `if (fs.existsSync(bundleDir)) return;`): a
+    # repeated `cdk synth` does not rebuild an unchanged package.
     return lambda_.Code.from_asset(
         str(PROJECT_ROOT),
-        asset_hash_type=AssetHashType.OUTPUT,
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=lambda_bundle.inputs_hash(),
         bundling=BundlingOptions(
             # Required by the API; never pulled: the local bundler always bundles (or raises).
             image=DockerImage.from_registry("unused-local-bundling-only"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -133,6 +134,45 @@ def test_the_bundle_is_deterministic_and_matches_the_synthesized_asset(synthesiz
         target.mkdir()
         lambda_bundle.bundle(target)
     assert _fingerprint(first) == _fingerprint(second) == _fingerprint(_asset_dir(synthesized))
+
+
+def test_the_inputs_hash_covers_every_code_file_the_bundle_copies(tmp_path):
+    lambda_bundle.bundle(tmp_path)
+    copied = {
+        p.relative_to(tmp_path).as_posix()
+        for package in lambda_bundle.CODE_PACKAGES
+        for p in (tmp_path / package).rglob("*")
+        if p.is_file()
+    }
+    hashed = {
+        p.relative_to(ROOT).as_posix()
+        for package in lambda_bundle.CODE_PACKAGES
+        for p in lambda_bundle._code_files(ROOT / package)
+    }
+    assert copied == hashed and any(name.startswith("contract/") for name in hashed)
+
+
+def test_another_wheel_gives_another_inputs_hash(tmp_path):
+    house, requirements = _house(tmp_path, "demo==1.0\n", stamp="demo==1.0\n")
+    wheel = _wheel(house, "demo", "1.0")
+    before = lambda_bundle.inputs_hash(house, requirements)
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr("demo/more.py", "MORE = 2\n")
+    assert lambda_bundle.inputs_hash(house, requirements) != before
+
+
+def test_a_synth_into_an_outdir_holding_the_package_does_not_bundle_again(synthesized, tmp_path, monkeypatch):
+    from tests.infra.conftest import synthesize
+
+    asset = _asset_dir(synthesized)
+    shutil.copytree(asset, tmp_path / "out" / asset.name)
+
+    def must_not_bundle(target: Path, *args, **kwargs) -> None:
+        raise AssertionError(f"bundled again into {target}")
+
+    monkeypatch.setattr(lambda_bundle, "bundle", must_not_bundle)
+    again = synthesize(tmp_path / "out")
+    assert _fingerprint(_asset_dir(again)) == _fingerprint(asset)
 
 
 def test_the_bundle_targets_the_functions_runtime_and_architecture():
