@@ -31,6 +31,9 @@ def run_transform_job(context: JobContext, request: dict, model: dict) -> dict:
             endpoint = f"http://{contract.LOOPBACK_HOST}:{port}"
             wait_until_serving(endpoint, server)
             for path in inputs:
+                if context.stop_requested.is_set():  # StopTransformJob: no further input file is sent
+                    run.stopped()
+                    break
                 _transform_file(run, request, endpoint, path)
         finally:
             terminate(server)

@@ -109,7 +109,9 @@ def training_job(name: str, channels: str, *, spot: bool, hyperparameters=HYPERP
     }
 
 
-def test_a_spot_job_interrupted_mid_run_resumes_and_ends_with_the_uninterrupted_metrics(cloud, channels):
+def test_a_spot_job_interrupted_mid_run_resumes_and_ends_with_the_uninterrupted_metrics(
+    cloud, channels, record_property
+):
     sagemaker = cloud.client("sagemaker")
     sagemaker.create_training_job(**training_job(SPOT_JOB, channels, spot=True))
     sagemaker.create_training_job(**training_job("on-demand", channels, spot=False))
@@ -126,6 +128,10 @@ def test_a_spot_job_interrupted_mid_run_resumes_and_ends_with_the_uninterrupted_
     metrics = {m["MetricName"]: m["Value"] for m in spot["FinalMetricDataList"]}
     assert metrics == {m["MetricName"]: m["Value"] for m in plain["FinalMetricDataList"]}
     assert set(metrics) == {"train:loss", "test:loss", "test:accuracy"}
+    for key in ("BillableTimeInSeconds", "TrainingTimeInSeconds"):  # in --junitxml reports
+        record_property(f"spot {key}", spot[key])
+        record_property(f"on-demand {key}", plain[key])
+    record_property("final metrics", metrics)
     assert spot["BillableTimeInSeconds"] < spot["TrainingTimeInSeconds"]
     assert plain["BillableTimeInSeconds"] == plain["TrainingTimeInSeconds"]
 
