@@ -82,6 +82,12 @@ PREPROCESS_ENTRYPOINT = ["python3", "-m", "jobs.preprocess"]
 # Serving: SageMaker calls port 8080; SAGEMAKER_BIND_TO_PORT overrides it (local runs).
 SERVING_PORT = 8080
 SERVING_PORT_ENV = "SAGEMAKER_BIND_TO_PORT"
+# Serving: the address the model server binds. In the image it is every interface (SageMaker calls
+# the container from outside it); the local cloud, which runs the server on the host, sets the
+# loopback so nothing it starts listens beyond the machine. Not a SageMaker variable: ours.
+SERVING_HOST = "0.0.0.0"
+SERVING_HOST_ENV = "JOBS_SERVE_BIND_HOST"
+LOOPBACK_HOST = "127.0.0.1"
 # Serving: what POST /invocations reads and answers. Batch transform sends TRANSFORM_INPUT_FILE
 # as CSV_CONTENT_TYPE and asks for JSONLINES_CONTENT_TYPE; each output line is one JSON object
 # {PREDICTION_LABEL_KEY: int, PREDICTION_PROBABILITIES_KEY: [10 floats]}, in input order.

@@ -144,6 +144,7 @@ def main() -> int:
         )
         return 1
     port = _int_from_env(contract.SERVING_PORT_ENV, contract.SERVING_PORT)
+    host = os.environ.get(contract.SERVING_HOST_ENV) or contract.SERVING_HOST
     cpus = os.cpu_count() or 1
     workers = _int_from_env(WORKERS_ENV, cpus)
     timeout = _int_from_env(TIMEOUT_ENV, 60)
@@ -154,7 +155,7 @@ def main() -> int:
 
         def load_config(self) -> None:
             for key, value in {
-                "bind": f"0.0.0.0:{port}",
+                "bind": f"{host}:{port}",
                 "workers": workers,
                 "worker_class": "sync",
                 "timeout": timeout,
@@ -174,7 +175,7 @@ def main() -> int:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
             return create_app(model_dir, threads=threads, workers=workers)
 
-    print(f"serve: port {port}, {workers} worker(s) x {threads} thread(s), model {model_dir}", flush=True)
+    print(f"serve: {host}:{port}, {workers} worker(s) x {threads} thread(s), model {model_dir}", flush=True)
     ServingApplication().run()
     return 0
 

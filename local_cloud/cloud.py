@@ -31,13 +31,20 @@ class LocalCloud:
     """
 
     def __init__(
-        self, run_dir: Path | str = DEFAULT_RUN_DIR, *, port: int | None = None, startup_timeout_s: float = 60
+        self,
+        run_dir: Path | str = DEFAULT_RUN_DIR,
+        *,
+        port: int | None = None,
+        startup_timeout_s: float = 60,
+        server_env: dict[str, str] | None = None,
     ) -> None:
+        """`server_env`: extra environment for the server (e.g. LOCAL_CLOUD_SPOT_INTERRUPTIONS)."""
         self.run_dir = Path(run_dir).resolve()
         self.port = port
         self.startup_timeout_s = startup_timeout_s
         self.process: subprocess.Popen | None = None
         self.process_group: int | None = None  # kept after stop(), to check nothing is left
+        self.server_env = dict(server_env or {})
 
     @property
     def endpoint_url(self) -> str:
@@ -70,7 +77,7 @@ class LocalCloud:
             raise LocalCloudError("already started")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.server_env, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
         with self.server_log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -97,6 +104,10 @@ class LocalCloud:
     def leftover_processes(self) -> list[int]:
         """Live processes of the cloud's process group (the server, jobs, Lambdas); [] once stopped."""
         return group_members(self.process_group) if self.process_group else []
+
+    def listening_addresses(self) -> set[tuple[str, int]]:
+        """(address, port) of every TCP socket the cloud's processes (server, jobs, model servers) listen on."""
+        return listening_sockets(self.leftover_processes())
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout_s
@@ -178,6 +189,35 @@ def group_members(group: int) -> list[int]:
         if int(fields[2]) == group and fields[0] != "Z":
             found.append(int(entry))
     return found
+
+
+def listening_sockets(pids: list[int]) -> set[tuple[str, int]]:
+    """(address, port) of the TCP sockets in LISTEN state that `pids` hold, read from /proc (Linux)."""
+    inodes: set[str] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a process that ended meanwhile
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    found = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with contextlib.suppress(OSError), open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: TCP_LISTEN
+                    address, port = fields[1].split(":")
+                    found.add((_proc_address(address, family), int(port, 16)))
+    return found
+
+
+def _proc_address(hex_address: str, family: int) -> str:
+    """/proc/net/tcp* write addresses as hex of the in-memory bytes, 32-bit words in host order."""
+    raw = bytes.fromhex(hex_address)
+    if sys.byteorder == "little":
+        raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    return socket.inet_ntop(family, raw)
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -41,6 +41,14 @@ PLUG_POINTS = (
         "per component); a SageMakerResponse subclass answers those actions, moto the rest",
     ),
     PlugPoint(
+        "sagemaker-jobs-api",
+        "register",
+        "moto.sagemaker.urls.url_paths['{0}/$'] (the experiments-api class, subclassed)",
+        "local_cloud.sagemaker.responses.SageMakerJobsResponse",
+        "moto's Create*Job stores a job Completed at once and runs nothing, and it has no StopTrainingJob or "
+        "StopTransformJob: with a runtime in use, Create*Job and Stop*Job run and stop the job (LocalJobs)",
+    ),
+    PlugPoint(
         "experiments-state",
         "register",
         "moto.core.base_backend.BackendDict",
@@ -149,15 +157,16 @@ def install() -> None:
     from moto.stepfunctions import urls as stepfunctions_urls
 
     from local_cloud.awslambda import account_settings
-    from local_cloud.experiments.responses import ExperimentsResponse
     from local_cloud.kms import TaggedKey  # noqa: F401 - defining the class registers it (below)
+    from local_cloud.sagemaker.responses import SageMakerJobsResponse
     from local_cloud.servicequotas.responses import LocalServiceQuotasResponse
     from local_cloud.stepfunctions.cloudformation import ExecutingStateMachine  # noqa: F401 - likewise
     from local_cloud.stepfunctions.executions import NamedExecutionsResponse
 
     # A service's handler is looked up in its urls.url_paths for every request (mock_aws) and when
     # the server builds the service's app: a subclass registered there serves every action.
-    sagemaker_urls.url_paths["{0}/$"] = ExperimentsResponse.dispatch
+    # SageMakerJobsResponse is the ExperimentsResponse with the job actions: one class for both.
+    sagemaker_urls.url_paths["{0}/$"] = SageMakerJobsResponse.dispatch
     stepfunctions_urls.url_paths["{0}/$"] = NamedExecutionsResponse.dispatch
     servicequotas_urls.url_paths["{0}/$"] = LocalServiceQuotasResponse.dispatch
     lambda_urls.url_paths[account_settings.URL_PATH] = account_settings.AccountSettingsResponse.dispatch
@@ -169,8 +178,13 @@ def install() -> None:
 
 
 def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str = "us-east-1") -> LocalRuntime:
-    """Server mode: state machines execute, SageMaker tasks run jobs, Lambdas run their code, in one runtime."""
-    return use_runtime(LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region))
+    """Server mode: state machines execute, SageMaker tasks run jobs, Lambdas run their code, in one runtime
+    (spot interruptions planned by LOCAL_CLOUD_SPOT_INTERRUPTIONS, local_cloud/sagemaker/spot.py)."""
+    from local_cloud.sagemaker.spot import SpotMarket
+
+    return use_runtime(
+        LocalRuntime(run_dir=run_dir, endpoint_url=endpoint_url, region=region, spot_market=SpotMarket.from_env())
+    )
 
 
 def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
@@ -182,9 +196,11 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
     from local_cloud.awslambda.invoke import invoke
+    from local_cloud.sagemaker.responses import SageMakerJobsResponse
     from local_cloud.stepfunctions.sagemaker_task import sagemaker_task_class
 
     install()
+    SageMakerJobsResponse.jobs = runtime.jobs
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
 
     original_factory = _rebound.setdefault("state_task_service_for", state_task_factory.state_task_service_for)
@@ -209,6 +225,9 @@ def restore_moto() -> None:
     from moto.awslambda.models import LambdaFunction
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
+    from local_cloud.sagemaker.responses import SageMakerJobsResponse
+
+    SageMakerJobsResponse.jobs = None
     if "state_task_service_for" in _rebound:
         state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
     if "invoke" in _rebound:

@@ -10,6 +10,7 @@ from typing import Protocol
 from local_cloud.awslambda.runtime import FunctionPackage, Invocation, LambdaRuntime
 from local_cloud.sagemaker.experiment_tracking import JobComponentTracker, TrainingComponentTracker
 from local_cloud.sagemaker.processes import ChildProcesses
+from local_cloud.sagemaker.spot import SpotMarket
 
 
 class Lambdas(Protocol):
@@ -34,10 +35,12 @@ class LocalRuntime:
         region: str,
         lambdas: Lambdas | None = None,
         job_runner: JobRunner | None = None,
+        spot_market: SpotMarket | None = None,
     ) -> None:
         """`lambdas`, `job_runner`: stand-ins for the function processes and the job processes
         (tests/cli runs the handlers in-process and finishes jobs at once); by default both run
-        as child processes. `endpoint_url` None: the SDK's own endpoints (in-process moto)."""
+        as child processes. `spot_market`: the planned spot interruptions (none by default).
+        `endpoint_url` None: the SDK's own endpoints (in-process moto)."""
         self.run_dir = Path(run_dir)
         self.endpoint_url = endpoint_url
         self.children = ChildProcesses()
@@ -45,6 +48,10 @@ class LocalRuntime:
             run_dir=self.run_dir, endpoint_url=endpoint_url or "", region=region, children=self.children
         )
         self.job_runner = job_runner
+        self.spot_market = spot_market or SpotMarket()
+        from local_cloud.sagemaker.jobs_api import LocalJobs  # it runs jobs in this runtime
+
+        self.jobs = LocalJobs(self)
         self._throttles: dict[str, int] = {}  # function name fragment -> invokes still to refuse
         self._throttle_lock = threading.Lock()
 

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,12 @@ class JobContext:
     children: ChildProcesses = field(default_factory=ChildProcesses)
     # The container's entrypoint (tests run a stand-in image through it).
     entrypoint: list[str] = field(default_factory=lambda: list(IMAGE_ENTRYPOINT))
+    # Set by Stop*Job (and by a stopped execution's .sync task): the runner ends the job's process.
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+    # CreationTime, when Create*Job already answered it (jobs at the API); None: now.
+    created: dt.datetime | None = None
+    # Planned spot interruptions (local_cloud/sagemaker/spot.py SpotMarket); None: none.
+    spot_market: Any = None
 
     def arn(self, resource: str, name: str) -> str:
         return f"arn:{self.partition}:sagemaker:{self.region}:{self.account}:{resource}/{name.lower()}"
@@ -86,7 +93,7 @@ class JobRun:
         self.title = kind.capitalize()  # Processing, Training, Transform: the API's field prefix
         self.root = context.job_root(kind, name)
         self.log = context.log_path(kind, name)
-        self.created = now()
+        self.created = context.created or now()
         self.status = "Completed"
         self.reason: str | None = None
         self.description: dict = {
@@ -122,8 +129,30 @@ class JobRun:
     def fail(self, reason: str) -> None:
         self.status, self.reason = "Failed", reason
 
+    def stopped(self) -> None:
+        """Stop*Job ended it: "After SageMaker stops the job, it sets the status to Stopped"."""
+        self.status = "Stopped"
+
+    def secondary(self, status: str, message: str) -> None:
+        """A training job's SecondaryStatus and its SecondaryStatusTransitions entry ("StartTime - when the
+        training job transitioned to the current secondary status state"; EndTime - when it left it)."""
+        at = now()
+        transitions = self.description.setdefault("SecondaryStatusTransitions", [])
+        if transitions and "EndTime" not in transitions[-1]:
+            transitions[-1]["EndTime"] = at
+        transitions.append({"Status": status, "StartTime": at, "StatusMessage": message})
+        self.description["SecondaryStatus"] = status
+        self.description["LastModifiedTime"] = at
+        self.publish()
+
     def publish(self) -> None:
-        self.context.publish(self.kind, self.description)
+        description = self.description
+        if self.context.stop_requested.is_set() and description[f"{self.title}JobStatus"] == "InProgress":
+            # "When it receives a StopTrainingJob request, SageMaker changes the status of the job to Stopping."
+            description = {**description, f"{self.title}JobStatus": "Stopping"}
+            if "SecondaryStatus" in description:
+                description["SecondaryStatus"] = "Stopping"
+        self.context.publish(self.kind, description)
 
     def note(self, message: str) -> None:
         log_line(self.log, message)

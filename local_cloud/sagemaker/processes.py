@@ -5,8 +5,17 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# Why a job process ended early, as its runner reports it (None: it exited by itself).
+MAX_RUNTIME = "MaxRuntimeExceeded"
+STOPPED = "Stopped"  # a Stop*Job request
+# StopTrainingJob: "To stop a job, SageMaker sends the algorithm the SIGTERM signal, which delays job
+# termination for 120 seconds."
+STOP_GRACE_S = 120.0
 
 
 class ChildProcesses:
@@ -41,28 +50,42 @@ def run_process(
     cwd: Path,
     log: Path,
     max_runtime_s: float | None,
-) -> tuple[int | None, bool]:
-    """Runs a job process with its output appended to `log`; (exit code, timed out)."""
+    watch: Callable[[], str | None] | None = None,
+    tick_s: float = 0.25,
+) -> tuple[int | None, str | None]:
+    """Runs a job process with its output appended to `log`: (exit code, why it was ended or None).
+
+    `watch` is called every `tick_s` while the process runs (checkpoint sync, a Stop*Job, a spot
+    interruption); a reason it returns ends the process with SIGTERM and is returned.
+    """
+    deadline = None if max_runtime_s is None else time.monotonic() + max_runtime_s
     with log.open("ab") as out:
         process = children.start(
             command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         try:
-            return process.wait(timeout=max_runtime_s), False
-        except subprocess.TimeoutExpired:
-            terminate(process)
-            return process.returncode, True
+            while True:
+                try:
+                    return process.wait(timeout=tick_s), None
+                except subprocess.TimeoutExpired:
+                    pass
+                reason = watch() if watch is not None else None
+                if reason is None and deadline is not None and time.monotonic() > deadline:
+                    reason = MAX_RUNTIME
+                if reason is not None:
+                    terminate(process, grace_s=STOP_GRACE_S)
+                    return process.returncode, reason
         finally:
             children.reap(process)
 
 
-def terminate(process: subprocess.Popen) -> None:
-    """SIGTERM, as SageMaker stops a container, then SIGKILL after 10 s."""
+def terminate(process: subprocess.Popen, grace_s: float = 10) -> None:
+    """SIGTERM, as SageMaker stops a container, then SIGKILL after `grace_s`."""
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

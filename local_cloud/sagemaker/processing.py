@@ -14,7 +14,7 @@ from local_cloud.sagemaker.job_run import (
     read_failure,
     required,
 )
-from local_cloud.sagemaker.processes import run_process
+from local_cloud.sagemaker.processes import MAX_RUNTIME, STOPPED, run_process
 from local_cloud.sagemaker.s3_io import download_prefix, upload_folder
 
 
@@ -42,10 +42,18 @@ def run_processing_job(context: JobContext, request: dict) -> dict:
         (config_dir / "resourceconfig.json").write_text(json.dumps({"current_host": HOST, "hosts": [HOST]}))
         env = {**base_environment(root), **(request.get("Environment") or {})}
         max_runtime = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
-        code, timed_out = run_process(
-            context.children, command, env=env, cwd=root, log=run.log, max_runtime_s=max_runtime
+        code, ended_by = run_process(
+            context.children,
+            command,
+            env=env,
+            cwd=root,
+            log=run.log,
+            max_runtime_s=max_runtime,
+            watch=lambda: STOPPED if context.stop_requested.is_set() else None,
         )
-        if timed_out:
+        if ended_by == STOPPED:
+            run.stopped()
+        elif ended_by == MAX_RUNTIME:
             run.fail(f"MaxRuntimeExceeded: the job ran longer than {max_runtime} s")
         elif code != 0:
             run.fail("AlgorithmError: " + read_failure(root, f"exit code {code}; see {run.log}"))

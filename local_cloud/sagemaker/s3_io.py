@@ -82,3 +82,36 @@ def extract_tarball(s3: S3Client, uri: str, destination: Path) -> None:
     bucket, key = split_s3_uri(uri)
     with tarfile.open(fileobj=io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())) as tar:
         tar.extractall(destination, filter="data")
+
+
+class FolderSync:
+    """Uploads the files of a folder that are new or changed since the last `sync` (a job's checkpoints).
+
+    Files deleted locally stay in S3; `synced` is every file name uploaded so far.
+    """
+
+    def __init__(self, s3: S3Client, folder: Path, uri: str) -> None:
+        self.s3, self.folder = s3, folder
+        self.bucket, prefix = split_s3_uri(uri)
+        self.prefix = prefix + "/" if prefix and not prefix.endswith("/") else prefix
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self.synced: set[str] = set()
+
+    def sync(self) -> list[str]:
+        uploaded = []
+        for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # renamed or deleted by the job meanwhile
+                continue
+            if self._seen.get(path) == (stat.st_size, stat.st_mtime_ns):
+                continue
+            relative = path.relative_to(self.folder).as_posix()
+            try:
+                self.s3.upload_file(str(path), self.bucket, self.prefix + relative)
+            except FileNotFoundError:
+                continue
+            self._seen[path] = (stat.st_size, stat.st_mtime_ns)
+            self.synced.add(relative)
+            uploaded.append(relative)
+        return uploaded

@@ -28,9 +28,12 @@ def run_transform_job(context: JobContext, request: dict, model: dict) -> dict:
         port = free_port()
         server = _start_model_server(run, request, container, port)
         try:
-            endpoint = f"http://127.0.0.1:{port}"
+            endpoint = f"http://{contract.LOOPBACK_HOST}:{port}"
             wait_until_serving(endpoint, server)
             for path in inputs:
+                if context.stop_requested.is_set():  # StopTransformJob: no further input file is sent
+                    run.stopped()
+                    break
                 _transform_file(run, request, endpoint, path)
         finally:
             terminate(server)
@@ -60,10 +63,14 @@ def _start_model_server(run: JobRun, request: dict, container: dict, port: int) 
         **(container.get("Environment") or {}),
         **(request.get("Environment") or {}),
         contract.SERVING_PORT_ENV: str(port),
+        # The image listens on every interface, as SageMaker needs; on this host, the loopback only.
+        contract.SERVING_HOST_ENV: contract.LOOPBACK_HOST,
         "SAGEMAKER_BATCH": "true",
         "SAGEMAKER_MAX_PAYLOAD_IN_MB": str(request.get("MaxPayloadInMB", DEFAULT_MAX_PAYLOAD_MB)),
     }
-    run.note(f"transform job {run.name}: serving {container.get('ModelDataUrl')} on port {port}")
+    run.note(
+        f"transform job {run.name}: model server on {contract.LOOPBACK_HOST}:{port} for {container.get('ModelDataUrl')}"
+    )
     with run.log.open("ab") as out:
         return run.context.children.start(
             [*run.context.entrypoint, contract.SERVE_ARGUMENT],

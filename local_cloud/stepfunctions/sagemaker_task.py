@@ -7,15 +7,14 @@ Step Functions does (States.TaskFailed with the Describe*Job JSON as cause).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from local_cloud.sagemaker import moto_jobs
-from local_cloud.sagemaker.job_run import JobContext, JobRequestError
-from local_cloud.sagemaker.processing import run_processing_job
-from local_cloud.sagemaker.training import run_training_job
-from local_cloud.sagemaker.transform import run_transform_job
+from local_cloud.sagemaker.jobs_api import JobApiError
 
 if TYPE_CHECKING:
     from local_cloud.runtime import LocalRuntime
@@ -69,6 +68,7 @@ def sagemaker_task_class(runtime: LocalRuntime) -> type:
                 request=normalised_parameters,
                 account=resource_runtime_part.account,
                 region=resource_runtime_part.region,
+                is_running=env.is_running,
             )
             env.stack.append(result)
 
@@ -99,9 +99,22 @@ def sagemaker_task_class(runtime: LocalRuntime) -> type:
 
 
 def run_sagemaker_task(
-    runtime: LocalRuntime, *, action: str, sync: bool, request: dict, account: str, region: str
+    runtime: LocalRuntime,
+    *,
+    action: str,
+    sync: bool,
+    request: dict,
+    account: str,
+    region: str,
+    is_running: Callable[[], bool] = lambda: True,
 ) -> dict:
-    """One SageMaker task of a state machine: a job run to its end (.sync), or a plain API call."""
+    """One SageMaker task of a state machine: Create*Job then, for .sync, the wait for its end.
+
+    The .sync integration creates the job and waits for it as the API reports it; should the
+    execution stop meanwhile (StopExecution, a failed branch, a timeout), it stops the job
+    (the IAM policy AWS documents for createTrainingJob.sync grants sagemaker:StopTrainingJob for
+    that reason), and the task ends without a result.
+    """
     from moto.sagemaker.models import sagemaker_backends
 
     backend = sagemaker_backends[account][region]
@@ -113,68 +126,22 @@ def run_sagemaker_task(
         raise SageMakerApiError(f"sagemaker:{action} without .sync is not supported by the local cloud")
     kind, name_field, _ = moto_jobs.JOB_KINDS[action]
     name = request.get(name_field)
-    jobs = moto_jobs.jobs_of_kind(backend, action)
     if not name:
         raise SageMakerApiError(f"{name_field} is required")
-    if name in jobs:
-        # CreateTrainingJob's ResourceInUse: "Training job names must be unique within an AWS account
-        # and region, and a training job with this name already exists (arn:...)". Step Functions
-        # reports it under the catch-all name (contract/errors.py), its cause carrying the message.
-        raise SageMakerApiError(
-            f"{kind.capitalize()} job names must be unique within an AWS account and region, and a {kind} job "
-            f"with this name already exists ({jobs[name].arn}) (Service: AmazonSageMaker; Status Code: 400; "
-            "Error Code: ResourceInUse)"
-        )
-    tracker = runtime.job_tracker(account, region)
-    model = moto_jobs.model_description(backend, request.get("ModelName")) if kind == "transform" else None
-
-    def publish(_kind: str, description: dict) -> None:
-        jobs[name] = moto_jobs.JobRecord(kind, description)
-        # A processing or transform job with ExperimentConfig: SageMaker's own trial component.
-        tracker.published(kind, description, model)
-
-    context = JobContext(
-        account=account,
-        region=region,
-        run_dir=runtime.run_dir,
-        s3=runtime.s3_client(region),
-        partition=backend.partition,
-        publish=publish,
-        children=runtime.children,
-    )
     try:
-        description = _run_job(runtime, context, kind, request, backend, account, region)
-    except JobRequestError as error:
-        raise SageMakerApiError(str(error)) from error
-    status = description[f"{kind.capitalize()}JobStatus"]
-    if status != "Completed":
-        # The server's log is the first place a user looks: say which job failed and where its log is.
-        print(
-            f"{kind} job {name} {status}: {description.get('FailureReason')}; log: {context.log_path(kind, name)}",
-            flush=True,
-        )
-        raise SageMakerJobFailed(description)
-    return to_state_json(description)
-
-
-def _run_job(
-    runtime: LocalRuntime, context: JobContext, kind: str, request: dict, backend: Any, account: str, region: str
-) -> dict:
-    model = None
-    if kind == "transform":
-        model_name = request.get("ModelName")
-        model = moto_jobs.model_description(backend, model_name)
-        if model is None:
-            raise SageMakerApiError(f'Could not find model "{model_name}".')
-    tracker = runtime.training_tracker(account, region) if kind == "training" else None
-    if runtime.job_runner is not None:  # a stand-in the runtime was given (LocalRuntime's job_runner)
-        return runtime.job_runner(context, kind, request, model=model, tracker=tracker)
-    if kind == "processing":
-        return run_processing_job(context, request)
-    if kind == "training":
-        return run_training_job(context, request, tracker)
-    assert model is not None  # looked up above for a transform job
-    return run_transform_job(context, request, model)
+        runtime.jobs.create(kind, request, account=account, region=region)
+    except JobApiError as error:
+        raise SageMakerApiError(error.message) from error
+    while is_running():
+        description = runtime.jobs.wait(kind, name, account=account, region=region, timeout_s=0.5)
+        if description is None:
+            continue
+        if description[f"{kind.capitalize()}JobStatus"] != "Completed":
+            raise SageMakerJobFailed(description)
+        return to_state_json(description)
+    with contextlib.suppress(JobApiError):  # it ended meanwhile
+        runtime.jobs.stop(kind, name, account=account, region=region)
+    return {}
 
 
 def to_state_json(description: dict) -> dict:

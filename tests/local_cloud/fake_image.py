@@ -2,12 +2,14 @@
 
 train: writes what it saw (env, config files, channel files, restored checkpoints) to the model dir,
 prints metric lines, writes a checkpoint; fails like the real trainer when hyperparameter `fail` is set.
+`sleep` (hyperparameter): seconds it keeps running after writing its checkpoint.
 serve: answers /ping and, for /invocations, one JSON line per input line: {"n": <records in the request>}.
 """
 
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -29,6 +31,7 @@ def train() -> int:
     for epoch, accuracy in ((1, 50.0), (2, 75.5)):
         print(f"Train Loss: {1 / epoch:.6f};\nTest Average loss: 0.5,\nTest Accuracy: {accuracy:.4f}%;", flush=True)
     (root / "checkpoints" / "checkpoint-2.pt").write_text("state")
+    time.sleep(float(hps.get("sleep", 0)))  # a job that runs a while after its checkpoint
     if hps.get("fail"):
         (root / "output/failure").write_text(f"ValueError: {hps['fail']}")
         return 1

@@ -233,10 +233,15 @@ def test_sagemaker_responses_keep_the_experiment_actions_the_api_is_plugged_into
     from moto.sagemaker.responses import SageMakerResponse
 
     from local_cloud.experiments import responses
+    from local_cloud.sagemaker.responses import SageMakerJobsResponse
 
     plug.install()
     assert list(urls.url_paths) == ["{0}/$"]
-    assert urls.url_paths["{0}/$"].__self__ is responses.ExperimentsResponse
+    # Plug point sagemaker-jobs-api: the registered class is the Experiments response with the job actions.
+    assert urls.url_paths["{0}/$"].__self__ is SageMakerJobsResponse
+    assert issubclass(SageMakerJobsResponse, responses.ExperimentsResponse)
+    for action in ("create_training_job", "create_processing_job", "create_transform_job", "stop_processing_job"):
+        assert callable(getattr(SageMakerResponse, action, None)), action  # moto's, kept without a runtime
     for action in responses.EXPERIMENT_SHARED_ACTIONS:  # moto's own answers the other resources
         assert callable(getattr(SageMakerResponse, camelcase_to_underscores(action), None)), action
     for action in (*responses.EXPERIMENT_ACTIONS, *responses.EXPERIMENT_SHARED_ACTIONS):

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import time
 import zipfile
 
@@ -63,7 +64,7 @@ def cloud(tmp_path_factory):
         yield running
 
 
-def run_execution(cloud, definition: dict, execution_input: dict, timeout_s: float = 240) -> dict:
+def run_execution(cloud, definition: dict, execution_input: dict, timeout_s: float = 240, on_poll=None) -> dict:
     sfn = cloud.client("stepfunctions")
     name = f"sm-{time.monotonic_ns()}"
     arn = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=cloud.role)["stateMachineArn"]
@@ -71,7 +72,9 @@ def run_execution(cloud, definition: dict, execution_input: dict, timeout_s: flo
     deadline = time.monotonic() + timeout_s
     while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
         assert time.monotonic() < deadline, "execution still running"
-        time.sleep(0.5)
+        if on_poll is not None:
+            on_poll()
+        time.sleep(0.2 if on_poll else 0.5)
     return described
 
 
@@ -253,9 +256,14 @@ def digits(cloud):
 
 
 def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
+    """...and nothing the local cloud starts listens beyond the machine (the model server included)."""
     hyperparameters = {"hidden_channels": "4", "epochs": "1"}
+    listening: set[tuple[str, int]] = set()
     execution = run_execution(
-        cloud, pipeline_definition(cloud.role), {"name": "pipe-ok", "hyperparameters": hyperparameters}
+        cloud,
+        pipeline_definition(cloud.role),
+        {"name": "pipe-ok", "hyperparameters": hyperparameters},
+        on_poll=lambda: listening.update(cloud.listening_addresses()),
     )
 
     assert execution["status"] == "SUCCEEDED"
@@ -275,6 +283,13 @@ def test_sagemaker_sync_states_run_the_jobs_package(cloud, digits):
     assert len(predictions.splitlines()) == len(inputs.splitlines())
     assert set(json.loads(predictions.splitlines()[0])) >= {"label", "probabilities"}
     assert (cloud.run_dir / "logs" / "training-jobs" / "pipe-ok.log").is_file()
+    transform_log = (cloud.run_dir / "logs" / "transform-jobs" / "pipe-ok.log").read_text()
+    served = re.search(r"model server on [^ ]+:(\d+)", transform_log)
+    assert served, transform_log
+    model_server_port = int(served.group(1))
+    ports = {port for _, port in listening}
+    assert {cloud.port, model_server_port} <= ports, listening  # seen: the API and the transform's model server
+    assert {address for address, _ in listening} <= {"127.0.0.1", "::1"}, listening
 
 
 def test_a_failed_training_job_fails_its_task_with_the_describe_output(cloud, digits):

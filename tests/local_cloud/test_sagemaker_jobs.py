@@ -4,6 +4,7 @@ import io
 import json
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import boto3
@@ -251,6 +252,135 @@ def test_training_jobs_running_at_once_share_the_machines_cpus(monkeypatch):
             assert after_two_left == 2  # the first job still runs
     with shares.share() as alone:
         assert alone == 4
+
+
+# --- jobs at the API: CreateTrainingJob runs the job whoever calls it -----------------------------------
+
+
+@pytest.fixture
+def api(tmp_path):
+    """boto3's SageMaker client on moto with the local runtime plugged in, jobs run by the stand-in image."""
+    from local_cloud import plug
+    from local_cloud.runtime import LocalRuntime
+
+    plug.install()
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        for key in ("data/train/images.npy", "data/train/labels.npy", "data/test/images.npy"):
+            boto3.client("s3").put_object(Bucket=BUCKET, Key=key, Body=b"x")
+        runtime = plug.use_runtime(LocalRuntime(run_dir=tmp_path, endpoint_url=None, region="us-east-1"))
+        runtime.jobs.entrypoint = FAKE_IMAGE
+        try:
+            yield boto3.client("sagemaker"), runtime
+        finally:
+            runtime.children.terminate_all()
+            plug.restore_moto()
+
+
+def api_request(name, **hps):
+    request = training_request(name, **hps)
+    del request["ExperimentConfig"]  # no trial here: the Experiments record is tested elsewhere
+    return request
+
+
+def wait_until(describe, condition, timeout_s=20.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition(described := describe()):
+        assert time.monotonic() < deadline, described
+        time.sleep(0.05)
+    return described
+
+
+def test_a_training_job_created_at_the_api_runs_and_reports_its_progress(api):
+    sagemaker, _ = api
+    sagemaker.create_training_job(**api_request("api-1", sleep="2"))
+
+    def describe():
+        return sagemaker.describe_training_job(TrainingJobName="api-1")
+
+    assert describe()["TrainingJobStatus"] == "InProgress"  # not Completed at once, as moto alone answers
+    running = wait_until(describe, lambda d: d["SecondaryStatus"] == "Training")
+    assert running["TrainingJobStatus"] == "InProgress"
+    # The checkpoint is in S3 while the job still runs (it sleeps 2 s after writing it).
+    s3 = boto3.client("s3")
+    wait_until(lambda: s3.list_objects_v2(Bucket=BUCKET, Prefix="ckpt/api-1/").get("KeyCount", 0), bool, 5)
+    assert describe()["TrainingJobStatus"] == "InProgress"
+    done = wait_until(describe, lambda d: d["TrainingJobStatus"] != "InProgress")
+    assert done["TrainingJobStatus"] == "Completed", done.get("FailureReason")
+    assert [t["Status"] for t in done["SecondaryStatusTransitions"]] == [
+        "Starting",
+        "Downloading",
+        "Training",
+        "Uploading",
+        "Completed",
+    ]
+    assert done["ModelArtifacts"]["S3ModelArtifacts"] == f"s3://{BUCKET}/models/api-1/output/model.tar.gz"
+    assert {m["MetricName"] for m in done["FinalMetricDataList"]} == {"test:accuracy", "train:loss"}
+    assert done["BillableTimeInSeconds"] == done["TrainingTimeInSeconds"] >= 2  # on demand: all of it billed
+
+
+def test_stop_training_job_ends_the_process_and_the_job_is_stopped(api):
+    sagemaker, runtime = api
+    sagemaker.create_training_job(**api_request("api-2", sleep="60"))
+
+    def describe():
+        return sagemaker.describe_training_job(TrainingJobName="api-2")
+
+    wait_until(describe, lambda d: d["SecondaryStatus"] == "Training")
+    started = time.monotonic()
+    sagemaker.stop_training_job(TrainingJobName="api-2")
+    assert describe()["TrainingJobStatus"] in ("Stopping", "Stopped")
+    stopped = wait_until(describe, lambda d: d["TrainingJobStatus"] not in ("InProgress", "Stopping"))
+    assert stopped["TrainingJobStatus"] == "Stopped" and stopped["SecondaryStatus"] == "Stopped"
+    assert time.monotonic() - started < 10  # SIGTERM ended it, not its 60 s
+    assert runtime.children._running == set()
+    with pytest.raises(sagemaker.exceptions.ClientError, match="ValidationException"):
+        sagemaker.stop_training_job(TrainingJobName="api-2")  # it has ended
+    with pytest.raises(sagemaker.exceptions.ClientError, match="ResourceNotFound"):
+        sagemaker.stop_training_job(TrainingJobName="no-such-job")
+
+
+def test_a_spot_job_interrupted_once_restarts_from_its_synced_checkpoint(api):
+    from local_cloud.sagemaker.spot import SpotInterruption, SpotMarket
+
+    sagemaker, runtime = api
+    runtime.spot_market = SpotMarket({"spot-1": SpotInterruption("checkpoint-2.pt", capacity_wait_s=3)})
+    boto3.client("s3").delete_object(Bucket=BUCKET, Key="ckpt/spot-1/checkpoint-1.pt")
+    request = {
+        **api_request("spot-1", sleep="1"),
+        "EnableManagedSpotTraining": True,
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60, "MaxWaitTimeInSeconds": 120},
+    }
+    sagemaker.create_training_job(**request)
+    done = wait_until(
+        lambda: sagemaker.describe_training_job(TrainingJobName="spot-1"),
+        lambda d: d["TrainingJobStatus"] != "InProgress",
+        timeout_s=30,
+    )
+    assert done["TrainingJobStatus"] == "Completed", done.get("FailureReason")
+    statuses = [t["Status"] for t in done["SecondaryStatusTransitions"]]
+    assert statuses == [
+        "Starting",
+        "Downloading",
+        "Training",
+        "Interrupted",
+        "Starting",
+        "Downloading",
+        "Training",
+        "Uploading",
+        "Completed",
+    ]
+    # The restarted job found the checkpoint its first run wrote and the local cloud synced.
+    assert read_model_from_s3("models/spot-1/output/model.tar.gz")["restored"] == ["checkpoint-2.pt"]
+    assert done["BillableTimeInSeconds"] < done["TrainingTimeInSeconds"]  # the wait for capacity is not billed
+
+
+def read_model_from_s3(key) -> dict:
+    body = boto3.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+        seen = tar.extractfile("seen.json")
+        assert seen is not None
+        return json.load(seen)
 
 
 def test_an_injected_capacity_fault_fails_the_named_job_once_without_running_it(context):
