@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from botocore.exceptions import ClientError
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
@@ -30,6 +31,51 @@ class TrialRow:
     parameters: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     failure_reason: str | None = None
+    # DescribeTrainingJob's TrainingTimeInSeconds and BillableTimeInSeconds (None: job not found, or not ended).
+    training_seconds: int | None = None
+    billable_seconds: int | None = None
+
+    @property
+    def spot_savings_percent(self) -> float | None:
+        """BillableTimeInSeconds (API reference): "You can calculate the savings from using managed spot
+        training using the formula (1 - BillableTimeInSeconds / TrainingTimeInSeconds) * 100"."""
+        return spot_savings(self.training_seconds, self.billable_seconds)
+
+
+def spot_savings(training_seconds: int | None, billable_seconds: int | None) -> float | None:
+    if not training_seconds or billable_seconds is None:
+        return None
+    return (1 - billable_seconds / training_seconds) * 100
+
+
+def add_costs(sagemaker, rows: list[TrialRow]) -> None:
+    """Each row's training and billable seconds, from its job's DescribeTrainingJob (one call per trial)."""
+    for row in rows:
+        if not row.training_job:
+            continue
+        try:
+            job = sagemaker.describe_training_job(TrainingJobName=row.training_job)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("ResourceNotFound", "ValidationException"):
+                continue  # a job SageMaker no longer knows (or never started): no cost to show
+            raise
+        row.training_seconds = job.get("TrainingTimeInSeconds")
+        row.billable_seconds = job.get("BillableTimeInSeconds")
+
+
+def cost_totals(rows: list[TrialRow]) -> str | None:
+    """The sweep's training, billable seconds and spot savings, over the trials whose job reported them."""
+    costed = [r for r in rows if r.training_seconds is not None and r.billable_seconds is not None]
+    if not costed:
+        return None
+    training = sum(r.training_seconds or 0 for r in costed)
+    billable = sum(r.billable_seconds or 0 for r in costed)
+    savings = spot_savings(training, billable)
+    return (
+        f"cost: {training} s training, {billable} s billable"
+        + (f", spot savings {savings:.0f}%" if savings is not None else "")
+        + f" ({len(costed)} of {len(rows)} trials)"
+    )
 
 
 def load_rows(sagemaker, experiment_name: str) -> list[TrialRow]:
@@ -57,6 +103,7 @@ def load_rows(sagemaker, experiment_name: str) -> list[TrialRow]:
                     failure_reason=status.get("Message") if status.get("PrimaryStatus") == "Failed" else None,
                 )
             )
+    add_costs(sagemaker, rows)
     return rows
 
 
@@ -89,10 +136,18 @@ def render_table(rows: list[TrialRow], *, experiment: str, objective: str, goal:
     )
     metrics = metric_names(rows, objective)
 
-    def build(with_job: bool, shown_metrics: list[str]) -> Table:
-        left_out = ([] if with_job else ["training job"]) + [m for m in metrics if m not in shown_metrics]
+    costs = cost_totals(rows)
+
+    def build(with_job: bool, shown_metrics: list[str], with_costs: bool = True) -> Table:
+        with_costs = with_costs and costs is not None
+        left_out = (
+            ([] if with_job else ["training job"])
+            + ([] if with_costs or costs is None else ["train s", "billable s", "spot %"])
+            + [m for m in metrics if m not in shown_metrics]
+        )
         notes = [
             ("shared: " + ", ".join(f"{k}={v}" for k, v in shared.items())) if shared else "",
+            costs or "",
             f"(left out, terminal too narrow: {', '.join(left_out)}; see --csv/--json)" if left_out else "",
         ]
         table = Table(
@@ -108,21 +163,40 @@ def render_table(rows: list[TrialRow], *, experiment: str, objective: str, goal:
             table.add_column(name, justify="right", no_wrap=True)
         for name in shown_metrics:
             table.add_column(name, justify="right", style="bold" if name == objective else None, no_wrap=True)
+        if with_costs:
+            for name in ("train s", "billable s", "spot %"):
+                table.add_column(name, justify="right", no_wrap=True)
         table.add_column("status", no_wrap=True)
         if with_job:
             table.add_column("training job", no_wrap=True)
         for row in rows:
+            savings = row.spot_savings_percent
             table.add_row(
                 row.trial,
                 *(_cell(row.parameters.get(n)) for n in varying),
                 *(_cell(row.metrics.get(n)) for n in shown_metrics),
+                *(
+                    [
+                        _cell(row.training_seconds),
+                        _cell(row.billable_seconds),
+                        "" if savings is None else f"{savings:.0f}",
+                    ]
+                    if with_costs
+                    else []
+                ),
                 row.status,
                 *([row.training_job] if with_job else []),
             )
         return table
 
-    # Narrower and narrower: all columns, then without the job name, then the objective as only metric.
-    candidates = [build(True, metrics), build(False, metrics), build(False, [objective])]
+    # Narrower and narrower: all columns, then without the job name, then without the per-trial costs
+    # (the totals stay in the caption), then the objective as only metric.
+    candidates = [
+        build(True, metrics),
+        build(False, metrics),
+        build(False, metrics, with_costs=False),
+        build(False, [objective], with_costs=False),
+    ]
     return next((table for table in candidates if natural_width(table) <= width), candidates[-1])
 
 
@@ -136,8 +210,22 @@ def write_csv(rows: list[TrialRow], path: Path, objective: str) -> None:
     params, metrics = parameter_names(rows), metric_names(rows, objective)
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["trial", "trial_component", "training_job", "status", *params, *metrics, "failure_reason"])
+        writer.writerow(
+            [
+                "trial",
+                "trial_component",
+                "training_job",
+                "status",
+                *params,
+                *metrics,
+                "failure_reason",
+                "training_seconds",
+                "billable_seconds",
+                "spot_savings_percent",
+            ]
+        )
         for row in rows:
+            savings = row.spot_savings_percent
             writer.writerow(
                 [
                     row.trial,
@@ -147,6 +235,9 @@ def write_csv(rows: list[TrialRow], path: Path, objective: str) -> None:
                     *(row.parameters.get(n, "") for n in params),
                     *(row.metrics.get(n, "") for n in metrics),
                     row.failure_reason or "",
+                    "" if row.training_seconds is None else row.training_seconds,
+                    "" if row.billable_seconds is None else row.billable_seconds,
+                    "" if savings is None else round(savings, 1),
                 ]
             )
 
@@ -155,7 +246,7 @@ def write_json(rows: list[TrialRow], path: Path, *, experiment: str, objective: 
     document = {
         "experimentName": experiment,
         "objective": {"metric": objective, "goal": goal},
-        "trials": [asdict(row) for row in rows],
+        "trials": [{**asdict(row), "spotSavingsPercent": row.spot_savings_percent} for row in rows],
     }
     path.write_text(json.dumps(document, indent=2) + "\n")
 
