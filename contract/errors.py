@@ -9,6 +9,11 @@ NO_COMPLETED_TRIAL = "NoCompletedTrial"
 INVALID_EVENT = "InvalidEvent"
 # Raised by a Fail state when preprocessing failed (its cause is the job's failure).
 PREPROCESSING_FAILED = "PreprocessingFailed"
+# Raised by a Fail state when the batch transform failed (its cause is the job's failure).
+TRANSFORM_FAILED = "TransformFailed"
+# The caught error of a job that a job state adopted (its name was in use) and that ended Failed or
+# Stopped; its cause is the job's Describe.
+ADOPTED_JOB_FAILED = "AdoptedJobFailed"
 # Raised by the cleanup's Fail state when its passes are spent (the cause names what is left).
 CLEANUP_INCOMPLETE = "CleanupIncomplete"
 

@@ -73,6 +73,14 @@ class JobReference:
     processing_job_status: str = field(json="ProcessingJobStatus", doc="Completed")
 
 
+@dataclass(frozen=True)
+class TransformJobReference:
+    """The parts of DescribeTransformJob the execution reads: an adopted transform job's status."""
+
+    transform_job_arn: str = field(json="TransformJobArn", doc="the job's ARN")
+    transform_job_status: str = field(json="TransformJobStatus", doc="Completed, Failed or Stopped")
+
+
 # --- Results that travel between states --------------------------------------------------------------
 @dataclass(frozen=True)
 class RecordingOutcome:
@@ -246,11 +254,16 @@ class Selection:
 class PipelineState(RunPlan):
     """The top-level state: the run plan, and what the states add beside it as the run goes on."""
 
-    preprocessing_job: JobReference | None = field(doc="Preprocess's reduced result", default=None)
-    error: TaskError | None = field(doc="a caught preprocessing failure", default=None)
+    preprocessing_job: JobReference | None = field(
+        doc="Preprocess's reduced result, or the Describe of the job it adopted", default=None
+    )
+    error: TaskError | None = field(doc="a caught failure of Preprocess or Transform", default=None)
     preprocessing_recording: RecordingOutcome | None = field(doc="RecordPreprocessing's outcome", default=None)
     trial_results: list[TrialResult] | None = field(doc="the trials' results (TrainTrials)", default=None)
     selection: Selection | None = field(doc="SelectBest's result", default=None)
+    transform_job: TransformJobReference | None = field(
+        doc="the Describe of a transform job that Transform adopted", default=None
+    )
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,11 @@ PLUG_POINTS = (
         "sagemaker-sync-tasks",
         "rebind",
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory.state_task_service_for",
-        "local_cloud.stepfunctions.sagemaker_task.sagemaker_task_class",
-        "moto's interpreter has SageMaker as an unsupported service and its factory is an if-chain with "
-        "no registry; the name state_task_factory imported is the one place to put our task (use_runtime: "
+        "local_cloud.stepfunctions.sagemaker_task.sagemaker_task_class, "
+        "local_cloud.stepfunctions.aws_sdk_task.aws_sdk_task_class",
+        "moto's interpreter has SageMaker as an unsupported service, and its aws-sdk task leaves boto3's "
+        "datetimes in the state (States.JsonToString then fails); its factory is an if-chain with "
+        "no registry; the name state_task_factory imported is the one place to put our tasks (use_runtime: "
         "server mode, or a test's runtime whose job_runner finishes jobs at once)",
     ),
     PlugPoint(
@@ -197,6 +199,7 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
 
     from local_cloud.awslambda.invoke import invoke
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
+    from local_cloud.stepfunctions.aws_sdk_task import aws_sdk_task_class
     from local_cloud.stepfunctions.sagemaker_task import sagemaker_task_class
 
     install()
@@ -205,9 +208,14 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
 
     original_factory = _rebound.setdefault("state_task_service_for", state_task_factory.state_task_service_for)
     task_class = sagemaker_task_class(runtime)
+    sdk_task_class = aws_sdk_task_class()
 
     def state_task_service_for(service_name: str):
-        return task_class() if service_name == "sagemaker" else original_factory(service_name=service_name)
+        if service_name == "sagemaker":
+            return task_class()
+        if service_name == "aws-sdk":
+            return sdk_task_class()
+        return original_factory(service_name=service_name)
 
     state_task_factory.state_task_service_for = state_task_service_for
 

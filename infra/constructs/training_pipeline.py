@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Size, Stack
+from aws_cdk import Duration, Size
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -30,6 +30,7 @@ from contract.events import (
 )
 from contract.schema import paths, reselect, selector, template
 from infra.constructs import functions as fns
+from infra.constructs import job_adoption
 from infra.constructs.capacity_retry import capacity_retry
 from infra.constructs.sagemaker_jobs import (
     CONTAINER,
@@ -49,14 +50,6 @@ STATE = paths(PipelineState)
 ITERATION = paths(TrialIteration)
 # What a record state leaves on success; its Catch leaves the error at the same path instead.
 RECORDED = {"recorded": True}
-# CreateTrainingJob refused because the name exists: "ResourceInUse: ... Training job names must be
-# unique within an AWS account and region, and a training job with this name already exists (arn:...)"
-# (the API's error, as reported in aws/amazon-sagemaker-examples PR #3108). A Create retried after an
-# ambiguous error (a timeout, a 5xx) meets its own job this way; the error name Step Functions gives it
-# is not documented, so the Choice reads the cause, which carries the API's message.
-NAME_IN_USE_CAUSE = "*already exists*"
-# How often an adopted job is described while it runs (jobs run for minutes).
-ADOPTED_JOB_POLL = Duration.seconds(30)
 
 
 @dataclass(frozen=True)
@@ -136,8 +129,22 @@ class TrainingPipeline(Construct):
         record_preprocessing_failure.add_catch(
             preprocessing_failed, errors=[sfn.Errors.ALL], result_path=str(STATE.preprocessing_recording)
         )
+        record_preprocessing_failure.next(preprocessing_failed)
         preprocess.add_catch(
-            record_preprocessing_failure.next(preprocessing_failed),
+            job_adoption.adopt_existing_job(
+                self,
+                states.PROCESSING_ADOPTION,
+                job_adoption.PROCESSING,
+                job_name_path=str(STATE.preprocessing.job_name),
+                error_path=str(STATE.error),
+                result_path=str(STATE.preprocessing_job),
+                completed=record_preprocessing,
+                ended_unsuccessfully=_adopted_job_failed(
+                    self, states.PROCESSING_ADOPTION.failed, STATE.preprocessing_job
+                ).next(record_preprocessing_failure),
+                not_adopted=record_preprocessing_failure,
+                retry=retry_sagemaker_errors,
+            ),
             errors=[sfn.Errors.ALL],
             result_path=str(STATE.error),
         )
@@ -241,6 +248,32 @@ class TrainingPipeline(Construct):
                 transform=selector(jobName=STATE.transform.job_name, outputS3Uri=STATE.transform.output_s3_uri),
                 unrecorded=STATE.selection.unrecorded,
             ),
+        )
+
+        # A failed transform fails the execution with a named error whose cause is the transform's (the
+        # job's Describe): an ErrorPath could not pass the caught "States.TaskFailed" on, as names with
+        # the "States." prefix are reserved. A job whose name was in use (a Create retried after an
+        # ambiguous error) is adopted as the trials' jobs are.
+        transform_failed = sfn.Fail(
+            self, states.TRANSFORM_FAILED, error=errors.TRANSFORM_FAILED, cause_path=str(STATE.error.cause)
+        )
+        transform.add_catch(
+            job_adoption.adopt_existing_job(
+                self,
+                states.TRANSFORM_ADOPTION,
+                job_adoption.TRANSFORM,
+                job_name_path=str(STATE.transform.job_name),
+                error_path=str(STATE.error),
+                result_path=str(STATE.transform_job),
+                completed=summarize,
+                ended_unsuccessfully=_adopted_job_failed(
+                    self, states.TRANSFORM_ADOPTION.failed, STATE.transform_job
+                ).next(transform_failed),
+                not_adopted=transform_failed,
+                retry=retry_sagemaker_errors,
+            ),
+            errors=[sfn.Errors.ALL],
+            result_path=str(STATE.error),
         )
 
         # Before the definition is rendered: a retry added after the state machine is lost.
@@ -389,48 +422,38 @@ class TrainingPipeline(Construct):
     def _adopt_training_job(
         self, trained: sfn.Pass, not_trained: sfn.Pass, record_training: sfn.IChainable
     ) -> sfn.IChainable:
-        """After Train's Catch: a job that exists under the trial's name (a Create retried after an
-        ambiguous error found its own job) is described until it ends, and its outcome is the trial's;
-        any other error goes to NotTrained."""
+        """After Train's Catch: a job that exists under the trial's name is described until it ends, and
+        its outcome is the trial's; any other error goes to NotTrained."""
         it = ITERATION
-        describe = tasks.CallAwsService(
-            self,
-            states.DESCRIBE_TRAINING_JOB,
-            service="sagemaker",
-            action="describeTrainingJob",
-            parameters={"TrainingJobName": sfn.JsonPath.string_at(str(it.trial.training_job_name))},
-            iam_resources=[Stack.of(self).format_arn(service="sagemaker", resource="training-job", resource_name="*")],
-            iam_action="sagemaker:DescribeTrainingJob",
-            result_path=str(it.training),
-        )
-        retry_sagemaker_errors(describe)
-        # A Describe that still fails leaves the trial failed with that error, never the whole Map.
-        describe.add_catch(not_trained, errors=[sfn.Errors.ALL], result_path=str(it.error))
         # A job that ended Failed or Stopped: its Describe is the training result (status, FailureReason),
         # from which the trial's outcome is made, as for any job; no error (the Create's is not the trial's).
         adopted_failed = sfn.Pass(
             self, states.ADOPTED_JOB_FAILED, result=sfn.Result.from_object({}), result_path=str(it.error)
         )
-        status = f"{it.training}.TrainingJobStatus"
-        wait = sfn.Wait(self, states.WAIT_FOR_ADOPTED_JOB, time=sfn.WaitTime.duration(ADOPTED_JOB_POLL))
-        ended = (
-            sfn.Choice(self, states.ADOPTED_JOB_ENDED)
-            .when(sfn.Condition.string_equals(status, "Completed"), trained)
-            .when(
-                sfn.Condition.or_(
-                    sfn.Condition.string_equals(status, "Failed"), sfn.Condition.string_equals(status, "Stopped")
-                ),
-                adopted_failed,
-            )
-            .otherwise(wait.next(describe))
-        )
-        describe.next(ended)
         adopted_failed.next(record_training)
-        return (
-            sfn.Choice(self, states.TRAINING_JOB_EXISTS)
-            .when(sfn.Condition.string_matches(f"{it.error}.Cause", NAME_IN_USE_CAUSE), describe)
-            .otherwise(not_trained)
+        return job_adoption.adopt_existing_job(
+            self,
+            states.TRAINING_ADOPTION,
+            job_adoption.TRAINING,
+            job_name_path=str(it.trial.training_job_name),
+            error_path=str(it.error),
+            result_path=str(it.training),
+            completed=trained,
+            ended_unsuccessfully=adopted_failed,
+            not_adopted=not_trained,
+            retry=retry_sagemaker_errors,
         )
+
+
+def _adopted_job_failed(scope: Construct, id: str, described) -> sfn.Pass:
+    """The caught error of an adopted job that ended Failed or Stopped: its Describe is the cause, as a
+    `.sync` task's is (TaskError.reason reads FailureReason from it)."""
+    return sfn.Pass(
+        scope,
+        id,
+        parameters={"Error": errors.ADOPTED_JOB_FAILED, "Cause.$": f"States.JsonToString({described})"},
+        result_path=str(STATE.error),
+    )
 
 
 def retry_sagemaker_errors(state, *, capacity_bound_seconds: float | None = None) -> None:

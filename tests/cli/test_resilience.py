@@ -13,7 +13,8 @@ from moto.sagemaker.models import sagemaker_backends
 import contract
 from contract import names, states
 from local_cloud.sagemaker import moto_jobs
-from local_cloud.sagemaker.job_run import now
+from local_cloud.sagemaker.job_run import JobRun, now
+from ops import failure_locations
 from ops.execution_progress import ExecutionProgress
 from tests.cli import cloud
 
@@ -168,3 +169,108 @@ def test_an_adopted_job_still_running_is_waited_for(deployed, jobs):
     assert entered.count(states.DESCRIBE_TRAINING_JOB) == 2 and entered.count(states.WAIT_FOR_ADOPTED_JOB) == 1
     (trial,) = [t for t in json.loads(description["output"])["trials"] if t["trainingJobName"] == first]
     assert trial["status"] == "Completed" and trial["metrics"] == {"test:accuracy": 98.5}
+
+
+def _existing_job(kind: str, job: str, *, status: str) -> None:
+    """A processing or transform job of this name already in SageMaker (a first Create whose answer was
+    lost): Completed, or Failed with a reason."""
+    title = kind.capitalize()
+    created = now()
+    description = {
+        f"{title}JobName": job,
+        f"{title}JobArn": f"arn:aws:sagemaker:{cloud.REGION}:{cloud.ACCOUNT}:{kind}-job/{job}",
+        f"{title}JobStatus": status,
+        "CreationTime": created,
+        "LastModifiedTime": created,
+        f"{title}EndTime": created,
+    }
+    if status == "Failed":
+        description["FailureReason"] = f"ClientError: the adopted {kind} job failed"
+    backend = sagemaker_backends[cloud.ACCOUNT][cloud.REGION]
+    getattr(backend, f"{kind}_jobs")[job] = moto_jobs.JobRecord(kind, description)
+
+
+def _entered(description: dict) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in _history(description) if "stateEnteredEventDetails" in e]
+
+
+def test_a_processing_job_whose_name_is_in_use_is_adopted_and_its_outputs_read(deployed, jobs):
+    execution = "adopt-processing"
+    run = names.run_id(cloud.EXPERIMENT, execution)
+    job = names.preprocessing_job_name(cloud.EXPERIMENT, run)
+    _existing_job("processing", job, status="Completed")
+    # What the first job wrote: the statistics RecordPreprocessing reads.
+    layout = contract.RunLayout(cloud.BUCKET, cloud.EXPERIMENT, execution)
+    stats = layout.processing_file(contract.STATS_OUTPUT, contract.STATS_FILE)
+    boto3.client("s3", region_name=cloud.REGION).put_object(
+        Bucket=cloud.BUCKET, Key=stats, Body=json.dumps(cloud.STATS).encode()
+    )
+
+    description = cloud.run_training(deployed, INPUT, name=execution)
+
+    assert description["status"] == "SUCCEEDED", description
+    assert states.PROCESSING_ADOPTION.describe in _entered(description)
+    # The existing job was not started again; the trials trained on its outputs.
+    assert ("processing", job) not in jobs.jobs
+    assert [kind for kind, _ in jobs.jobs] == ["training", "training", "transform"]
+    assert [t["status"] for t in json.loads(description["output"])["trials"]] == ["Completed", "Completed"]
+
+
+def test_an_adopted_processing_job_that_failed_fails_the_execution_with_its_reason(deployed, jobs):
+    execution = "adopt-processing-failed"
+    job = names.preprocessing_job_name(cloud.EXPERIMENT, names.run_id(cloud.EXPERIMENT, execution))
+    _existing_job("processing", job, status="Failed")
+
+    description = cloud.run_training(deployed, INPUT, name=execution)
+
+    assert description["status"] == "FAILED", description
+    assert description["error"] == "PreprocessingFailed"
+    assert json.loads(description["cause"])["FailureReason"] == "ClientError: the adopted processing job failed"
+    assert states.RECORD_PREPROCESSING_FAILURE in _entered(description)
+    assert jobs.jobs == []  # no trial trained
+
+
+@pytest.mark.parametrize("status", ["Completed", "Failed"])
+def test_a_transform_job_whose_name_is_in_use_is_adopted(deployed, jobs, status):
+    execution = f"adopt-transform-{status}"
+    job = names.transform_job_name(cloud.EXPERIMENT, names.run_id(cloud.EXPERIMENT, execution))
+    _existing_job("transform", job, status=status)
+
+    description = cloud.run_training(deployed, INPUT, name=execution)
+
+    assert states.TRANSFORM_ADOPTION.describe in _entered(description)
+    assert ("transform", job) not in jobs.jobs
+    if status == "Completed":
+        assert description["status"] == "SUCCEEDED", description
+        assert json.loads(description["output"])["transform"]["jobName"] == job
+    else:
+        assert description["status"] == "FAILED", description
+        assert description["error"] == "TransformFailed"
+        assert json.loads(description["cause"])["FailureReason"] == "ClientError: the adopted transform job failed"
+
+
+def test_a_transform_that_fails_fails_the_execution_with_its_own_error(deployed, jobs, monkeypatch):
+    instant = cloud.InstantJobs.__call__
+
+    def failing_transform(self, context, kind, request, **kwargs):
+        if kind != "transform":
+            return instant(self, context, kind, request, **kwargs)
+        with JobRun(context, kind, request["TransformJobName"], request) as run:
+            run.fail("ClientError: the model server did not start")
+        return run.finish()
+
+    monkeypatch.setattr(cloud.InstantJobs, "__call__", failing_transform)
+    description = cloud.run_training(deployed, INPUT, name="transform-fails")
+
+    assert description["status"] == "FAILED", description
+    # A named error; the cause is the transform's own (the job's Describe).
+    assert description["error"] == "TransformFailed"
+    assert json.loads(description["cause"])["FailureReason"] == "ClientError: the model server did not start"
+    entered = _entered(description)
+    assert entered[-1] == states.TRANSFORM_FAILED and states.TRANSFORM_ADOPTION.describe not in entered
+    # `watch` points at the transform job's logs: the Fail state's cause is the transform task's.
+    located = failure_locations.locate(_history(description), state=entered[-1], cause=description["cause"])
+    assert located.job == (
+        "TransformJobName",
+        names.transform_job_name(cloud.EXPERIMENT, names.run_id(cloud.EXPERIMENT, "transform-fails")),
+    )

@@ -185,9 +185,56 @@ def test_every_sagemaker_call_retries_throttling_but_fails_a_refused_request_wit
 
 def test_preprocessing_failure_is_recorded_then_fails_the_execution(training):
     (catch,) = training["States"]["Preprocess"]["Catch"]
-    record = training["States"][catch["Next"]]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "ProcessingJobExists?"}
+    # Any error but a name in use: recorded as the preprocessing's failure, then the execution fails.
+    record = training["States"][training["States"]["ProcessingJobExists?"]["Default"]]
     assert record["Parameters"]["Payload"]["status"] == "Failed"
     assert training["States"][record["Next"]]["Type"] == "Fail"
+
+
+@pytest.mark.parametrize(
+    "job_state, kind, name_path, result_path, completed, unsuccessful",
+    [
+        (
+            "Preprocess",
+            "Processing",
+            "$.preprocessing.jobName",
+            "$.preprocessingJob",
+            "RecordPreprocessing",
+            "RecordPreprocessingFailure",
+        ),
+        ("Transform", "Transform", "$.transform.jobName", "$.transformJob", "Summarize", "TransformFailed"),
+    ],
+)
+def test_a_processing_or_transform_job_name_in_use_is_adopted(
+    training, job_state, kind, name_path, result_path, completed, unsuccessful
+):
+    top = training["States"]
+    (catch,) = top[job_state]["Catch"]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{kind}JobExists?"}
+    exists = top[f"{kind}JobExists?"]
+    assert exists["Choices"] == [
+        {"Variable": "$.error.Cause", "StringMatches": "*already exists*", "Next": f"Describe{kind}Job"}
+    ]
+    assert exists["Default"] == unsuccessful
+    describe = top[f"Describe{kind}Job"]
+    assert describe["Resource"].endswith(f":states:::aws-sdk:sagemaker:describe{kind}Job")
+    assert describe["Parameters"] == {f"{kind}JobName.$": name_path}
+    assert describe["ResultPath"] == result_path and describe["Next"] == f"Adopted{kind}JobEnded?"
+    assert describe["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": unsuccessful}]
+    ended = top[f"Adopted{kind}JobEnded?"]
+    status = f"{result_path}.{kind}JobStatus"
+    assert ended["Choices"][0] == {"Variable": status, "StringEquals": "Completed", "Next": completed}
+    failed = top[ended["Choices"][1]["Next"]]
+    # The adopted job's Describe is the caught error's cause, as a .sync job's is.
+    assert failed["Parameters"] == {"Error": "AdoptedJobFailed", "Cause.$": f"States.JsonToString({result_path})"}
+    assert failed["ResultPath"] == "$.error" and failed["Next"] == unsuccessful
+    assert top[ended["Default"]]["Next"] == f"Describe{kind}Job"
+
+
+def test_a_failed_transform_fails_the_execution_with_a_named_error_and_its_cause(training):
+    failed = training["States"]["TransformFailed"]
+    assert failed == {"Type": "Fail", "Error": "TransformFailed", "CausePath": "$.error.Cause"}
 
 
 def test_cleanup_calls_the_function_until_done(cleanup):

@@ -73,6 +73,13 @@ def test_step_functions_task_factory_and_service_task_hooks_are_unchanged():
         "state_credentials",
     ]
     assert parameters(StateTaskService._from_error) == ["self", "env", "ex"]
+    # The aws-sdk task leaves its response on the stack, where ours converts its timestamps.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+
+    assert "env.stack.append(response)" in inspect.getsource(StateTaskServiceAwsSdk._eval_service_task)
+    assert "StateTaskServiceAwsSdk()" in inspect.getsource(state_task_service_factory.state_task_service_for)
     assert parameters(StateTaskService._get_supported_parameters) == ["self"]
     assert parameters(FailureEvent.__init__) == ["self", "env", "error_name", "event_type", "event_details"]
     assert StatesErrorNameType.StatesTaskFailed.to_name() == "States.TaskFailed"
@@ -289,3 +296,17 @@ def test_service_quotas_and_lambda_account_settings_are_still_ours_to_serve():
     assert list(servicequotas_urls.url_paths) == ["{0}/$"]
     assert servicequotas_urls.url_paths["{0}/$"].__self__ is LocalServiceQuotasResponse
     assert lambda_urls.url_paths[URL_PATH].__self__ is AccountSettingsResponse
+
+
+def test_an_aws_sdk_result_carries_timestamps_as_step_functions_writes_them():
+    import datetime as dt
+
+    from local_cloud.stepfunctions.aws_sdk_task import to_sdk_json
+
+    created = dt.datetime(2013, 8, 23, 1, 2, 15, 422_900, tzinfo=dt.UTC)
+    local = created.astimezone(dt.timezone(dt.timedelta(hours=2)))
+    assert to_sdk_json({"CreationTime": local, "Items": [{"At": created}], "Count": 1}) == {
+        "CreationTime": "2013-08-23T01:02:15.422Z",
+        "Items": [{"At": "2013-08-23T01:02:15.422Z"}],
+        "Count": 1,
+    }
