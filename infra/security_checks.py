@@ -58,8 +58,8 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
             "(Retry/Catch, execution history); a DLQ only applies to asynchronous invocations.",
         )
         listing = {
-            "CleanupExperiment": " and the cleanup lists trials and components with "
-            "sagemaker:ListTrials/ListTrialComponents;",
+            "CleanupExperiment": " and the cleanup lists the experiment's trials with sagemaker:ListTrials "
+            "and finds its components, with the trials holding each, with sagemaker:Search;",
             "ValidateInput": " and the input check counts the experiment's trials with sagemaker:ListTrials;",
         }.get(function.node.id)
         _ack(

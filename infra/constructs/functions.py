@@ -116,11 +116,10 @@ EXPERIMENT_CLEANUP_ACTIONS = [
     "sagemaker:DescribeExperiment",
     "sagemaker:DisassociateTrialComponent",
 ]
-# The cleanup's listings and its Search (who holds each component). These actions have no
-# resource-level permissions (the Service Authorization Reference lists no resource type for
-# them): granted on record ARNs they are denied.
+# The cleanup's listing (ListTrials of the experiment) and its Search (every component of the
+# experiment, with the trials holding it). These actions have no resource-level permissions (the
+# Service Authorization Reference lists no resource type for them): granted on record ARNs they are denied.
 EXPERIMENT_LISTING_ACTIONS = [
-    "sagemaker:ListTrialComponents",  # not called by the cleanup any more (see above)
     "sagemaker:ListTrials",
     "sagemaker:Search",
 ]

@@ -153,18 +153,6 @@ class ExperimentRecords:
         """Every trial of the experiment (all pages); empty when the experiment is gone."""
         return [t["TrialName"] for t in self._pages("list_trials", "TrialSummaries", ExperimentName=experiment_name)]
 
-    def component_names(self, trial_name: str) -> list[str]:
-        """Every component associated with the trial (all pages); empty when the trial is gone."""
-        return [
-            c["TrialComponentName"]
-            for c in self._pages("list_trial_components", "TrialComponentSummaries", TrialName=trial_name)
-        ]
-
-    def trials_holding(self, component_name: str) -> Iterator[str]:
-        """The trials, of any experiment, a component is associated with (pages fetched as consumed)."""
-        for trial in self._pages("list_trials", "TrialSummaries", TrialComponentName=component_name):
-            yield trial["TrialName"]
-
     def components_of_experiment(self, experiment_name: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         """Every component associated with a trial of the experiment, with all its parents
         (trial, experiment), of any experiment: one paginated Search, pages fetched as consumed.

@@ -118,8 +118,8 @@ def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_
     called = {
         f"sagemaker:{_camel(op)}" for op in set(re.findall(r"self\.client\.([a-z_]+)", records)) - {"get_paginator"}
     }
-    called |= {f"sagemaker:{_camel(op)}" for op in re.findall(r"_pages\(\"([a-z_]+)\"", records)}
-    assert {"sagemaker:ListTrials", "sagemaker:ListTrialComponents", "sagemaker:AssociateTrialComponent"} <= called
+    called |= {f"sagemaker:{_camel(op)}" for op in re.findall(r"_pages\(\s*\"([a-z_]+)\"", records)}
+    assert {"sagemaker:ListTrials", "sagemaker:Search", "sagemaker:AssociateTrialComponent"} <= called
     granted: dict[str, list[str]] = {}
     for lid, statement, actions in _statements(synthesized.pipeline):
         if lid.startswith("FunctionsCleanupExperimentRole"):
@@ -132,6 +132,9 @@ def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_
         if not a.startswith(("sagemaker:Create", "sagemaker:UpdateTrialComponent", "sagemaker:DescribeTrialComponent"))
     }
     assert cleanup_calls <= set(granted), cleanup_calls - set(granted)
+    # ...and no SageMaker action that no call needs (least privilege).
+    unused = {a for a in granted if a.startswith("sagemaker:")} - called
+    assert not unused, unused
     # Listings have no resource-level permissions: on record ARNs they would be denied.
-    for action in ("sagemaker:ListTrials", "sagemaker:ListTrialComponents"):
+    for action in ("sagemaker:ListTrials", "sagemaker:Search"):
         assert granted[action] == ["*"], (action, granted[action])
