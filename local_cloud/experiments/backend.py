@@ -30,7 +30,7 @@ from local_cloud.experiments.models import (
     timestamp,
 )
 from local_cloud.experiments.pagination import paginate
-from local_cloud.experiments.search import matches
+from local_cloud.experiments.search import matches, sort_key
 
 TRAINING_JOB_COMPONENT_SUFFIX = "-aws-training-job"
 TRAINING_JOB_SOURCE_TYPE = "SageMakerTrainingJob"
@@ -188,9 +188,27 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
         else:
             raise ValidationException(f"Search of Resource {resource} is not supported by the local API")
         expression = request.get("SearchExpression") or {}
-        matched = sorted((seq, result) for seq, view, result in views if matches(view, expression))
-        # Results in creation order; the same NextToken pages as List* (a bad token is a ValidationException).
-        page, token = paginate(matched, request, lambda found: (found[0],), descending=False)
+        # "SortBy: The name of the resource property used to sort the SearchResults"; "SortOrder: ...
+        # Ascending or Descending. The default is Descending." (API_Search). Without SortBy the results
+        # come in creation order (AWS: by LastModifiedTime; README, differences).
+        sort_by, order = request.get("SortBy"), request.get("SortOrder") or "Descending"
+        if order not in ("Ascending", "Descending"):
+            raise ValidationException(
+                f"1 validation error detected: Value '{order}' at 'sortOrder' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [Ascending, Descending]"
+            )
+        descending = bool(sort_by) and order == "Descending"
+        matched = sorted(
+            (
+                (sort_key(view, seq, sort_by, descending=descending), result)
+                for seq, view, result in views
+                if matches(view, expression)
+            ),
+            key=lambda found: found[0],
+            reverse=descending,
+        )
+        # The same NextToken pages as List* (a bad token is a ValidationException).
+        page, token = paginate(matched, request, lambda found: found[0], descending=descending)
         return drop_none({"Results": [result for _, result in page], "NextToken": token})
 
     # --- what SageMaker itself records ------------------------------------------------------------------

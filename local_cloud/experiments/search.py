@@ -1,4 +1,4 @@
-"""Search's SearchExpression evaluator: Filters, SubExpressions and operators on a record's flat view."""
+"""Search's SearchExpression evaluator and its order: Filters, NestedFilters, SubExpressions, operators, SortBy."""
 
 from __future__ import annotations
 
@@ -13,10 +13,49 @@ SEARCH_RESOURCES = ("Experiment", "ExperimentTrial", "ExperimentTrialComponent")
 def matches(view: dict, expression: dict) -> bool:
     """Whether a record's view satisfies a SearchExpression (an empty expression matches everything)."""
     checks = [_filter_matches(view, f) for f in expression.get("Filters") or []]
+    checks += [_nested_matches(view, nested) for nested in expression.get("NestedFilters") or []]
     checks += [matches(view, sub) for sub in expression.get("SubExpressions") or []]
     if not checks:
         return True
     return any(checks) if expression.get("Operator") == "Or" else all(checks)
+
+
+def _nested_matches(view: dict, nested: dict) -> bool:
+    """NestedFilters: "A list of nested Filter objects. A resource must satisfy the conditions of all
+    filters to be included in the results"; each filter's Name is `<NestedPropertyName>.<field>`, and
+    one element of that list property must satisfy every filter (API_NestedFilters)."""
+    prefix = nested["NestedPropertyName"] + "."
+    for element in _lookup_list(view, nested["NestedPropertyName"]):
+        if all(
+            _filter_matches(element, {**f, "Name": f["Name"].removeprefix(prefix)}) for f in nested.get("Filters") or []
+        ):
+            return True
+    return False
+
+
+def _lookup_list(view: dict, name: str) -> list[dict]:
+    value = view.get(name)
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    if isinstance(value, dict):  # a map such as Parameters: {name: value} as elements
+        return [{"Name": k, **(v if isinstance(v, dict) else {"Value": v})} for k, v in value.items()]
+    return []
+
+
+def sort_key(view: dict, seq: int, sort_by: str | None, *, descending: bool) -> tuple:
+    """The order of Search results: by the SortBy property (its first value), records without it last
+    in either direction; creation order breaks ties. JSON-encodable, as the NextToken carries it."""
+    if not sort_by:
+        return (seq,)
+    values = _lookup(view, sort_by)
+    if not values:
+        return (0 if descending else 1, 0, 0, seq)
+    value = values[0]
+    if isinstance(value, datetime):
+        value = value.timestamp()
+    number = _as_float(value)
+    kind, comparable = (0, number) if number is not None and not isinstance(value, str) else (1, str(value))
+    return (1 if descending else 0, kind, comparable, seq)
 
 
 def _lookup(view: dict, name: str) -> list[Any]:
@@ -67,6 +106,8 @@ def _compare(value: Any, operator: str, expected: Any) -> bool:
         return equal if operator == "Equals" else not equal
     if operator == "Contains":
         return str(expected) in str(value)
+    if operator == "In":  # "a comma-separated list of values" (API_Filter, Value)
+        return any(_compare(value, "Equals", one.strip()) for one in str(expected).split(","))
     a, b = _as_float(value), _as_float(expected)
     if a is None or b is None:
         return False

@@ -342,3 +342,56 @@ def test_search_pages_with_next_token_and_refuses_a_bad_one_like_list(sm):
         code, message, status = error_of(call, **request_, NextToken="not-a-token")
         assert (code, status) == ("ValidationException", 400)
         assert message.startswith("Invalid NextToken")
+
+
+def _components_with_accuracy(sm, accuracies: dict[str, float | None]) -> None:
+    sm.create_experiment(ExperimentName="exp")
+    sm.create_trial(TrialName="t1", ExperimentName="exp")
+    for name, accuracy in accuracies.items():
+        parameters = {} if accuracy is None else {"accuracy": {"NumberValue": accuracy}}
+        sm.create_trial_component(TrialComponentName=name, DisplayName=name.upper(), Parameters=parameters)
+        sm.associate_trial_component(TrialComponentName=name, TrialName="t1")
+
+
+def _searched(sm, **request) -> list[str]:
+    names, token = [], None
+    while True:
+        page = sm.search(
+            Resource="ExperimentTrialComponent", MaxResults=2, **request, **({"NextToken": token} if token else {})
+        )
+        names += [r["TrialComponent"]["TrialComponentName"] for r in page["Results"]]
+        token = page.get("NextToken")
+        if not token:
+            return names
+
+
+def test_search_sorts_by_the_sort_property_descending_by_default_and_pages_in_that_order(sm):
+    # The notebook's best-model pick: ExperimentAnalytics(sort_by=..., sort_order="Descending").iloc[0].
+    _components_with_accuracy(sm, {"a": 97.0, "b": 99.5, "c": None, "d": 12.0, "e": 98.1})
+    assert _searched(sm, SortBy="Parameters.accuracy") == ["b", "e", "a", "d", "c"]  # without one: last
+    assert _searched(sm, SortBy="Parameters.accuracy", SortOrder="Ascending") == ["d", "a", "e", "b", "c"]
+    assert _searched(sm, SortBy="DisplayName", SortOrder="Ascending") == ["a", "b", "c", "d", "e"]
+    code, message, status = error_of(sm.search, Resource="Experiment", SortBy="Name", SortOrder="Sideways")
+    assert (code, status) == ("ValidationException", 400) and "sortOrder" in message
+
+
+def test_search_honours_nested_filters_and_the_in_operator(sm):
+    _components_with_accuracy(sm, {"a": 97.0, "b": 99.5})
+    sm.create_experiment(ExperimentName="other")
+    sm.create_trial(TrialName="t2", ExperimentName="other")
+    sm.associate_trial_component(TrialComponentName="b", TrialName="t2")
+    # One parent must satisfy both filters: b's parents are (t1, exp) and (t2, other), never (t1, other).
+    nested = [
+        {
+            "NestedPropertyName": "Parents",
+            "Filters": [
+                {"Name": "Parents.TrialName", "Operator": "Equals", "Value": "t2"},
+                {"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": "other"},
+            ],
+        }
+    ]
+    assert _searched(sm, SearchExpression={"NestedFilters": nested}) == ["b"]
+    nested[0]["Filters"][0]["Value"] = "t1"
+    assert _searched(sm, SearchExpression={"NestedFilters": nested}) == []
+    by_in = {"Filters": [{"Name": "TrialComponentName", "Operator": "In", "Value": "b, zz"}]}
+    assert _searched(sm, SearchExpression=by_in) == ["b"]
