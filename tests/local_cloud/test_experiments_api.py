@@ -381,17 +381,19 @@ def test_search_honours_nested_filters_and_the_in_operator(sm):
     sm.create_trial(TrialName="t2", ExperimentName="other")
     sm.associate_trial_component(TrialComponentName="b", TrialName="t2")
     # One parent must satisfy both filters: b's parents are (t1, exp) and (t2, other), never (t1, other).
-    nested = [
-        {
-            "NestedPropertyName": "Parents",
-            "Filters": [
-                {"Name": "Parents.TrialName", "Operator": "Equals", "Value": "t2"},
-                {"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": "other"},
-            ],
-        }
-    ]
-    assert _searched(sm, SearchExpression={"NestedFilters": nested}) == ["b"]
-    nested[0]["Filters"][0]["Value"] = "t1"
-    assert _searched(sm, SearchExpression={"NestedFilters": nested}) == []
+    def parents(trial: str, experiment: str) -> list[dict]:
+        return [
+            {
+                "NestedPropertyName": "Parents",
+                "Filters": [
+                    {"Name": "Parents.TrialName", "Operator": "Equals", "Value": trial},
+                    {"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment},
+                ],
+            }
+        ]
+
+    assert _searched(sm, SearchExpression={"NestedFilters": parents("t2", "other")}) == ["b"]
+    assert _searched(sm, SearchExpression={"NestedFilters": parents("t1", "exp")}) == ["a", "b"]
+    assert _searched(sm, SearchExpression={"NestedFilters": parents("t1", "other")}) == []
     by_in = {"Filters": [{"Name": "TrialComponentName", "Operator": "In", "Value": "b, zz"}]}
     assert _searched(sm, SearchExpression=by_in) == ["b"]
