@@ -380,6 +380,7 @@ def test_search_honours_nested_filters_and_the_in_operator(sm):
     sm.create_experiment(ExperimentName="other")
     sm.create_trial(TrialName="t2", ExperimentName="other")
     sm.associate_trial_component(TrialComponentName="b", TrialName="t2")
+
     # One parent must satisfy both filters: b's parents are (t1, exp) and (t2, other), never (t1, other).
     def parents(trial: str, experiment: str) -> list[dict]:
         return [
