@@ -26,6 +26,7 @@ from local_cloud.experiments.models import (
     drop_none,
     name_of,
     now,
+    summary,
     tags_of,
     timestamp,
 )
@@ -223,6 +224,8 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
         input_artifacts: dict[str, str] | None = None,
         model_artifact: str | None = None,
         final_metrics: dict[str, float] | None = None,
+        metric_series: dict[str, list[float]] | None = None,
+        job_parameters: dict[str, dict] | None = None,
         failure_reason: str | None = None,
         start_time: datetime | float | str | None = None,
         end_time: datetime | float | str | None = None,
@@ -232,22 +235,16 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
         Creates (or updates, when the job's status changes) component
         `<TrainingJobName>-aws-training-job` with Source = the job, the hyperparameters as
         parameters, the channels as input artifacts, `SageMaker.ModelArtifact` as output artifact,
-        the final metrics, and associates it with ExperimentConfig.TrialName. Never throttled."""
+        the job's `SageMaker.*` parameters (`job_parameters`), and a summary of every value of each metric
+        the job logged (`metric_series`; a metric known only by its final value is summarised from
+        it), and associates it with ExperimentConfig.TrialName. Never throttled."""
         name = training_job_name + TRAINING_JOB_COMPONENT_SUFFIX
         start_time, end_time = timestamp(start_time), timestamp(end_time)
+        series = {metric: [value] for metric, value in (final_metrics or {}).items()}
+        series.update({metric: list(values) for metric, values in (metric_series or {}).items() if values})
         metrics = [
-            {
-                "MetricName": metric,
-                "SourceArn": training_job_arn,
-                "TimeStamp": end_time or now(),
-                "Max": value,
-                "Min": value,
-                "Last": value,
-                "Count": 1,
-                "Avg": value,
-                "StdDev": 0.0,
-            }
-            for metric, value in (final_metrics or {}).items()
+            {"MetricName": metric, "SourceArn": training_job_arn, "TimeStamp": end_time or now(), **summary(values)}
+            for metric, values in series.items()
         ]
         status_view = {"PrimaryStatus": status, **({"Message": failure_reason} if failure_reason else {})}
         with self._lock:
@@ -263,6 +260,7 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
             component = self.components[name]
             component.status = checked_status(status_view)
             component.parameters.update({k: {"StringValue": str(v)} for k, v in (hyperparameters or {}).items()})
+            component.parameters.update(job_parameters or {})
             component.input_artifacts.update({k: {"Value": v} for k, v in (input_artifacts or {}).items()})
             if model_artifact:
                 component.output_artifacts["SageMaker.ModelArtifact"] = {"Value": model_artifact}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -208,3 +209,17 @@ def checked_status(status: dict | None) -> dict | None:
 
 def drop_none(values: dict) -> dict:
     return {k: v for k, v in values.items() if v is not None}
+
+
+def summary(values: list[float]) -> dict[str, float | int]:
+    """A TrialComponentMetricSummary of every value a job logged for one metric: "Max, Min, Last,
+    Count, Avg, StdDev" (API_TrialComponentMetricSummary). StdDev is the sample standard deviation
+    (0 for one value): the reference does not say which, and the SDK's analytics only read it."""
+    return {
+        "Max": max(values),
+        "Min": min(values),
+        "Last": values[-1],
+        "Count": len(values),
+        "Avg": statistics.fmean(values),
+        "StdDev": statistics.stdev(values) if len(values) > 1 else 0.0,
+    }

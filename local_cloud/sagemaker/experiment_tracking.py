@@ -123,6 +123,7 @@ class TrainingComponentTracker:
             **_fields(description),
             model_artifact=(description.get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
             final_metrics={m["MetricName"]: m["Value"] for m in description.get("FinalMetricDataList") or []},
+            metric_series=metric_series,
             failure_reason=description.get("FailureReason"),
             end_time=description.get("TrainingEndTime"),
         )
@@ -136,9 +137,30 @@ def _fields(description: dict) -> dict:
         "status": description["TrainingJobStatus"],
         "hyperparameters": description.get("HyperParameters") or {},
         "input_artifacts": {
-            channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"]
-            for channel in description.get("InputDataConfig") or []
-            if channel.get("DataSource", {}).get("S3DataSource")
+            **_image_of(description),
+            **{
+                channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"]
+                for channel in description.get("InputDataConfig") or []
+                if channel.get("DataSource", {}).get("S3DataSource")
+            },
         },
         "start_time": description.get("TrainingStartTime") or description.get("CreationTime"),
+        "job_parameters": _training_parameters(description),
     }
+
+
+def _training_parameters(description: dict) -> dict[str, dict]:
+    """The `SageMaker.*` parameters of a training job's component, as for a processing job's
+    (`_processing_fields`): its instance type, count and volume size."""
+    resources = description.get("ResourceConfig") or {}
+    return {
+        "SageMaker.InstanceCount": {"NumberValue": float(resources.get("InstanceCount", 1))},
+        "SageMaker.InstanceType": {"StringValue": str(resources.get("InstanceType", ""))},
+        "SageMaker.VolumeSizeInGB": {"NumberValue": float(resources.get("VolumeSizeInGB", 0))},
+    }
+
+
+def _image_of(description: dict) -> dict[str, str]:
+    """Input artifact `SageMaker.ImageUri`: the training image, as a processing job's component has its own."""
+    image = (description.get("AlgorithmSpecification") or {}).get("TrainingImage")
+    return {"SageMaker.ImageUri": str(image)} if image else {}

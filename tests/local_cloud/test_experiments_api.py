@@ -398,3 +398,38 @@ def test_search_honours_nested_filters_and_the_in_operator(sm):
     assert _searched(sm, SearchExpression={"NestedFilters": parents("t1", "other")}) == []
     by_in = {"Filters": [{"Name": "TrialComponentName", "Operator": "In", "Value": "b, zz"}]}
     assert _searched(sm, SearchExpression=by_in) == ["b"]
+
+
+def test_a_training_jobs_component_summarises_every_logged_value_and_carries_its_sagemaker_parameters(sm):
+    from local_cloud.sagemaker.experiment_tracking import TrainingComponentTracker
+
+    make(sm, trials=("t1",), components=())
+    job = "job-2"
+    description = {
+        "TrainingJobName": job,
+        "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}",
+        "TrainingJobStatus": "Completed",
+        "ExperimentConfig": {"TrialName": "t1", "TrialComponentDisplayName": "Training"},
+        "HyperParameters": {"hidden_channels": "5"},
+        "AlgorithmSpecification": {"TrainingImage": "123.dkr.ecr/jobs:latest"},
+        "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
+        "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.0}],
+    }
+    # One value per epoch, as the job logged them; the final value is the last.
+    TrainingComponentTracker(experiments.backend_for(ACCOUNT, REGION)).finished(
+        description, {"test:accuracy": [91.0, 95.0, 97.0]}
+    )
+
+    component = sm.describe_trial_component(TrialComponentName=f"{job}-aws-training-job")
+    (accuracy,) = component["Metrics"]
+    assert {k: accuracy[k] for k in ("Count", "Min", "Max", "Last")} == {
+        "Count": 3,
+        "Min": 91.0,
+        "Max": 97.0,
+        "Last": 97.0,
+    }
+    assert accuracy["Avg"] == pytest.approx(94.333333) and accuracy["StdDev"] == pytest.approx(3.0550505)
+    assert component["Parameters"]["SageMaker.InstanceType"] == {"StringValue": "ml.m5.large"}
+    assert component["Parameters"]["SageMaker.InstanceCount"] == {"NumberValue": 1.0}
+    assert component["Parameters"]["SageMaker.VolumeSizeInGB"] == {"NumberValue": 30.0}
+    assert component["InputArtifacts"]["SageMaker.ImageUri"] == {"Value": "123.dkr.ecr/jobs:latest"}
