@@ -57,6 +57,9 @@ class TrialComponentActions(RecordStore):
         return self._component_view(c)
 
     def _component_view(self, c: TrialComponent) -> dict:
+        # The three maps are present even when empty: the SageMaker SDK's ExperimentAnalytics reads
+        # them as `trial_component.get("OutputArtifacts", []).items()`, which works on AWS's answers
+        # only if AWS sends the map (an absent one would be a list without `items`).
         return drop_none(
             {
                 "TrialComponentName": c.name,
@@ -70,9 +73,9 @@ class TrialComponentActions(RecordStore):
                 "CreatedBy": c.created_by,
                 "LastModifiedTime": c.last_modified_time,
                 "LastModifiedBy": c.created_by,
-                "Parameters": copy.deepcopy(c.parameters) or None,
-                "InputArtifacts": copy.deepcopy(c.input_artifacts) or None,
-                "OutputArtifacts": copy.deepcopy(c.output_artifacts) or None,
+                "Parameters": copy.deepcopy(c.parameters),
+                "InputArtifacts": copy.deepcopy(c.input_artifacts),
+                "OutputArtifacts": copy.deepcopy(c.output_artifacts),
                 "MetadataProperties": c.metadata_properties,
                 "Metrics": copy.deepcopy(c.metrics) or None,
             }

@@ -328,7 +328,7 @@ def test_a_refused_update_trial_component_leaves_the_record_unchanged(sm):
     view = sm.describe_trial_component(TrialComponentName="c1")
     assert view["DisplayName"] == "before"
     assert len(view["Parameters"]) == 300 and "one-too-many" not in view["Parameters"]
-    assert "InputArtifacts" not in view
+    assert view["InputArtifacts"] == {}
 
 
 def test_search_pages_with_next_token_and_refuses_a_bad_one_like_list(sm):
@@ -433,3 +433,15 @@ def test_a_training_jobs_component_summarises_every_logged_value_and_carries_its
     assert component["Parameters"]["SageMaker.InstanceCount"] == {"NumberValue": 1.0}
     assert component["Parameters"]["SageMaker.VolumeSizeInGB"] == {"NumberValue": 30.0}
     assert component["InputArtifacts"]["SageMaker.ImageUri"] == {"Value": "123.dkr.ecr/jobs:latest"}
+
+
+def test_a_component_without_artifacts_answers_empty_maps_as_the_sdks_analytics_expects(sm):
+    # ExperimentAnalytics._reshape: `trial_component.get("OutputArtifacts", []).items()` (sagemaker 2.x).
+    make(sm, trials=("t1",), components=("bare",))
+    sm.associate_trial_component(TrialComponentName="bare", TrialName="t1")
+    described = sm.describe_trial_component(TrialComponentName="bare")
+    (searched,) = [r["TrialComponent"] for r in sm.search(Resource="ExperimentTrialComponent")["Results"]]
+    for component in (described, searched):
+        for key in ("Parameters", "InputArtifacts", "OutputArtifacts"):
+            assert component[key] == {}, key
+            assert list(component.get(key, []).items()) == []
