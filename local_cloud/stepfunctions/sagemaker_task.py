@@ -8,13 +8,13 @@ Step Functions does (States.TaskFailed with the Describe*Job JSON as cause).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from local_cloud.sagemaker import moto_jobs
 from local_cloud.sagemaker.jobs_api import JobApiError
+from local_cloud.stepfunctions.timestamps import to_state_json
 
 if TYPE_CHECKING:
     from local_cloud.runtime import LocalRuntime
@@ -142,18 +142,3 @@ def run_sagemaker_task(
     with contextlib.suppress(JobApiError):  # it ended meanwhile
         runtime.jobs.stop(kind, name, account=account, region=region)
     return {}
-
-
-def to_state_json(description: dict) -> dict:
-    """A Describe*Job response as Step Functions passes it on: timestamps in epoch milliseconds."""
-
-    def convert(value):
-        if isinstance(value, dt.datetime):
-            return int(value.timestamp() * 1000)
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        return value
-
-    return convert(description)

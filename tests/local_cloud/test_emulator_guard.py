@@ -301,7 +301,7 @@ def test_service_quotas_and_lambda_account_settings_are_still_ours_to_serve():
 def test_an_aws_sdk_result_carries_timestamps_as_step_functions_writes_them():
     import datetime as dt
 
-    from local_cloud.stepfunctions.aws_sdk_task import to_sdk_json
+    from local_cloud.stepfunctions.timestamps import to_sdk_json
 
     created = dt.datetime(2013, 8, 23, 1, 2, 15, 422_900, tzinfo=dt.UTC)
     local = created.astimezone(dt.timezone(dt.timedelta(hours=2)))
