@@ -130,23 +130,15 @@ class TrainingPipeline(Construct):
             preprocessing_failed, errors=[sfn.Errors.ALL], result_path=str(STATE.preprocessing_recording)
         )
         record_preprocessing_failure.next(preprocessing_failed)
-        preprocess.add_catch(
-            job_adoption.adopt_existing_job(
-                self,
-                states.PROCESSING_ADOPTION,
-                job_adoption.PROCESSING,
-                job_name_path=str(STATE.preprocessing.job_name),
-                error_path=str(STATE.error),
-                result_path=str(STATE.preprocessing_job),
-                completed=record_preprocessing,
-                ended_unsuccessfully=_adopted_job_failed(
-                    self, states.PROCESSING_ADOPTION.failed, STATE.preprocessing_job
-                ).next(record_preprocessing_failure),
-                not_adopted=record_preprocessing_failure,
-                retry=retry_sagemaker_errors,
-            ),
-            errors=[sfn.Errors.ALL],
-            result_path=str(STATE.error),
+        _catch_with_adoption(
+            self,
+            preprocess,
+            states.PROCESSING_ADOPTION,
+            job_adoption.PROCESSING,
+            job_name_path=STATE.preprocessing.job_name,
+            result_path=STATE.preprocessing_job,
+            completed=record_preprocessing,
+            failed=record_preprocessing_failure,
         )
 
         trials = sfn.Map(
@@ -257,23 +249,15 @@ class TrainingPipeline(Construct):
         transform_failed = sfn.Fail(
             self, states.TRANSFORM_FAILED, error=errors.TRANSFORM_FAILED, cause_path=str(STATE.error.cause)
         )
-        transform.add_catch(
-            job_adoption.adopt_existing_job(
-                self,
-                states.TRANSFORM_ADOPTION,
-                job_adoption.TRANSFORM,
-                job_name_path=str(STATE.transform.job_name),
-                error_path=str(STATE.error),
-                result_path=str(STATE.transform_job),
-                completed=summarize,
-                ended_unsuccessfully=_adopted_job_failed(
-                    self, states.TRANSFORM_ADOPTION.failed, STATE.transform_job
-                ).next(transform_failed),
-                not_adopted=transform_failed,
-                retry=retry_sagemaker_errors,
-            ),
-            errors=[sfn.Errors.ALL],
-            result_path=str(STATE.error),
+        _catch_with_adoption(
+            self,
+            transform,
+            states.TRANSFORM_ADOPTION,
+            job_adoption.TRANSFORM,
+            job_name_path=STATE.transform.job_name,
+            result_path=STATE.transform_job,
+            completed=summarize,
+            failed=transform_failed,
         )
 
         # Before the definition is rendered: a retry added after the state machine is lost.
@@ -445,13 +429,41 @@ class TrainingPipeline(Construct):
         )
 
 
-def _adopted_job_failed(scope: Construct, id: str, described) -> sfn.Pass:
-    """The caught error of an adopted job that ended Failed or Stopped: its Describe is the cause, as a
-    `.sync` task's is (TaskError.reason reads FailureReason from it)."""
-    return sfn.Pass(
+def _catch_with_adoption(
+    scope: Construct,
+    job: sfn.TaskStateBase,
+    names: states.JobAdoption,
+    kind: job_adoption.SageMakerJobKind,
+    *,
+    job_name_path,
+    result_path,
+    completed: sfn.IChainable,
+    failed: sfn.IChainable,
+) -> None:
+    """A top-level job state's Catch (error at STATE.error): a job that holds its name is adopted, and
+    goes on to `completed` or, ended Failed or Stopped, to `failed` with an error whose cause is its
+    Describe, as a `.sync` task's is (TaskError.reason reads FailureReason from it); any other error
+    goes to `failed` as caught."""
+    adopted_failed = sfn.Pass(
         scope,
-        id,
-        parameters={"Error": errors.ADOPTED_JOB_FAILED, "Cause.$": f"States.JsonToString({described})"},
+        names.failed,
+        parameters={"Error": errors.ADOPTED_JOB_FAILED, "Cause.$": f"States.JsonToString({result_path})"},
+        result_path=str(STATE.error),
+    )
+    job.add_catch(
+        job_adoption.adopt_existing_job(
+            scope,
+            names,
+            kind,
+            job_name_path=str(job_name_path),
+            error_path=str(STATE.error),
+            result_path=str(result_path),
+            completed=completed,
+            ended_unsuccessfully=adopted_failed.next(failed),
+            not_adopted=failed,
+            retry=retry_sagemaker_errors,
+        ),
+        errors=[sfn.Errors.ALL],
         result_path=str(STATE.error),
     )
 
