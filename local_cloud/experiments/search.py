@@ -51,16 +51,19 @@ def sort_key(view: dict, seq: int, sort_by: str | None, *, descending: bool) -> 
     if not values:
         return (0 if descending else 1, 0, 0, seq)
     value = values[0]
-    if isinstance(value, datetime):
-        value = value.timestamp()
     number = _as_float(value)
     kind, comparable = (0, number) if number is not None and not isinstance(value, str) else (1, str(value))
     return (1 if descending else 0, kind, comparable, seq)
 
 
 def _lookup(view: dict, name: str) -> list[Any]:
-    """Values of a Search property: a top-level field, Parents.<field>, Parameters.<name>,
-    Metrics.<metric>.<statistic>, Input/OutputArtifacts.<name>[.Value] or Tags.<key>."""
+    """Values of a Search property (timestamps as epoch seconds, which filters and the order compare)."""
+    return [v.timestamp() if isinstance(v, datetime) else v for v in _values_of(view, name)]
+
+
+def _values_of(view: dict, name: str) -> list[Any]:
+    """A top-level field, Parents.<field>, Parameters.<name>, Metrics.<metric>.<statistic>,
+    Input/OutputArtifacts.<name>[.Value] or Tags.<key>."""
     head, _, rest = name.partition(".")
     if not rest:
         value = view.get(head)
@@ -91,12 +94,7 @@ def _filter_matches(view: dict, search_filter: dict) -> bool:
         return bool(values)
     if operator == "NotExists":
         return not values
-    for value in values:
-        if isinstance(value, datetime):
-            value = value.timestamp()
-        if _compare(value, operator, expected):
-            return True
-    return False
+    return any(_compare(value, operator, expected) for value in values)
 
 
 def _compare(value: Any, operator: str, expected: Any) -> bool:
