@@ -72,20 +72,15 @@ def _existing_training_job(job: str, *, status: str, accuracy: float | None = No
     """A training job of this name already in SageMaker: what a first CreateTrainingJob left running
     when its answer was lost (a timeout, a 5xx) and Step Functions retried."""
     created = now()
-    description = {
-        "TrainingJobName": job,
-        "TrainingJobArn": f"arn:aws:sagemaker:{cloud.REGION}:{cloud.ACCOUNT}:training-job/{job}",
-        "TrainingJobStatus": status,
-        "CreationTime": created,
-        "LastModifiedTime": created,
-        "TrainingEndTime": created,
-    }
-    if status == "Completed":
-        description["ModelArtifacts"] = {"S3ModelArtifacts": f"s3://{cloud.BUCKET}/adopted/{job}/model.tar.gz"}
-        description["FinalMetricDataList"] = [{"MetricName": "test:accuracy", "Value": accuracy, "Timestamp": created}]
-    else:
-        description["FailureReason"] = "AlgorithmError: the adopted job failed"
-    sagemaker_backends[cloud.ACCOUNT][cloud.REGION].training_jobs[job] = moto_jobs.JobRecord("training", description)
+    extra = (
+        {
+            "ModelArtifacts": {"S3ModelArtifacts": f"s3://{cloud.BUCKET}/adopted/{job}/model.tar.gz"},
+            "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": accuracy, "Timestamp": created}],
+        }
+        if status == "Completed"
+        else {"FailureReason": "AlgorithmError: the adopted job failed"}
+    )
+    _existing_job("training", job, status=status, created=created, **extra)
 
 
 @pytest.mark.parametrize("status", ["Completed", "Failed"])
@@ -171,11 +166,11 @@ def test_an_adopted_job_still_running_is_waited_for(deployed, jobs):
     assert trial["status"] == "Completed" and trial["metrics"] == {"test:accuracy": 98.5}
 
 
-def _existing_job(kind: str, job: str, *, status: str) -> None:
-    """A processing or transform job of this name already in SageMaker (a first Create whose answer was
-    lost): Completed, or Failed with a reason."""
+def _existing_job(kind: str, job: str, *, status: str, created=None, **extra) -> None:
+    """A job of this kind and name already in SageMaker (a first Create whose answer was lost):
+    Completed, or Failed with a reason (`extra`: more Describe fields)."""
     title = kind.capitalize()
-    created = now()
+    created = created or now()
     description = {
         f"{title}JobName": job,
         f"{title}JobArn": f"arn:aws:sagemaker:{cloud.REGION}:{cloud.ACCOUNT}:{kind}-job/{job}",
@@ -186,6 +181,7 @@ def _existing_job(kind: str, job: str, *, status: str) -> None:
     }
     if status == "Failed":
         description["FailureReason"] = f"ClientError: the adopted {kind} job failed"
+    description.update(extra)
     backend = sagemaker_backends[cloud.ACCOUNT][cloud.REGION]
     getattr(backend, f"{kind}_jobs")[job] = moto_jobs.JobRecord(kind, description)
 
