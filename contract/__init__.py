@@ -81,9 +81,11 @@ from contract.records import (
     TRAINING_DISPLAY_NAME,
     TRANSFORM_COMPONENT_SUFFIX,
     TRANSFORM_DISPLAY_NAME,
+    job_hyperparameter,
 )
 
 __all__ = [
+    "job_hyperparameter",
     "OPT_ML_ROOT_ENV",
     "DEFAULT_OPT_ML_ROOT",
     "opt_ml_root",

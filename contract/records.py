@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 # --- SageMaker Experiments records (the Lambdas write them, the CLI's lineage reads them) -------
 PREPROCESSING_DISPLAY_NAME = "Preprocessing"
 TRAINING_DISPLAY_NAME = "Training"
@@ -21,3 +23,16 @@ SAGEMAKER_TRANSFORM_INPUT_ARTIFACT = "SageMaker.TransformInput"
 SAGEMAKER_TRANSFORM_OUTPUT_ARTIFACT = "SageMaker.TransformOutput"
 SAGEMAKER_MODEL_DATA_PARAMETER = "SageMaker.ModelPrimary.DataUrl"
 # Preprocessing outputs: PROCESSING_OUTPUTS names (train, test, transform, stats) -> their prefixes.
+
+
+def job_hyperparameter(text: object) -> dict:
+    """A job's hyperparameter as the job's trial component records it: CreateTrainingJob takes every
+    hyperparameter as text, and SageMaker records the ones that read as numbers as NumberValue (the
+    MNIST notebook's deploy cell reads `str(int(best_trial_component.parameters['hidden_channels']))`:
+    a float), the rest as StringValue. The Lambdas record a job that never started the same way."""
+    text = str(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return {"StringValue": text}
+    return {"NumberValue": number} if math.isfinite(number) else {"StringValue": text}

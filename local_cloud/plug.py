@@ -49,6 +49,14 @@ PLUG_POINTS = (
         "StopTransformJob: with a runtime in use, Create*Job and Stop*Job run and stop the job (LocalJobs)",
     ),
     PlugPoint(
+        "metrics-api",
+        "register",
+        "moto.sagemakermetrics.urls.url_paths['{0}/$', '{0}/BatchPutMetrics$']",
+        "local_cloud.experiments.metrics_responses.MetricsResponse",
+        "moto's BatchPutMetrics looks for the component in moto's SageMaker records, where the local cloud "
+        "keeps none: every put was a VALIDATION_ERROR; ours stores the values on the Experiments backend's component",
+    ),
+    PlugPoint(
         "experiments-state",
         "register",
         "moto.core.base_backend.BackendDict",
@@ -155,10 +163,12 @@ def install() -> None:
     from moto.awslambda import urls as lambda_urls
     from moto.cloudformation import parsing
     from moto.sagemaker import urls as sagemaker_urls
+    from moto.sagemakermetrics import urls as metrics_urls
     from moto.servicequotas import urls as servicequotas_urls
     from moto.stepfunctions import urls as stepfunctions_urls
 
     from local_cloud.awslambda import account_settings
+    from local_cloud.experiments.metrics_responses import MetricsResponse
     from local_cloud.kms import TaggedKey  # noqa: F401 - defining the class registers it (below)
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
     from local_cloud.servicequotas.responses import LocalServiceQuotasResponse
@@ -169,6 +179,8 @@ def install() -> None:
     # the server builds the service's app: a subclass registered there serves every action.
     # SageMakerJobsResponse is the ExperimentsResponse with the job actions: one class for both.
     sagemaker_urls.url_paths["{0}/$"] = SageMakerJobsResponse.dispatch
+    for path in ("{0}/$", "{0}/BatchPutMetrics$"):
+        metrics_urls.url_paths[path] = MetricsResponse.dispatch
     stepfunctions_urls.url_paths["{0}/$"] = NamedExecutionsResponse.dispatch
     servicequotas_urls.url_paths["{0}/$"] = LocalServiceQuotasResponse.dispatch
     lambda_urls.url_paths[account_settings.URL_PATH] = account_settings.AccountSettingsResponse.dispatch

@@ -6,6 +6,7 @@ and the local cloud, and the CLI stays free of the SDK's ~450 MB.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
@@ -100,9 +101,11 @@ def training_job_name(component: dict) -> str:
 
 
 def parameter_value(parameter: dict):
-    """A component parameter as a number when it is one (SageMaker records hyperparameters as text)."""
+    """A component parameter as a number when it is one: SageMaker records a job's numeric
+    hyperparameters as NumberValue (32.0 shown as 32), the Lambdas record them as the job's text."""
     if "NumberValue" in parameter:
-        return parameter["NumberValue"]
+        number = parameter["NumberValue"]
+        return int(number) if float(number).is_integer() else number
     text = parameter.get("StringValue", "")
     for kind in (int, float):
         try:
@@ -110,6 +113,22 @@ def parameter_value(parameter: dict):
         except ValueError:
             continue
     return text
+
+
+# The Status.Message of a component SageMaker made for a job: "Status: Completed, exit message: null,
+# failure reason: null" (a Lambda-made component's message is the failure reason itself).
+_JOB_STATUS_MESSAGE = re.compile(r"^Status: \w+, exit message: .*?, failure reason: (?P<reason>.*)$", re.DOTALL)
+
+
+def failure_reason(component: dict) -> str | None:
+    """Why a failed component failed, from its Status.Message in either form; None unless Failed."""
+    status = component.get("Status") or {}
+    message = status.get("Message")
+    if status.get("PrimaryStatus") != "Failed" or not message:
+        return None
+    job = _JOB_STATUS_MESSAGE.match(message)
+    reason = job.group("reason") if job else message
+    return None if reason == "null" else reason
 
 
 def final_metrics(component: dict) -> dict[str, float]:

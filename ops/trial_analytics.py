@@ -100,7 +100,7 @@ def load_rows(sagemaker, experiment_name: str) -> list[TrialRow]:
                         if not name.startswith(SAGEMAKER_PARAMETER_PREFIX)
                     },
                     metrics=records.final_metrics(component),
-                    failure_reason=status.get("Message") if status.get("PrimaryStatus") == "Failed" else None,
+                    failure_reason=records.failure_reason(component),
                 )
             )
     add_costs(sagemaker, rows)

@@ -160,9 +160,9 @@ def _component_label(component: dict) -> Text:
     metrics = records.final_metrics(component)
     if metrics:
         label.append("  " + ", ".join(f"{k}={v:g}" for k, v in metrics.items()))
-    message = (component.get("Status") or {}).get("Message")
-    if status == "Failed" and message:
-        label.append(f"  ({message})", style="red")
+    reason = records.failure_reason(component)
+    if reason:
+        label.append(f"  ({reason})", style="red")
     return label
 
 

@@ -39,7 +39,8 @@ def is_throttling(error: ClientError) -> bool:
 
 
 def parameters_of(values: dict[str, Any]) -> dict[str, dict]:
-    """API Parameters: numbers as NumberValue, everything else (hyperparameter strings too) as StringValue."""
+    """API Parameters: numbers as NumberValue, everything else as StringValue (a job's hyperparameters,
+    text, are typed by `contract.job_hyperparameter` instead)."""
     parameters: dict[str, dict] = {}
     for name, value in values.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):

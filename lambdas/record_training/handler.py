@@ -13,7 +13,7 @@ from contract.run_plan import TrialPlan
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import parse_event
 from lambdas.experiment_records.outcome import training_outcome
-from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of, parameters_of
+from lambdas.experiment_records.records import ComponentStatus, ExperimentRecords, artifacts_of
 
 logger = Logger()
 
@@ -24,7 +24,8 @@ def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: Trial
     A job started with ExperimentConfig gets its component `<job>-aws-training-job` from
     SageMaker (status, hyperparameters, metrics, model artifact): it is only associated (again,
     harmlessly). A job that failed before SageMaker made one (e.g. CreateTrainingJob refused)
-    gets one created here: status Failed with the failure reason, the hyperparameters."""
+    gets one created here: status Failed with the failure reason, the hyperparameters (typed as
+    SageMaker types a job's: the analytics' columns hold one type)."""
     name = names.training_component_name(trial.training_job_name)
     if records.describe_component(name) is None:
         if outcome.status == COMPLETED:
@@ -37,7 +38,7 @@ def record_training(records: ExperimentRecords, trial: TrialPlan, outcome: Trial
             name,
             display_name=contract.TRAINING_DISPLAY_NAME,
             status=ComponentStatus(outcome.status, outcome.failure_reason),
-            parameters=parameters_of(dict(trial.hyperparameters)),
+            parameters={k: contract.job_hyperparameter(v) for k, v in trial.hyperparameters.items()},
             output_artifacts=artifacts_of(outputs) if outputs else None,
             start_time=now,
             end_time=now,

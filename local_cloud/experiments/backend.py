@@ -16,17 +16,17 @@ import random
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+import contract
 from local_cloud.experiments.component_actions import TrialComponentActions
 from local_cloud.experiments.exceptions import ResourceNotFound, ThrottlingException, ValidationException
 from local_cloud.experiments.experiment_actions import ExperimentAndTrialActions
 from local_cloud.experiments.models import (
     Record,
     check_tag_count,
-    checked_status,
     drop_none,
+    job_status,
     name_of,
     now,
-    summary,
     tags_of,
     timestamp,
 )
@@ -93,6 +93,7 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
             "ListTags": self.list_tags,
             "DeleteTags": self.delete_tags,
             "Search": self.search,
+            "BatchPutMetrics": self.batch_put_metrics,  # the sagemaker-metrics service (metrics_responses.py)
         }
 
     # --- associations ------------------------------------------------------------------------------
@@ -242,11 +243,6 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
         start_time, end_time = timestamp(start_time), timestamp(end_time)
         series = {metric: [value] for metric, value in (final_metrics or {}).items()}
         series.update({metric: list(values) for metric, values in (metric_series or {}).items() if values})
-        metrics = [
-            {"MetricName": metric, "SourceArn": training_job_arn, "TimeStamp": end_time or now(), **summary(values)}
-            for metric, values in series.items()
-        ]
-        status_view = {"PrimaryStatus": status, **({"Message": failure_reason} if failure_reason else {})}
         with self._lock:
             if name not in self.components:
                 self.create_trial_component(
@@ -258,14 +254,14 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
                     }
                 )
             component = self.components[name]
-            component.status = checked_status(status_view)
-            component.parameters.update({k: {"StringValue": str(v)} for k, v in (hyperparameters or {}).items()})
+            component.status = job_status(status, failure_reason)
+            component.parameters.update({k: contract.job_hyperparameter(v) for k, v in (hyperparameters or {}).items()})
             component.parameters.update(job_parameters or {})
             component.input_artifacts.update({k: {"Value": v} for k, v in (input_artifacts or {}).items()})
             if model_artifact:
                 component.output_artifacts["SageMaker.ModelArtifact"] = {"Value": model_artifact}
-            if metrics:
-                component.metrics = metrics
+            component.job_metric_values.update(series)
+            component.metric_updated.update(dict.fromkeys(series, end_time or now()))
             if status in ("Completed", "Failed", "Stopped"):
                 component.end_time = end_time or now()
             self._touch(component)
@@ -286,6 +282,7 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
         input_artifacts: dict[str, dict],
         output_artifacts: dict[str, dict],
         failure_reason: str | None = None,
+        exit_message: str | None = None,
         start_time: datetime | float | str | None = None,
         end_time: datetime | float | str | None = None,
     ) -> str:
@@ -294,7 +291,6 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
         Creates (or updates as the job's status changes) component `name` with Source = the job and
         the parameters and artifacts given (the API's shapes), and associates it with
         ExperimentConfig.TrialName. Never throttled."""
-        status_view = {"PrimaryStatus": status, **({"Message": failure_reason} if failure_reason else {})}
         with self._lock:
             if name not in self.components:
                 self.create_trial_component(
@@ -306,7 +302,7 @@ class ExperimentsBackend(ExperimentAndTrialActions, TrialComponentActions):
                     }
                 )
             component = self.components[name]
-            component.status = checked_status(status_view)
+            component.status = job_status(status, failure_reason, exit_message)
             component.parameters.update(parameters)
             component.input_artifacts.update(input_artifacts)
             component.output_artifacts.update(output_artifacts)

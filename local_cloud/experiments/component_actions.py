@@ -1,8 +1,10 @@
-"""The trial component actions: Create, Describe, Update, Delete and List."""
+"""The trial component actions: Create, Describe, Update, Delete, List, and SageMaker Metrics' BatchPutMetrics."""
 
 from __future__ import annotations
 
 import copy
+import math
+import re
 
 from local_cloud.experiments.exceptions import ValidationException
 from local_cloud.experiments.models import (
@@ -19,6 +21,14 @@ from local_cloud.experiments.models import (
     timestamp,
 )
 from local_cloud.experiments.store import RecordStore
+
+# BatchPutMetrics: "TrialComponentName ... The Trial Component name must be entirely lowercase.
+# Pattern: ^[a-z0-9](-*[a-z0-9]){0,119}"; "MetricData ... Minimum number of 1 item. Maximum number
+# of 10 items." (API_metrics_BatchPutMetrics); RawMetricData: MetricName 1 to 255 characters,
+# Timestamp and Value required, Step an integer of at least 0 (API_metrics_RawMetricData).
+METRICS_COMPONENT_NAME_PATTERN = r"^[a-z0-9](-*[a-z0-9]){0,119}"
+_METRICS_COMPONENT_NAME = re.compile(METRICS_COMPONENT_NAME_PATTERN + r"$")
+MAX_METRICS_PER_PUT = 10
 
 
 class TrialComponentActions(RecordStore):
@@ -44,9 +54,8 @@ class TrialComponentActions(RecordStore):
             input_artifacts=checked_artifacts(request.get("InputArtifacts"), "InputArtifacts"),
             output_artifacts=checked_artifacts(request.get("OutputArtifacts"), "OutputArtifacts"),
             metadata_properties=request.get("MetadataProperties"),
-            # Not in the public request: only SageMaker sets Source and Metrics (see record_training_job).
+            # Not in the public request: only SageMaker sets Source (see record_training_job).
             source=request.get("Source"),
-            metrics=copy.deepcopy(request.get("Metrics") or []),
         )
         self.components[name] = component
         self._trials_of_component[name] = Names()
@@ -77,7 +86,7 @@ class TrialComponentActions(RecordStore):
                 "InputArtifacts": copy.deepcopy(c.input_artifacts),
                 "OutputArtifacts": copy.deepcopy(c.output_artifacts),
                 "MetadataProperties": c.metadata_properties,
-                "Metrics": copy.deepcopy(c.metrics) or None,
+                "Metrics": c.metric_summaries() or None,
             }
         )
 
@@ -180,3 +189,56 @@ class TrialComponentActions(RecordStore):
                 "NextToken": token,
             }
         )
+
+    # --- SageMaker Metrics ---------------------------------------------------------------------------
+    def batch_put_metrics(self, request: dict) -> dict:
+        """BatchPutMetrics on any trial component: the values join the metric's summary with those the
+        job logged. A request that breaks the request rules is refused whole (400); a metric that breaks
+        RawMetricData's is answered in Errors by its index, as the API's response does, and the others
+        are stored."""
+        name = request.get("TrialComponentName")
+        if not isinstance(name, str) or not _METRICS_COMPONENT_NAME.match(name):
+            raise ValidationException(
+                f"1 validation error detected: Value '{name}' at 'trialComponentName' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {METRICS_COMPONENT_NAME_PATTERN}"
+            )
+        data = request.get("MetricData")
+        if not isinstance(data, list) or not 1 <= len(data) <= MAX_METRICS_PER_PUT:
+            raise ValidationException(
+                "1 validation error detected: Value at 'metricData' failed to satisfy constraint: "
+                f"Member must have length between 1 and {MAX_METRICS_PER_PUT}"
+            )
+        component = self.components.get(name)
+        if component is None:
+            # The reference does not say how an unknown component is answered; like moto, as a
+            # VALIDATION_ERROR ("The metric data failed validation"), here for each metric sent.
+            return {"Errors": [{"Code": "VALIDATION_ERROR", "MetricIndex": i} for i in range(len(data))]}
+        errors = []
+        for index, metric in enumerate(data):
+            valid = _raw_metric(metric)
+            if valid is None:
+                errors.append({"Code": "VALIDATION_ERROR", "MetricIndex": index})
+                continue
+            metric_name, value, recorded = valid
+            component.put_metric_values.setdefault(metric_name, []).append(value)
+            last = component.metric_updated.get(metric_name)
+            component.metric_updated[metric_name] = max(last, recorded) if last else recorded
+        return {"Errors": errors}
+
+
+def _raw_metric(metric: object):
+    """(name, value, timestamp) of a RawMetricData that follows its rules, else None."""
+    if not isinstance(metric, dict):
+        return None
+    name, value, step = metric.get("MetricName"), metric.get("Value"), metric.get("Step")
+    if not isinstance(name, str) or not 1 <= len(name) <= 255:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
+        return None
+    try:
+        recorded = timestamp(metric.get("Timestamp"))
+    except ValidationException:
+        return None
+    return (name, float(value), recorded) if recorded else None

@@ -104,8 +104,31 @@ class TrialComponent(Record):
     input_artifacts: dict[str, dict] = field(default_factory=dict)
     output_artifacts: dict[str, dict] = field(default_factory=dict)
     metadata_properties: dict | None = None
-    metrics: list[dict] = field(default_factory=list)
     source: dict | None = None
+    # Every value of each metric, the ones the job's MetricDefinitions matched (replaced whole at each
+    # report of the job) and the ones sent with BatchPutMetrics (appended); `metric_summaries` is what
+    # DescribeTrialComponent and Search answer from them.
+    job_metric_values: dict[str, list[float]] = field(default_factory=dict)
+    put_metric_values: dict[str, list[float]] = field(default_factory=dict)
+    metric_updated: dict[str, datetime] = field(default_factory=dict)
+
+    def metric_summaries(self) -> list[dict]:
+        """One TrialComponentMetricSummary per metric, over every value it has: SageMaker summarises a
+        metric across every value logged, by the job or by BatchPutMetrics alike (the SDK's Run.log_metric
+        and a job's MetricDefinitions feed the same summary)."""
+        names = dict.fromkeys([*self.job_metric_values, *self.put_metric_values])
+        source_arn = (self.source or {}).get("SourceArn")
+        return [
+            drop_none(
+                {
+                    "MetricName": name,
+                    "SourceArn": source_arn if name in self.job_metric_values else None,
+                    "TimeStamp": self.metric_updated.get(name),
+                    **summary(self.job_metric_values.get(name, []) + self.put_metric_values.get(name, [])),
+                }
+            )
+            for name in names
+        ]
 
 
 # --- the rules on request fields ------------------------------------------------------------------
@@ -205,6 +228,15 @@ def checked_status(status: dict | None) -> dict | None:
     if message is not None and len(message) > 1024:
         raise ValidationException("Status.Message: at most 1024 characters")
     return {k: v for k, v in status.items() if k in ("PrimaryStatus", "Message") and v is not None}
+
+
+def job_status(status: str, failure_reason: str | None = None, exit_message: str | None = None) -> dict:
+    """The Status of a component SageMaker made for a job. Its Message is in the form SageMaker writes on
+    its processing jobs' components ("Status: Completed, exit message: null, failure reason: null", from
+    a DescribeTrialComponent answer quoted in the SageMaker SDK's unit tests); the same form is used
+    for training and transform jobs, whose messages were not seen (README, differences)."""
+    message = f"Status: {status}, exit message: {exit_message or 'null'}, failure reason: {failure_reason or 'null'}"
+    return checked_status({"PrimaryStatus": status, "Message": message[:1024]}) or {}
 
 
 def drop_none(values: dict) -> dict:

@@ -63,27 +63,41 @@ def _lookup(view: dict, name: str) -> list[Any]:
 
 def _values_of(view: dict, name: str) -> list[Any]:
     """A top-level field, Parents.<field>, Parameters.<name>, Metrics.<metric>.<statistic>,
-    Input/OutputArtifacts.<name>[.Value] or Tags.<key>."""
+    Input/OutputArtifacts.<name>[.Value] or Tags.<key>. The property's own words match in any case, as
+    SageMaker's do: the SDK's ExperimentAnalytics sorts by "metrics.test:accuracy.max" (the MNIST
+    notebook's sort_by); the names of metrics, parameters, artifacts and tags are matched as given."""
     head, _, rest = name.partition(".")
+    field = _field(view, head)
     if not rest:
-        value = view.get(head)
+        value = view.get(field)
         return [] if value is None else [value]
-    if head == "Parents":
-        return [p[rest] for p in view.get("Parents", []) if rest in p]
-    if head == "Tags":
+    if field == "Parents":
+        return [v for p in view.get("Parents", []) if (v := p.get(_field(p, rest))) is not None]
+    if field == "Tags":
         return [t["Value"] for t in view.get("Tags", []) if t["Key"] == rest]
-    if head == "Parameters":
+    if field == "Parameters":
         value = (view.get("Parameters") or {}).get(rest)
         return [] if value is None else [value.get("StringValue", value.get("NumberValue"))]
-    if head == "Metrics":
+    if field == "Metrics":
         metric, _, statistic = rest.rpartition(".")
-        return [m[statistic] for m in view.get("Metrics") or [] if m["MetricName"] == metric and statistic in m]
-    if head in ("InputArtifacts", "OutputArtifacts"):
-        artifact = rest.removesuffix(".Value")
-        value = (view.get(head) or {}).get(artifact)
+        return [
+            m[_field(m, statistic)]
+            for m in view.get("Metrics") or []
+            if m["MetricName"] == metric and _field(m, statistic) in m
+        ]
+    if field in ("InputArtifacts", "OutputArtifacts"):
+        artifact = rest[: -len(".Value")] if rest.lower().endswith(".value") else rest
+        value = (view.get(field) or {}).get(artifact)
         return [] if value is None else [value["Value"]]
-    value = view.get(head)
-    return [value[rest]] if isinstance(value, dict) and rest in value else []
+    value = view.get(field)
+    return [value[_field(value, rest)]] if isinstance(value, dict) and _field(value, rest) in value else []
+
+
+def _field(record: dict, word: str) -> str:
+    """The record's key that `word` names, in any case ("metrics" -> "Metrics"); `word` when none does."""
+    if word in record:
+        return word
+    return next((key for key in record if isinstance(key, str) and key.lower() == word.lower()), word)
 
 
 def _filter_matches(view: dict, search_filter: dict) -> bool:

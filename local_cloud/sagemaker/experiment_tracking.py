@@ -1,10 +1,11 @@
 """Records a job started with ExperimentConfig in Experiments as SageMaker does, from its Describe response.
 
 SageMaker tracks such a job as trial component `<TrainingJobName>-aws-training-job` (source: the
-job) associated with ExperimentConfig.TrialName: parameters = hyperparameters, metrics from the
-job's MetricDefinitions, input artifacts = the channels, output artifact SageMaker.ModelArtifact =
-the model.tar.gz URI, status and failure message. The record itself is the Experiments backend's
-(`record_training_job` of local_cloud/experiments/backend.py); this adapter only reads the job.
+job) associated with ExperimentConfig.TrialName: parameters = hyperparameters (numbers as numbers)
+and the job's `SageMaker.*` settings, metrics from the job's MetricDefinitions, input artifacts =
+the channels, output artifact SageMaker.ModelArtifact = the model.tar.gz URI, status and message.
+The record itself is the Experiments backend's (`record_training_job` of
+local_cloud/experiments/backend.py); this adapter only reads the job.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class JobComponentTracker:
             input_artifacts=inputs,
             output_artifacts=outputs,
             failure_reason=description.get("FailureReason"),
+            exit_message=description.get("ExitMessage"),
             start_time=description.get(f"{title}StartTime") or description.get("CreationTime"),
             end_time=description.get(f"{title}EndTime"),
         )
@@ -137,12 +139,9 @@ def _fields(description: dict) -> dict:
         "status": description["TrainingJobStatus"],
         "hyperparameters": description.get("HyperParameters") or {},
         "input_artifacts": {
-            **_image_of(description),
-            **{
-                channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"]
-                for channel in description.get("InputDataConfig") or []
-                if channel.get("DataSource", {}).get("S3DataSource")
-            },
+            channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"]
+            for channel in description.get("InputDataConfig") or []
+            if channel.get("DataSource", {}).get("S3DataSource")
         },
         "start_time": description.get("TrainingStartTime") or description.get("CreationTime"),
         "job_parameters": _training_parameters(description),
@@ -150,17 +149,15 @@ def _fields(description: dict) -> dict:
 
 
 def _training_parameters(description: dict) -> dict[str, dict]:
-    """The `SageMaker.*` parameters of a training job's component, as for a processing job's
-    (`_processing_fields`): its instance type, count and volume size."""
+    """The `SageMaker.*` parameters of a training job's component: its image, instance type and count
+    (as in a DescribeTrialComponent answer for a training job quoted in sagemaker-core's unit tests:
+    SageMaker.ImageUri is a parameter there, not an input artifact as on a processing job's component),
+    and its volume size."""
     resources = description.get("ResourceConfig") or {}
+    image = (description.get("AlgorithmSpecification") or {}).get("TrainingImage")
     return {
+        **({"SageMaker.ImageUri": {"StringValue": str(image)}} if image else {}),
         "SageMaker.InstanceCount": {"NumberValue": float(resources.get("InstanceCount", 1))},
         "SageMaker.InstanceType": {"StringValue": str(resources.get("InstanceType", ""))},
         "SageMaker.VolumeSizeInGB": {"NumberValue": float(resources.get("VolumeSizeInGB", 0))},
     }
-
-
-def _image_of(description: dict) -> dict[str, str]:
-    """Input artifact `SageMaker.ImageUri`: the training image, as a processing job's component has its own."""
-    image = (description.get("AlgorithmSpecification") or {}).get("TrainingImage")
-    return {"SageMaker.ImageUri": str(image)} if image else {}

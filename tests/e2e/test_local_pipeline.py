@@ -1,70 +1,19 @@
 """End to end on the local cloud: deploy the real stacks, run the training and cleanup state machines."""
 
 import json
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 import contract
-from local_cloud.cloud import LocalCloud
-from local_cloud.demo import upload_sample_dataset
-from local_cloud.deploy import deploy
 from local_cloud.run_logs import describe_failure
+from tests.e2e.conftest import E2E_GROUP
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-cloud-e2e")]  # one deploy per run
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(E2E_GROUP)]  # one deploy per run (conftest.py)
 
 EXPERIMENT = "e2e-digits"
 OTHER_EXPERIMENT = "e2e-untouched"
 TRIALS = [{"hidden_channels": 4}, {"hidden_channels": 8}, {"hidden_channels": 4, "optimizer": "rmsprop"}]
-
-
-class Deployed:
-    def __init__(self, cloud: LocalCloud, outputs: dict) -> None:
-        self.cloud = cloud
-        pipeline = outputs["ExperimentsPipeline"]
-        self.bucket = pipeline["BucketName"]
-        self.training = pipeline["TrainingStateMachineArn"]
-        self.cleanup = pipeline["CleanupStateMachineArn"]
-        self.sfn = cloud.client("stepfunctions")
-        self.sagemaker = cloud.client("sagemaker")
-        self.s3 = cloud.client("s3")
-
-    def run(self, state_machine: str, execution_input: dict, name: str, timeout_s: float = 240) -> dict:
-        arn = self.sfn.start_execution(stateMachineArn=state_machine, name=name, input=json.dumps(execution_input))[
-            "executionArn"
-        ]
-        deadline = time.monotonic() + timeout_s
-        while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            assert time.monotonic() < deadline, f"{name} still running after {timeout_s} s"
-            time.sleep(1)
-        described["history"] = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-        return described
-
-    def keys(self, prefix: str) -> list[str]:
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-        return [item["Key"] for page in pages for item in page.get("Contents", [])]
-
-    def components(self, experiment: str) -> dict[str, dict]:
-        """{trial name: {component display name: DescribeTrialComponent}} as the notebook's analytics see it."""
-        view = {}
-        for trial in self.sagemaker.list_trials(ExperimentName=experiment, MaxResults=100)["TrialSummaries"]:
-            summaries = self.sagemaker.list_trial_components(TrialName=trial["TrialName"], MaxResults=100)[
-                "TrialComponentSummaries"
-            ]
-            view[trial["TrialName"]] = {
-                s["DisplayName"]: self.sagemaker.describe_trial_component(TrialComponentName=s["TrialComponentName"])
-                for s in summaries
-            }
-        return view
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory):
-    with LocalCloud(tmp_path_factory.mktemp("local-cloud")) as cloud:
-        stacks = Deployed(cloud, deploy(cloud.endpoint_url, work_dir=cloud.run_dir))
-        upload_sample_dataset(cloud, stacks.bucket)
-        yield stacks
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +82,8 @@ def test_experiment_records_are_what_the_notebook_shows(deployed, execution):
         assert training["TrialComponentName"] == trial["trainingJobName"] + "-aws-training-job"
         assert training["Source"]["SourceType"] == "SageMakerTrainingJob"
         assert training["Status"]["PrimaryStatus"] == trial["status"]
-        parameter = training["Parameters"]["hidden_channels"]
-        assert parameter.get("StringValue", parameter.get("NumberValue")) in ("4", "8", 4.0, 8.0)
+        # A job's numeric hyperparameters are numbers in its component, as SageMaker records them.
+        assert training["Parameters"]["hidden_channels"]["NumberValue"] in (4.0, 8.0)
         metrics = {m["MetricName"]: m["Last"] for m in training.get("Metrics", [])}
         if trial["status"] == "Completed":
             assert metrics["test:accuracy"] == pytest.approx(trial["metrics"]["test:accuracy"])
@@ -228,4 +177,7 @@ def test_a_trial_that_fails_on_capacity_is_recorded_failed_and_the_others_carry_
     job = deployed.sagemaker.describe_training_job(TrainingJobName=faulted)
     assert job["TrainingJobStatus"] == "Failed" and job["FailureReason"] == CAPACITY_ERROR
     component = deployed.components(experiment)[trials[faulted]["trialName"]]["Training"]
-    assert component["Status"] == {"PrimaryStatus": "Failed", "Message": CAPACITY_ERROR}
+    assert component["Status"] == {
+        "PrimaryStatus": "Failed",
+        "Message": f"Status: Failed, exit message: null, failure reason: {CAPACITY_ERROR}",
+    }

@@ -204,14 +204,14 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     }
 
     trained = sm.describe_trial_component(TrialComponentName=plan["trials"][1]["trainingJobName"] + "-aws-training-job")
-    assert trained["Parameters"]["hidden_channels"] == {"StringValue": "5"}
+    assert trained["Parameters"]["hidden_channels"] == {"NumberValue": 5.0}
     assert {m["MetricName"]: m["Last"] for m in trained["Metrics"]}["test:accuracy"] == 96.25
     assert trained["OutputArtifacts"]["SageMaker.ModelArtifact"]["Value"] == outcomes[1]["modelArtifact"]
 
     refused = sm.describe_trial_component(TrialComponentName=plan["trials"][3]["trainingJobName"] + "-aws-training-job")
     assert refused["DisplayName"] == "Training"
     assert refused["Status"] == {"PrimaryStatus": "Failed", "Message": outcomes[3]["failureReason"]}
-    assert refused["Parameters"]["hidden_channels"] == {"StringValue": "20"}
+    assert refused["Parameters"]["hidden_channels"] == {"NumberValue": 20.0}  # typed as SageMaker types them
     failed = sm.describe_trial_component(TrialComponentName=plan["trials"][2]["trainingJobName"] + "-aws-training-job")
     assert failed["Status"]["PrimaryStatus"] == "Failed"
 

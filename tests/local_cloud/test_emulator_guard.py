@@ -310,3 +310,23 @@ def test_an_aws_sdk_result_carries_timestamps_as_step_functions_writes_them():
         "Items": [{"At": "2013-08-23T01:02:15.422Z"}],
         "Count": 1,
     }
+
+
+def test_sagemaker_metrics_is_ours_to_serve_and_the_server_routes_it_there():
+    """Plug point metrics-api: moto's BatchPutMetrics reads moto's SageMaker records (where ours are not)."""
+    from moto.moto_server import werkzeug_app
+    from moto.sagemakermetrics import urls
+    from moto.sagemakermetrics.models import SageMakerMetricsBackend
+    from moto.sagemakermetrics.responses import SageMakerMetricsResponse
+
+    from local_cloud.experiments.metrics_responses import MetricsResponse
+
+    assert "self.sagemaker_backend.trial_components" in inspect.getsource(SageMakerMetricsBackend.batch_put_metrics)
+    assert callable(SageMakerMetricsResponse.batch_put_metrics)
+    plug.install()
+    assert sorted(urls.url_paths) == ["{0}/$", "{0}/BatchPutMetrics$"]
+    assert {handler.__self__ for handler in urls.url_paths.values()} == {MetricsResponse}
+    # In server mode one endpoint serves every service: moto sends a SigV4 "sagemaker" request for
+    # /BatchPutMetrics to the metrics service's app.
+    source = inspect.getsource(werkzeug_app.DomainDispatcherApplication.infer_service_region_host)
+    assert 'environ["PATH_INFO"].endswith("BatchPutMetrics")' in source

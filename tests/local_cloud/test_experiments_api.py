@@ -269,6 +269,11 @@ def test_the_moto_server_answers_with_aws_json_errors():
         client.create_experiment(ExperimentName="exp")
         client.create_trial(TrialName="t1", ExperimentName="exp")
         assert error_of(client.delete_experiment, ExperimentName="exp")[:1] == ("ValidationException",)
+        # One endpoint for both: the metrics service's BatchPutMetrics reaches the same records.
+        client.create_trial_component(TrialComponentName="c1")
+        metrics = boto3.client("sagemaker-metrics", region_name=REGION, endpoint_url=endpoint)
+        assert _put(metrics, "c1", 0.5)["Errors"] == []
+        assert client.describe_trial_component(TrialComponentName="c1")["Metrics"][0]["Last"] == 0.5
         request = urllib.request.Request(
             endpoint,
             data=json.dumps({"TrialName": "missing"}).encode(),
@@ -305,7 +310,10 @@ def test_a_training_job_with_experiment_config_is_recorded_as_sagemaker_does():
     assert name == "job-aws-training-job"
     view = backend.call("DescribeTrialComponent", {"TrialComponentName": name})
     assert view["DisplayName"] == "Training"
-    assert view["Status"] == {"PrimaryStatus": "Failed", "Message": "optimizer: 'rmsprop' not in sgd, adam"}
+    assert view["Status"] == {
+        "PrimaryStatus": "Failed",
+        "Message": "Status: Failed, exit message: null, failure reason: optimizer: 'rmsprop' not in sgd, adam",
+    }
     assert view["Source"]["SourceType"] == "SageMakerTrainingJob"
     assert view["Parameters"] == {"optimizer": {"StringValue": "rmsprop"}}
     assert view["EndTime"].timestamp() >= start
@@ -375,6 +383,20 @@ def test_search_sorts_by_the_sort_property_descending_by_default_and_pages_in_th
     assert (code, status) == ("ValidationException", 400) and "sortOrder" in message
 
 
+def test_search_sorts_by_a_metric_statistic_named_in_any_case_as_the_sdk_does(sm, metrics):
+    # The notebook's ExperimentAnalytics(sort_by="metrics.test:accuracy.max") sends the property lower-cased.
+    make(sm, components=("low", "high", "failed"))
+    _put(metrics, "low", 60.0, 62.5)
+    _put(metrics, "high", 80.0, 81.5)
+    for sort_by in ("metrics.test:accuracy.max", "Metrics.test:accuracy.Max"):
+        assert _searched(sm, SortBy=sort_by) == ["high", "low", "failed"], sort_by  # without the metric: last
+        assert _searched(sm, SortBy=sort_by, SortOrder="Ascending") == ["low", "high", "failed"], sort_by
+    assert _searched(
+        sm,
+        SearchExpression={"Filters": [{"Name": "metrics.test:accuracy.min", "Operator": "GreaterThan", "Value": "70"}]},
+    ) == ["high"]
+
+
 def test_search_honours_nested_filters_and_the_in_operator(sm):
     _components_with_accuracy(sm, {"a": 97.0, "b": 99.5})
     sm.create_experiment(ExperimentName="other")
@@ -410,7 +432,7 @@ def test_a_training_jobs_component_summarises_every_logged_value_and_carries_its
         "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{job}",
         "TrainingJobStatus": "Completed",
         "ExperimentConfig": {"TrialName": "t1", "TrialComponentDisplayName": "Training"},
-        "HyperParameters": {"hidden_channels": "5"},
+        "HyperParameters": {"hidden_channels": "5", "dropout": "0.2", "optimizer": "sgd", "backend": "inf"},
         "AlgorithmSpecification": {"TrainingImage": "123.dkr.ecr/jobs:latest"},
         "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
         "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.0}],
@@ -429,10 +451,23 @@ def test_a_training_jobs_component_summarises_every_logged_value_and_carries_its
         "Last": 97.0,
     }
     assert accuracy["Avg"] == pytest.approx(94.333333) and accuracy["StdDev"] == pytest.approx(3.0550505)
-    assert component["Parameters"]["SageMaker.InstanceType"] == {"StringValue": "ml.m5.large"}
-    assert component["Parameters"]["SageMaker.InstanceCount"] == {"NumberValue": 1.0}
-    assert component["Parameters"]["SageMaker.VolumeSizeInGB"] == {"NumberValue": 30.0}
-    assert component["InputArtifacts"]["SageMaker.ImageUri"] == {"Value": "123.dkr.ecr/jobs:latest"}
+    # As SageMaker records a training job (a DescribeTrialComponent answer in sagemaker-core's tests):
+    # the image is a parameter; hyperparameters that read as finite numbers are numbers.
+    assert component["Parameters"] == {
+        "hidden_channels": {"NumberValue": 5.0},
+        "dropout": {"NumberValue": 0.2},
+        "optimizer": {"StringValue": "sgd"},
+        "backend": {"StringValue": "inf"},
+        "SageMaker.ImageUri": {"StringValue": "123.dkr.ecr/jobs:latest"},
+        "SageMaker.InstanceType": {"StringValue": "ml.m5.large"},
+        "SageMaker.InstanceCount": {"NumberValue": 1.0},
+        "SageMaker.VolumeSizeInGB": {"NumberValue": 30.0},
+    }
+    assert "SageMaker.ImageUri" not in component["InputArtifacts"]
+    assert component["Status"] == {
+        "PrimaryStatus": "Completed",
+        "Message": "Status: Completed, exit message: null, failure reason: null",
+    }
 
 
 def test_a_component_without_artifacts_answers_empty_maps_as_the_sdks_analytics_expects(sm):
@@ -445,3 +480,95 @@ def test_a_component_without_artifacts_answers_empty_maps_as_the_sdks_analytics_
         for key in ("Parameters", "InputArtifacts", "OutputArtifacts"):
             assert component[key] == {}, key
             assert list(component.get(key, []).items()) == []
+
+
+@pytest.fixture
+def metrics(sm):
+    return boto3.client(
+        "sagemaker-metrics", region_name=REGION, config=Config(retries={"mode": "standard", "max_attempts": 1})
+    )
+
+
+def _put(metrics, component: str, *values: float, metric: str = "test:accuracy", start: int = 0) -> dict:
+    return metrics.batch_put_metrics(
+        TrialComponentName=component,
+        MetricData=[
+            {"MetricName": metric, "Timestamp": 1_700_000_000 + i, "Step": start + i, "Value": v}
+            for i, v in enumerate(values)
+        ],
+    )
+
+
+def test_batch_put_metrics_on_any_component_feeds_its_metric_summary(sm, metrics):
+    # The SageMaker SDK's Run.log_metric sends each value with BatchPutMetrics, the name lower-cased.
+    make(sm, components=("run-1",))
+    assert _put(metrics, "run-1", 0.5, 0.25)["Errors"] == []
+    assert _put(metrics, "run-1", 0.75, start=2)["Errors"] == []
+    assert _put(metrics, "run-1", 3.0, metric="train:loss")["Errors"] == []
+    summaries = {m["MetricName"]: m for m in sm.describe_trial_component(TrialComponentName="run-1")["Metrics"]}
+    accuracy = summaries["test:accuracy"]
+    assert {k: accuracy[k] for k in ("Count", "Min", "Max", "Last", "Avg")} == {
+        "Count": 3,
+        "Min": 0.25,
+        "Max": 0.75,
+        "Last": 0.75,
+        "Avg": 0.5,
+    }
+    assert accuracy["StdDev"] == pytest.approx(0.25)
+    assert accuracy["TimeStamp"].timestamp() == 1_700_000_001  # "When the metric was last updated."
+    assert summaries["train:loss"]["Count"] == 1
+    # Search sorts on the same summaries (the notebook's sort_by="metrics.test:accuracy.max").
+    (found,) = sm.search(Resource="ExperimentTrialComponent")["Results"]
+    assert {m["MetricName"] for m in found["TrialComponent"]["Metrics"]} == {"test:accuracy", "train:loss"}
+
+
+def test_batch_put_metrics_joins_the_values_a_training_job_logged(sm, metrics):
+    backend = experiments.backend_for(ACCOUNT, REGION)
+    make(sm, components=())
+    name = backend.record_training_job(
+        training_job_name="job",
+        training_job_arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/job",
+        experiment_config={"TrialName": "t1"},
+        status="Completed",
+        metric_series={"test:accuracy": [90.0, 92.0]},
+    )
+    assert _put(metrics, name, 96.0)["Errors"] == []
+    (accuracy,) = sm.describe_trial_component(TrialComponentName=name)["Metrics"]
+    assert (accuracy["Count"], accuracy["Min"], accuracy["Max"], accuracy["Last"]) == (3, 90.0, 96.0, 96.0)
+    assert accuracy["SourceArn"].endswith(":training-job/job")
+
+
+def test_batch_put_metrics_answers_bad_metrics_by_index_and_keeps_the_good_ones(sm, metrics):
+    make(sm, components=("run-1",))
+    answer = metrics.batch_put_metrics(
+        TrialComponentName="run-1",
+        MetricData=[
+            {"MetricName": "loss", "Timestamp": 1_700_000_000, "Value": 1.0},
+            {"MetricName": "x" * 256, "Timestamp": 1_700_000_001, "Value": 2.0},  # MetricName: 255 at most
+            {"MetricName": "loss", "Timestamp": 1_700_000_002, "Value": 3.0},
+        ],
+    )
+    assert answer["Errors"] == [{"Code": "VALIDATION_ERROR", "MetricIndex": 1}]
+    (loss,) = sm.describe_trial_component(TrialComponentName="run-1")["Metrics"]
+    assert (loss["Count"], loss["Last"]) == (2, 3.0)
+    # An unknown component: every metric is a VALIDATION_ERROR, nothing is created.
+    assert _put(metrics, "missing", 1.0, 2.0)["Errors"] == [
+        {"Code": "VALIDATION_ERROR", "MetricIndex": 0},
+        {"Code": "VALIDATION_ERROR", "MetricIndex": 1},
+    ]
+    assert [c["TrialComponentName"] for c in sm.list_trial_components()["TrialComponentSummaries"]] == ["run-1"]
+
+
+@pytest.mark.parametrize(
+    "request_, field",
+    [
+        ({"TrialComponentName": "Run-1"}, "trialComponentName"),  # "must be entirely lowercase"
+        ({"MetricData": [{"MetricName": "m", "Timestamp": 1, "Value": 1.0}] * 11}, "metricData"),  # at most 10
+    ],
+)
+def test_batch_put_metrics_refuses_a_request_that_breaks_its_rules_with_a_400(sm, metrics, request_, field):
+    make(sm, components=("run-1",))
+    request = {"TrialComponentName": "run-1", "MetricData": [{"MetricName": "m", "Timestamp": 1, "Value": 1.0}]}
+    code, message, status = error_of(metrics.batch_put_metrics, **{**request, **request_})
+    assert (code, status) == ("ValidationException", 400) and f"'{field}'" in message
+    assert "Metrics" not in sm.describe_trial_component(TrialComponentName="run-1")
