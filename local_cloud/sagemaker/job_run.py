@@ -55,6 +55,8 @@ class JobContext:
     entrypoint: list[str] = field(default_factory=lambda: list(IMAGE_ENTRYPOINT))
     # Set by Stop*Job (and by a stopped execution's .sync task): the runner ends the job's process.
     stop_requested: threading.Event = field(default_factory=threading.Event)
+    # The local cloud's endpoint: what a job without network isolation reaches AWS through; None: in-process moto.
+    endpoint_url: str | None = None
     # CreationTime, when Create*Job already answered it (jobs at the API); None: now.
     created: dt.datetime | None = None
     # Planned spot interruptions (local_cloud/sagemaker/spot.py SpotMarket); None: none.
@@ -208,6 +210,33 @@ def base_environment(root: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+def container_command(entrypoint: list[str] | None, arguments: list[str] | None, image_command: list[str]) -> list[str]:
+    """The container's command: the request's ContainerEntrypoint and ContainerArguments when it gives an
+    entrypoint, else the image's own command. The image's `python`/`python3` is this venv's interpreter."""
+    if not entrypoint:
+        return list(image_command)
+    command = list(entrypoint)
+    if command[0] in ("python", "python3"):
+        command[0] = sys.executable
+    return [*command, *(arguments or [])]
+
+
+def api_access(context: JobContext, network_isolation: bool) -> dict[str, str]:
+    """What a job's container needs to call AWS. "If you enable network isolation, the containers can't
+    make any outbound network calls, even to other AWS services" (CreateTrainingJob,
+    EnableNetworkIsolation); without it a job calls AWS with its execution role's credentials (the SDK's
+    `load_run()` inside a job does). Here: the local cloud's endpoint and its test credentials."""
+    if network_isolation or not context.endpoint_url:
+        return {}
+    return {
+        "AWS_ENDPOINT_URL": context.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": context.region,
+        "AWS_REGION": context.region,
+    }
 
 
 def log_line(log: Path, message: str) -> None:

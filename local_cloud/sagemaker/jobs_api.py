@@ -154,6 +154,7 @@ class LocalJobs:
             children=self.runtime.children,
             created=created,
             spot_market=self.runtime.spot_market,
+            endpoint_url=self.runtime.endpoint_url,
         )
         if self.entrypoint:
             context.entrypoint = list(self.entrypoint)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from local_cloud.sagemaker.job_run import (
     HOST,
     JobContext,
     JobRun,
+    api_access,
     base_environment,
+    container_command,
     in_root,
     read_failure,
     required,
@@ -22,10 +23,10 @@ def run_processing_job(context: JobContext, request: dict) -> dict:
     """Inputs downloaded, the container's entrypoint run, outputs uploaded; returns DescribeProcessingJob."""
     name = required(request, "ProcessingJobName")
     app = required(request, "AppSpecification")
-    entrypoint = list(app.get("ContainerEntrypoint") or context.entrypoint)
-    if entrypoint and entrypoint[0] in ("python", "python3"):
-        entrypoint[0] = sys.executable  # the image's python3 is the venv's interpreter here
-    command = entrypoint + list(app.get("ContainerArguments") or [])
+    # Without ContainerEntrypoint the image's ENTRYPOINT runs with the ContainerArguments.
+    command = container_command(app.get("ContainerEntrypoint"), app.get("ContainerArguments"), context.entrypoint)
+    if not app.get("ContainerEntrypoint"):
+        command += list(app.get("ContainerArguments") or [])
     with JobRun(context, "processing", name, request) as run:
         run.note(f"processing job {name}: {' '.join(command)}")
         root = run.root
@@ -40,7 +41,8 @@ def run_processing_job(context: JobContext, request: dict) -> dict:
         config_dir.mkdir(parents=True, exist_ok=True)
         (config_dir / "processingjobconfig.json").write_text(json.dumps(request, default=str))
         (config_dir / "resourceconfig.json").write_text(json.dumps({"current_host": HOST, "hosts": [HOST]}))
-        env = {**base_environment(root), **(request.get("Environment") or {})}
+        isolated = bool((request.get("NetworkConfig") or {}).get("EnableNetworkIsolation"))
+        env = {**base_environment(root), **api_access(context, isolated), **(request.get("Environment") or {})}
         max_runtime = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
         code, ended_by = run_process(
             context.children,

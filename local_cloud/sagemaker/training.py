@@ -20,7 +20,9 @@ from local_cloud.sagemaker.job_run import (
     JobContext,
     JobRequestError,
     JobRun,
+    api_access,
     base_environment,
+    container_command,
     in_root,
     now,
     read_failure,
@@ -184,6 +186,18 @@ def checked_request(request: dict) -> tuple[str, str]:
     return name, output_path
 
 
+def _container_command(request: dict, image_entrypoint: list[str]) -> list[str]:
+    """ "SageMaker AI runs the image as `docker run image train`" unless AlgorithmSpecification.
+    ContainerEntrypoint is given: "This script takes precedence over the default train processing
+    instructions" (CreateTrainingJob)."""
+    algorithm = request.get("AlgorithmSpecification") or {}
+    return container_command(
+        algorithm.get("ContainerEntrypoint"),
+        algorithm.get("ContainerArguments"),
+        [*image_entrypoint, contract.TRAIN_ARGUMENT],
+    )
+
+
 def _checkpoint_dir(checkpoint: dict | None, root: Path) -> Path | None:
     """CheckpointConfig.LocalPath (default /opt/ml/checkpoints) inside the job's folder; None without checkpoints."""
     if not checkpoint:
@@ -234,7 +248,7 @@ def _attempt(
             sync = FolderSync(context.s3, checkpoint_dir, checkpoint["S3Uri"])
             sync.sync()  # what was restored is already there; later changes are the job's
         run.secondary("Training", "Training image download completed. Training in progress.")
-        command = [*context.entrypoint, contract.TRAIN_ARGUMENT]
+        command = _container_command(request, context.entrypoint)
         run.note(f"training job {run.name}: {' '.join(command)}")
 
         def watch() -> str | None:
@@ -253,7 +267,12 @@ def _attempt(
         code, ended_by = run_process(
             context.children,
             command,
-            env={**base_environment(run.root), **env, **(request.get("Environment") or {})},
+            env={
+                **base_environment(run.root),
+                **api_access(context, bool(request.get("EnableNetworkIsolation"))),
+                **env,
+                **(request.get("Environment") or {}),
+            },
             cwd=run.root,
             log=run.log,
             max_runtime_s=None if max_runtime is None else max(0.0, max_runtime - billed_s),

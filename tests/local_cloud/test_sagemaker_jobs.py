@@ -126,6 +126,35 @@ def test_training_job_runs_under_the_container_contract(context):
     assert "Test Accuracy: 75.5000%;" in (context.run_dir / "logs" / "training-jobs" / "t1.log").read_text()
 
 
+# A container entrypoint that keeps what it saw of AWS in its model (the job's env, as a SageMaker
+# container sees it), so a test can read it back from model.tar.gz.
+ENV_PROBE = (
+    "import json, os, sys; from pathlib import Path; "
+    "Path(os.environ['SM_MODEL_DIR'], 'seen.json').write_text(json.dumps("
+    "{'argv': sys.argv[1:], 'env': {k: v for k, v in os.environ.items() if k.startswith('AWS_')}}))"
+)
+
+
+@pytest.mark.parametrize("isolated", [False, True])
+def test_a_container_entrypoint_runs_instead_of_the_images_and_reaches_aws_unless_isolated(context, isolated):
+    context.endpoint_url = "http://localhost:4566"
+    request = training_request("entry")
+    request["AlgorithmSpecification"].update(
+        {"ContainerEntrypoint": ["python3", "-c", ENV_PROBE], "ContainerArguments": ["--flag", "1"]}
+    )
+    request["EnableNetworkIsolation"] = isolated
+    description = run_training_job(context, request)
+
+    assert description["TrainingJobStatus"] == "Completed", description.get("FailureReason")
+    seen = read_model(context, "models/entry/output/model.tar.gz")
+    assert seen["argv"] == ["--flag", "1"]  # ContainerArguments follow the entrypoint; no `train`
+    if isolated:  # "the containers can't make any outbound network calls, even to other AWS services"
+        assert seen["env"] == {}
+    else:  # the job calls AWS with its role's credentials: here the local cloud's endpoint
+        assert seen["env"]["AWS_ENDPOINT_URL"] == "http://localhost:4566"
+        assert seen["env"]["AWS_REGION"] == "us-east-1" and "AWS_ACCESS_KEY_ID" in seen["env"]
+
+
 def test_failed_training_job_reports_the_failure_file_and_keeps_checkpoints(context):
     description = run_training_job(context, training_request("t2", fail="optimizer rmsprop"))
 
