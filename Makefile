@@ -10,7 +10,7 @@ CDK := NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile-cache $(NOD
 export JSII_NODE := $(NODE)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: run test lint preview synth setup up benchmarks clean
+.PHONY: run test lint preview synth setup setup-parts up benchmarks clean
 
 run: setup  ## The main job: local cloud up, stacks deployed, the notebook's five trials run, report written, cloud stopped
 	$(VENV)/bin/python -m local_cloud demo
@@ -41,7 +41,11 @@ preview: setup  ## Synthesize both stacks (cdk-nag runs), lint them, print what 
 synth: setup
 	$(CDK) synth --quiet
 
-setup: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed .wheels/lambda/requirements.txt
+# The four environments install in parallel (a fresh machine spends most of its set-up downloading).
+setup:
+	@$(MAKE) --no-print-directory -j4 setup-parts
+setup-parts: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed .venv-sdk/.installed \
+	.wheels/lambda/requirements.txt
 
 # Each stamp holds the hash of what it was installed from, so a restored cache (CI) whose files
 # are older than a fresh checkout is reused rather than reinstalled.
@@ -66,6 +70,13 @@ node_modules/.installed: package.json package-lock.json
 	@if [ "$$(cat $@ 2>/dev/null)" = "$$(cat $^ | sha256sum)" ]; then touch $@; else \
 	  set -e; $(PYTHON) -m venv .venv-checkov; \
 	  .venv-checkov/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt; \
+	  cat $^ | sha256sum > $@; fi
+
+# The SageMaker SDK as the notebook's users run it: a client in the tests only (requirements-sdk.txt).
+.venv-sdk/.installed: requirements-sdk.txt
+	@if [ "$$(cat $@ 2>/dev/null)" = "$$(cat $^ | sha256sum)" ]; then touch $@; else \
+	  set -e; $(PYTHON) -m venv .venv-sdk; \
+	  .venv-sdk/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt; \
 	  cat $^ | sha256sum > $@; fi
 
 benchmarks: setup  ## Print the figures quoted in the README (several minutes)
