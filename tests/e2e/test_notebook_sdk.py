@@ -1,4 +1,4 @@
-"""The MNIST notebook's own code, with the SageMaker SDK 2.x and sagemaker-experiments, against the local cloud.
+"""The MNIST notebook's own code (SageMaker SDK 2.x, sagemaker-experiments) and sagemaker-core, against the local cloud.
 
 Each cell runs unchanged in .venv-sdk (requirements-sdk.txt, apart from the project's venv: the SDK
 pins its own pandas and numpy), its only change the endpoint: AWS_ENDPOINT_URL, which boto3 reads for
@@ -75,6 +75,11 @@ def cells(deployed, sweep):
     return json.loads(output.strip().splitlines()[-1])
 
 
+@pytest.fixture(scope="module")
+def core(deployed, sweep):
+    return json.loads(run_cells(deployed, "core_resources.py", EXPERIMENT).strip().splitlines()[-1])
+
+
 def test_the_notebooks_best_pick_is_the_most_accurate_trial(sweep, cells):
     completed = [t for t in sweep["trials"] if t["status"] == "Completed"]
     best = max(completed, key=lambda t: t["metrics"]["test:accuracy"])
@@ -106,7 +111,24 @@ def test_the_lineage_table_lists_the_trials_components_in_creation_order(sweep, 
     assert contract.TRAINING_DISPLAY_NAME in display_names
 
 
-def test_the_notebooks_cleanup_removes_the_experiment_and_every_component(deployed, sweep, cells):
+def test_sagemaker_core_reads_every_record_and_job_of_the_execution(sweep, core):
+    completed = [t for t in sweep["trials"] if t["status"] == "Completed"]
+    trainings = {t["trainingJobName"] + contract.TRAINING_COMPONENT_SUFFIX: t for t in sweep["trials"]}
+    assert set(trainings) <= set(core["components"])
+    for name, trial in trainings.items():
+        component = core["components"][name]
+        assert component["source_type"] == "SageMakerTrainingJob" and component["status"] == trial["status"]
+        assert component["parameters"]["hidden_channels"] == "number"
+        assert component["parameters"]["optimizer"] == "string"
+        assert component["parameters"]["SageMaker.ImageUri"] == "string"
+        assert component["message"].startswith(f"Status: {trial['status']}, exit message: ")
+    assert sum(1 for c in core["components"].values() if c["metrics"].get("test:accuracy") == 1) == len(completed)
+    kinds = sorted(job["kind"] for job in core["jobs"].values())
+    assert kinds == sorted(["ProcessingJob", "TransformJob"] + ["TrainingJob"] * len(TRIALS))
+    assert all(job["status"] in ("Completed", "Failed") for job in core["jobs"].values())
+
+
+def test_the_notebooks_cleanup_removes_the_experiment_and_every_component(deployed, sweep, cells, core):
     sagemaker = deployed.sagemaker
     components = [
         s["TrialComponentName"]
