@@ -31,8 +31,9 @@ with Run(experiment_name=experiment_name, run_name=run_name, sagemaker_session=s
         output_path=output_path,
         sagemaker_session=session,
     )
-    # Inside the run's context the estimator passes the run's ExperimentConfig (RunName) to the job.
-    estimator.fit(wait=True, logs="None")
+    # Inside the run's context the estimator passes the run's ExperimentConfig (RunName) to the job;
+    # it waits, printing the job's secondary statuses (its log lines are files, not CloudWatch Logs).
+    estimator.fit()
     job_name = estimator.latest_training_job.name
 
 sm = session.sagemaker_client
