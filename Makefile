@@ -83,6 +83,7 @@ benchmarks: setup  ## Print the figures quoted in the README (several minutes)
 	$(VENV)/bin/python -m benchmarks.jobs_throughput
 	$(VENV)/bin/python -m benchmarks.cleanup_benchmark
 	$(VENV)/bin/python -m benchmarks.local_pipeline
+	$(VENV)/bin/python -m benchmarks.lambda_environments
 	$(VENV)/bin/python -m benchmarks.synth_time
 
 clean:

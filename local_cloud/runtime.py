@@ -14,7 +14,7 @@ from local_cloud.sagemaker.spot import SpotMarket
 
 
 class Lambdas(Protocol):
-    """What runs an invoked function: `LambdaRuntime` (a process per invocation) or a stand-in."""
+    """What runs an invoked function: `LambdaRuntime` (warm execution environments) or a stand-in."""
 
     def invoke(self, function: FunctionPackage, event: bytes) -> Invocation: ...
 

@@ -1,1 +1,1 @@
-"""Lambda in the local cloud: a deployed function's package run with its handler, one process per invocation."""
+"""Lambda in the local cloud: a deployed function's package run with its handler, in warm execution environments."""
