@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from contract.run_plan import Objective, RunPlan, TrialPlan
+from contract.run_plan import Objective, PreviousTrial, RunPlan, TrialPlan
 from contract.schema import InvalidMessage, field, parse
 
 COMPLETED = "Completed"
@@ -238,6 +238,10 @@ class SelectBestEvent:
     results: list[TrialResult] = field(doc="TrainTrials' output, in the same order")
     objective: Objective = field(doc="the metric and goal")
     preprocessing_recording: RecordingOutcome | None = field(doc="RecordPreprocessing's outcome", default=None)
+    previous_trials: list[PreviousTrial] = field(
+        doc="a rerun's completed trials of the sweep: outcomes before the new ones, candidates for best",
+        default_factory=list,
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,26 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class PreviousTrial:
+    """A completed trial of an earlier execution of the sweep: it competes for best and is never retrained."""
+
+    trial_name: str = field(doc="the SageMaker trial")
+    training_job_name: str = field(doc="the training job that completed it")
+    hyperparameters: dict[str, str] = field(doc="its hyperparameters", default_factory=dict)
+    metrics: dict[str, float] = field(doc="its final metrics", default_factory=dict)
+    model_artifact: str = field(doc="its model.tar.gz", default="")
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """Marks an execution as the rerun of another's failed trials (`python -m ops rerun`)."""
+
+    of: str = field(doc="the execution whose failed trials this one trains again")
+    trial_names: list[str] = field(doc="the trial of each entry of `trials`, trained again under a new job name")
+    completed: list[PreviousTrial] = field(doc="the sweep's completed trials", default_factory=list)
+
+
+@dataclass(frozen=True)
 class ExecutionInput:
     """The execution input with its defaults applied (design.md, "Execution input")."""
 
@@ -37,6 +57,9 @@ class ExecutionInput:
     trials: list[dict[str, str]] = field(doc="one hyperparameter variant per trial")
     objective: Objective = field(doc="how the best trial is chosen")
     dataset: Dataset | None = field(doc="the raw data; null: the bucket's sample dataset")
+    rerun: Rerun | None = field(
+        doc="set by `ops rerun`: the trials are an earlier execution's failed ones", default=None
+    )
 
 
 @dataclass(frozen=True)
@@ -82,3 +105,8 @@ class RunPlan:
     trials: list[TrialPlan] = field(doc="one entry per hyperparameter variant")
     model: ModelPlan = field(doc="the model of the best trial")
     transform: TransformPlan = field(doc="the batch transform with that model")
+    previous_trials: list[PreviousTrial] = field(
+        doc="a rerun's completed trials of the sweep (SelectBest picks the best over them and `trials`)",
+        default_factory=list,
+    )
+    rerun_of: str | None = field(doc="the execution a rerun trains the failed trials of", default=None)

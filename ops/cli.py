@@ -1,4 +1,4 @@
-"""The operator CLI: start, watch, compare, lineage, experiments and cleanup against the deployed stacks."""
+"""The operator CLI: start, rerun, watch, compare, lineage, experiments and cleanup against the deployed stacks."""
 
 from __future__ import annotations
 
@@ -152,7 +152,6 @@ def start(
       python -m ops start --experiment mnist-cnn --grid hidden_channels=2,5,10,20,32 \\
           --set epochs=2 --objective test:accuracy --goal max
     """
-    aws: AwsAccess = ctx.obj
     raw = execution_input.build_input(
         input_file=input_file,
         grid=grid,
@@ -169,6 +168,34 @@ def start(
     execution = (
         execution_input.check_execution_name(name) if name else execution_input.execution_name(checked.experiment_name)
     )
+    _start_execution(
+        ctx,
+        raw,
+        execution,
+        trials=len(checked.trials),
+        new_trials=len(checked.trials),
+        experiment_name=checked.experiment_name,
+        then_watch=then_watch,
+        interval=interval,
+        skip_preflight=skip_preflight,
+    )
+
+
+def _start_execution(
+    ctx: click.Context,
+    raw: dict,
+    execution: str,
+    *,
+    trials: int,
+    new_trials: int,
+    experiment_name: str,
+    then_watch: bool,
+    interval: float,
+    skip_preflight: bool,
+) -> None:
+    """Checks the input against the deployment, the experiment's quota and the account's capacity, then
+    starts the training execution (and watches it)."""
+    aws: AwsAccess = ctx.obj
     deployment = aws.deployment()
     # Again with the deployment's own limit (cdk.json's when it cannot be read) and bucket, and the
     # names the execution name yields; still before anything is started.
@@ -180,12 +207,12 @@ def start(
     )
     # The experiment's trials quota, counted as ValidateInput counts it: a refused start creates nothing.
     execution_input.check_experiment_capacity(
-        checked.experiment_name,
-        existing_trials=experiment_records.trial_count(aws.sagemaker, checked.experiment_name),
-        new_trials=len(checked.trials),
+        experiment_name,
+        existing_trials=experiment_records.trial_count(aws.sagemaker, experiment_name),
+        new_trials=new_trials,
     )
     if not skip_preflight:
-        _preflight(aws, deployment, trials=len(checked.trials), console=Console(stderr=True, highlight=False))
+        _preflight(aws, deployment, trials=trials, console=Console(stderr=True, highlight=False))
     try:
         started = aws.stepfunctions.start_execution(
             stateMachineArn=deployment.training_state_machine_arn, name=execution, input=json.dumps(raw)
@@ -195,15 +222,67 @@ def start(
             raise InvalidUsage(f"an execution named {execution} already exists: pass another --name") from None
         raise
     console = _console()
-    trials = len(checked.trials)
     console.print(
-        f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment {checked.experiment_name})",
+        f"Started execution [bold]{execution}[/] ({_count(trials, 'trial')}, experiment {experiment_name})",
         soft_wrap=True,
     )
     console.print(f"  {started['executionArn']}", soft_wrap=True)
     console.print(f"Watch it: {_again(ctx, 'watch', execution)}", soft_wrap=True)
     if then_watch:
         ctx.invoke(watch, execution=started["executionArn"], interval=interval)
+
+
+# --- rerun ----------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("execution")
+@click.option("--name", metavar="NAME", help="Execution name (default: <execution>-rerun-<UTC timestamp>).")
+@click.option("--watch", "then_watch", is_flag=True, help="Watch the execution until it ends.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.0),
+    default=execution_watch.DEFAULT_INTERVAL_SECONDS,
+    show_default=True,
+    help="Seconds between polls when watching.",
+)
+@click.option(
+    "--skip-preflight", is_flag=True, help="Start without checking SageMaker quotas and Lambda concurrency first."
+)
+@click.pass_context
+def rerun(ctx, execution, name, then_watch, interval, skip_preflight):
+    """Train again only the failed trials of a finished execution (name or ARN), then pick the best
+    over every completed trial of the sweep and run the batch transform with it.
+
+    The failed trials train under new job names in the same trials of the same experiment; completed
+    trials are never retrained. The experiment keeps every attempt: `compare` shows each trial's latest,
+    `compare --all-attempts` all of them.
+    """
+    aws: AwsAccess = ctx.obj
+    candidates = (
+        [execution]
+        if execution.startswith("arn:")
+        else execution_watch.execution_arn(execution, [aws.deployment().training_state_machine_arn])
+    )
+    description = execution_watch.describe(aws.stepfunctions, candidates, execution)
+    raw = execution_input.rerun_input(description)
+    checked = execution_input.check(raw, max_trials=UNBOUNDED_TRIALS)
+    new_name = execution_input.check_execution_name(name) if name else execution_input.rerun_name(description["name"])
+    console = _console()
+    console.print(
+        f"Rerunning {_count(len(checked.trials), 'failed trial')} of {description['name']} "
+        f"({_count(len(raw['rerun']['completed']), 'completed trial')} kept)",
+        soft_wrap=True,
+    )
+    _start_execution(
+        ctx,
+        raw,
+        new_name,
+        trials=len(checked.trials),
+        new_trials=0,  # the same trials: none is new
+        experiment_name=checked.experiment_name,
+        then_watch=then_watch,
+        interval=interval,
+        skip_preflight=skip_preflight,
+    )
 
 
 def _preflight(aws: AwsAccess, deployment, *, trials: int, console: Console) -> None:
@@ -340,12 +419,19 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
     metavar="HYPERPARAMETER",
     help="Hyperparameter on the plot's x axis (default: the one that varies).",
 )
+@click.option(
+    "--all-attempts", is_flag=True, help="One row per training attempt of each trial (reruns), not just the latest."
+)
 @click.pass_context
-def compare(ctx, experiment, objective, goal, csv_file, json_file, plot_file, x_parameter):
-    """Compare an experiment's trials: parameters, final metrics, status, sorted by the objective."""
+def compare(ctx, experiment, objective, goal, csv_file, json_file, plot_file, x_parameter, all_attempts):
+    """Compare an experiment's trials: parameters, final metrics, status, sorted by the objective.
+
+    A trial trained again by `rerun` shows its latest attempt (`trial #2`); --all-attempts shows each.
+    """
     aws: AwsAccess = ctx.obj
     goal = execution_input.goal_name(goal)
-    rows = trial_analytics.sort_rows(trial_analytics.load_rows(aws.sagemaker, experiment), objective, goal)
+    loaded = trial_analytics.load_rows(aws.sagemaker, experiment, all_attempts=all_attempts)
+    rows = trial_analytics.sort_rows(loaded, objective, goal)
     console = _console()
     if rows:
         console.print(

@@ -8,8 +8,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contract.events import COMPLETED
 from contract.run_plan import ExecutionInput, RunPlan
-from ops.errors import InvalidUsage
+from ops.errors import InvalidUsage, OperatorError
 
 GOALS = {"max": "Maximize", "maximize": "Maximize", "min": "Minimize", "minimize": "Minimize"}
 # Step Functions execution names: 1-80 characters, no whitespace, brackets, wildcards or controls.
@@ -153,3 +154,56 @@ def check_execution_name(name: str) -> str:
     if not EXECUTION_NAME.match(name):
         raise InvalidUsage(f"--name {name!r}: 1-80 letters, digits, '-' or '_'")
     return name
+
+
+def rerun_input(description: dict) -> dict:
+    """The input of an execution that trains again only the failed trials of the finished one described
+    (DescribeExecution): each failed trial's full hyperparameters under its own trial name, and the
+    completed trials as they completed (`rerun`, lambdas/validate_input/plan.py)."""
+    name, status = description.get("name", "?"), description.get("status")
+    if status != "SUCCEEDED":
+        hint = (
+            ": no trial completed, so there is no sweep to complete; start it again (`python -m ops start --input`)"
+            if status == "FAILED"
+            else ""
+        )
+        raise OperatorError(f"execution {name} is {status}; only a SUCCEEDED execution's failed trials rerun{hint}")
+    previous_input = json.loads(description.get("input") or "{}")
+    output = json.loads(description.get("output") or "{}")
+    trials = output.get("trials") or []
+    failed = [t for t in trials if t.get("status") != COMPLETED]
+    if not failed:
+        raise OperatorError(f"execution {name}: all {len(trials)} trials completed; nothing to rerun")
+    raw: dict = {
+        "experimentName": output["experimentName"],
+        # The trials' full hyperparameters (contract defaults and shared ones applied): the same training.
+        "trials": [dict(t.get("hyperparameters") or {}) for t in failed],
+        "rerun": {
+            "of": name,
+            "trialNames": [t["trialName"] for t in failed],
+            "completed": [
+                {
+                    "trialName": t["trialName"],
+                    "trainingJobName": t["trainingJobName"],
+                    "hyperparameters": t.get("hyperparameters") or {},
+                    "metrics": t.get("metrics") or {},
+                    "modelArtifact": t.get("modelArtifact") or "",
+                }
+                for t in trials
+                if t.get("status") == COMPLETED
+            ],
+        },
+    }
+    for key in ("objective", "dataset"):
+        if previous_input.get(key) is not None:
+            raw[key] = previous_input[key]
+    return raw
+
+
+def rerun_name(previous: str, *, now: datetime | None = None) -> str:
+    """`<sweep>-rerun-<UTC timestamp>` (a rerun of a rerun drops the earlier suffix), shortened to fit
+    Step Functions' 80 characters."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    suffix = f"-rerun-{stamp}"
+    sweep = re.sub(r"-rerun-\d{8}-\d{6}$", "", previous)
+    return sweep[: 80 - len(suffix)] + suffix

@@ -34,6 +34,14 @@ class TrialRow:
     # DescribeTrainingJob's TrainingTimeInSeconds and BillableTimeInSeconds (None: job not found, or not ended).
     training_seconds: int | None = None
     billable_seconds: int | None = None
+    # The trial's training components in creation order: a rerun (`ops rerun`) adds one per attempt.
+    attempt: int = 1
+    attempts: int = 1
+
+    @property
+    def label(self) -> str:
+        """The trial as the table names it: with its attempt when it was trained more than once."""
+        return self.trial if self.attempts == 1 else f"{self.trial} #{self.attempt}"
 
     @property
     def spot_savings_percent(self) -> float | None:
@@ -78,14 +86,18 @@ def cost_totals(rows: list[TrialRow]) -> str | None:
     )
 
 
-def load_rows(sagemaker, experiment_name: str) -> list[TrialRow]:
-    """The notebook's ExperimentAnalytics dataframe (DisplayName "Training"), one row per trial."""
+def load_rows(sagemaker, experiment_name: str, *, all_attempts: bool = False) -> list[TrialRow]:
+    """The notebook's ExperimentAnalytics dataframe (DisplayName "Training"): one row per trial, its latest
+    training attempt (the last component made); with `all_attempts`, one row per attempt."""
     records.describe_experiment(sagemaker, experiment_name)
     rows: list[TrialRow] = []
     cache: dict[str, dict] = {}
     for trial in records.trials(sagemaker, experiment_name):
-        for component in records.trial_components(sagemaker, trial["TrialName"], cache):
-            if not records.is_training(component):
+        trainings = [
+            c for c in records.trial_components(sagemaker, trial["TrialName"], cache) if records.is_training(c)
+        ]
+        for attempt, component in enumerate(trainings, start=1):
+            if attempt < len(trainings) and not all_attempts:
                 continue
             status = component.get("Status") or {}
             rows.append(
@@ -101,6 +113,8 @@ def load_rows(sagemaker, experiment_name: str) -> list[TrialRow]:
                     },
                     metrics=records.final_metrics(component),
                     failure_reason=records.failure_reason(component),
+                    attempt=attempt,
+                    attempts=len(trainings),
                 )
             )
     add_costs(sagemaker, rows)
@@ -172,7 +186,7 @@ def render_table(rows: list[TrialRow], *, experiment: str, objective: str, goal:
         for row in rows:
             savings = row.spot_savings_percent
             table.add_row(
-                row.trial,
+                row.label,
                 *(_cell(row.parameters.get(n)) for n in varying),
                 *(_cell(row.metrics.get(n)) for n in shown_metrics),
                 *(
@@ -213,6 +227,7 @@ def write_csv(rows: list[TrialRow], path: Path, objective: str) -> None:
         writer.writerow(
             [
                 "trial",
+                "attempt",
                 "trial_component",
                 "training_job",
                 "status",
@@ -229,6 +244,7 @@ def write_csv(rows: list[TrialRow], path: Path, objective: str) -> None:
             writer.writerow(
                 [
                     row.trial,
+                    row.attempt,
                     row.trial_component,
                     row.training_job,
                     row.status,

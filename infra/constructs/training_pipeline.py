@@ -169,6 +169,7 @@ class TrainingPipeline(Construct):
                 results=STATE.trial_results,
                 objective=STATE.objective,
                 preprocessing_recording=STATE.preprocessing_recording,
+                previous_trials=STATE.previous_trials,
             ),
             result_path=str(STATE.selection),
             result_selector=reselect(Selection, "$.Payload"),

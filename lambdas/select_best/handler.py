@@ -7,14 +7,21 @@ from aws_lambda_powertools import Logger
 from contract import schema
 from contract.events import BestTrial, SelectBestEvent, Selection
 from lambdas.experiment_records.events import parse_event
-from lambdas.select_best.selection import NoCompletedTrial, select_best, trial_outcomes, unrecorded_records
+from lambdas.select_best.selection import (
+    NoCompletedTrial,
+    previous_outcomes,
+    select_best,
+    trial_outcomes,
+    unrecorded_records,
+)
 
 logger = Logger()
 __all__ = ["handler", "NoCompletedTrial"]
 
 
 def selection(request: SelectBestEvent) -> Selection:
-    outcomes = trial_outcomes(request.trials, request.results)
+    # A rerun's completed trials of the sweep first (in their order), then this execution's.
+    outcomes = previous_outcomes(request.previous_trials) + trial_outcomes(request.trials, request.results)
     unrecorded = unrecorded_records(request.results, request.preprocessing_recording)
     if unrecorded:
         logger.warning("records not written", extra={"unrecorded": schema.dump(unrecorded)})

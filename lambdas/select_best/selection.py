@@ -6,7 +6,7 @@ import math
 
 from contract import errors, states
 from contract.events import COMPLETED, RecordingOutcome, TrialOutcome, TrialResult, UnrecordedRecord
-from contract.run_plan import Objective, TrialPlan
+from contract.run_plan import Objective, PreviousTrial, TrialPlan
 from lambdas.experiment_records.events import InvalidEvent
 from lambdas.experiment_records.outcome import training_outcome
 
@@ -26,6 +26,21 @@ def trial_outcomes(plan: list[TrialPlan], results: list[TrialResult]) -> list[Tr
         raise InvalidEvent(f"event.results: no result for trial {missing[0]}")
     return [
         training_outcome(trial, by_name[trial.trial_name].training, by_name[trial.trial_name].error) for trial in plan
+    ]
+
+
+def previous_outcomes(previous: list[PreviousTrial]) -> list[TrialOutcome]:
+    """A rerun's completed trials of the sweep, as outcomes: they compete for best as they completed."""
+    return [
+        TrialOutcome(
+            trial_name=trial.trial_name,
+            training_job_name=trial.training_job_name,
+            status=COMPLETED,
+            hyperparameters=dict(trial.hyperparameters),
+            metrics=dict(trial.metrics),
+            model_artifact=trial.model_artifact or None,
+        )
+        for trial in previous
     ]
 
 

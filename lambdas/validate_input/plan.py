@@ -20,6 +20,7 @@ from contract.run_plan import (
     ModelPlan,
     Objective,
     PreprocessingPlan,
+    Rerun,
     RunPlan,
     TransformPlan,
     TrialPlan,
@@ -51,12 +52,14 @@ def check_execution_input(raw: dict, *, max_trials: int) -> ExecutionInput:
         raise InvalidExecutionInput(f"{unknown[0]}: unknown field (the execution input has {', '.join(known)})")
     # null means "absent" for every field with a default, as objective and dataset already read it.
     experiment_name, hyperparameters = raw.get("experimentName"), raw.get("hyperparameters")
+    trials = _trials(raw.get("trials"), max_trials)
     return ExecutionInput(
         experiment_name=_experiment_name(DEFAULT_EXPERIMENT_NAME if experiment_name is None else experiment_name),
         hyperparameters=_hyperparameters({} if hyperparameters is None else hyperparameters, "hyperparameters"),
-        trials=_trials(raw.get("trials"), max_trials),
+        trials=trials,
         objective=_objective(raw.get("objective")),
         dataset=_dataset(raw.get("dataset")),
+        rerun=_rerun(raw.get("rerun"), len(trials)),
     )
 
 
@@ -72,7 +75,8 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
     defaults = {h.name: _as_string(h.default) for h in contract.HYPERPARAMETERS}
     trials = []
     for index, variant in enumerate(checked.trials, start=1):
-        trial_name = names.trial_name(experiment, run, index)
+        # A rerun trains the same trials again (new job names, from this execution's run id).
+        trial_name = checked.rerun.trial_names[index - 1] if checked.rerun else names.trial_name(experiment, run, index)
         trials.append(
             TrialPlan(
                 trial_name=trial_name,
@@ -103,6 +107,8 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
             input_s3_uri=layout.uri(layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_INPUT_FILE)),
             output_s3_uri=layout.uri(layout.transform),
         ),
+        previous_trials=list(checked.rerun.completed) if checked.rerun else [],
+        rerun_of=checked.rerun.of if checked.rerun else None,
     )
     _check_derived_names(plan)
     return plan
@@ -210,6 +216,35 @@ def _trials(value: Any, max_trials: int) -> list[dict[str, str]]:
             )
         variants.append(_hyperparameters(entry, f"trials[{i}]"))
     return variants
+
+
+def _rerun(value: Any, trials: int) -> Rerun | None:
+    """`rerun` (written by `ops rerun`): one existing trial name per entry of `trials`, and the sweep's
+    completed trials, none of them among the trials trained again."""
+    if value is None:
+        return None
+    try:
+        rerun = schema.parse(Rerun, value, "rerun")
+    except schema.InvalidMessage as error:
+        raise InvalidExecutionInput(str(error)) from None
+    if not rerun.of:
+        raise InvalidExecutionInput("rerun.of: the execution rerun is missing")
+    if len(rerun.trial_names) != trials:
+        raise InvalidExecutionInput(
+            f"rerun.trialNames: {len(rerun.trial_names)} names for {trials} trials; give one per entry of trials"
+        )
+    seen: set[str] = set()
+    for i, name in enumerate([*rerun.trial_names, *(t.trial_name for t in rerun.completed)]):
+        where = f"rerun.trialNames[{i}]" if i < trials else f"rerun.completed[{i - trials}].trialName"
+        if not names.ENTITY_NAME.match(name):
+            raise InvalidExecutionInput(f"{where}: {name!r} breaks SageMaker's trial name pattern")
+        if name.lower() in seen:
+            raise InvalidExecutionInput(f"{where}: {name} appears twice; a trial is rerun once, or kept once")
+        seen.add(name.lower())
+    for i, previous in enumerate(rerun.completed):
+        if not previous.model_artifact.startswith("s3://"):
+            raise InvalidExecutionInput(f"rerun.completed[{i}].modelArtifact: a completed trial's model.tar.gz URI")
+    return rerun
 
 
 def _objective(value: Any) -> Objective:

@@ -52,6 +52,10 @@ ACCURACY = {"2": 91.25, "5": 95.5, "10": 97.1, "20": 97.9}
 DEFAULT_ACCURACY = 93.0
 FAILING_HYPERPARAMETERS = {"hidden_channels": "32", "kernel_size": "7"}
 FAILURE_REASON = "AlgorithmError: ExecuteUserScriptError: CUDA out of memory"
+# A training job whose hidden_channels is in InstantJobs.fail_once fails once with this reason, then trains.
+CAPACITY_REASON = (
+    "CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML instance type."
+)
 STATS = {"normalization_mean": 0.1307, "normalization_std": 0.3081}
 
 
@@ -408,6 +412,7 @@ class InstantJobs:
 
     def __init__(self) -> None:
         self.jobs: list[tuple[str, str]] = []  # (kind, job name), in order
+        self.fail_once: set[str] = set()  # hidden_channels values whose next training job fails on capacity
 
     def __call__(self, context: JobContext, kind: str, request: dict, *, model=None, tracker=None) -> dict:
         name = request[f"{kind.capitalize()}JobName"]
@@ -442,7 +447,10 @@ class InstantJobs:
         with JobRun(context, "training", name, request, SecondaryStatus="Starting") as run:
             if tracked:
                 tracker.started(run.description)
-            if any(hyperparameters.get(k) == v for k, v in FAILING_HYPERPARAMETERS.items()):
+            if hyperparameters.get("hidden_channels") in self.fail_once:
+                self.fail_once.discard(hyperparameters["hidden_channels"])
+                run.fail(CAPACITY_REASON)
+            elif any(hyperparameters.get(k) == v for k, v in FAILING_HYPERPARAMETERS.items()):
                 run.fail(FAILURE_REASON)
             else:
                 accuracy = ACCURACY.get(hyperparameters.get("hidden_channels", ""), DEFAULT_ACCURACY)

@@ -134,3 +134,33 @@ def test_outcomes_come_from_the_results_whether_or_not_they_were_recorded():
 def test_a_trial_without_a_result_is_an_invalid_event():
     with pytest.raises(InvalidEvent, match="event.results: no result for trial t2"):
         trial_outcomes([_plan("t1"), _plan("t2")], [TrialResult("t1", "t1-job")])
+
+
+def test_a_rerun_picks_the_best_over_the_sweeps_completed_trials_and_its_own():
+    from contract.events import SelectBestEvent
+    from lambdas.select_best.handler import selection
+
+    previous = {
+        "trialName": "t1",
+        "trainingJobName": "t1-job",
+        "hyperparameters": {"hidden_channels": "32"},
+        "metrics": {"test:accuracy": 98.0},
+        "modelArtifact": "s3://b/first/t1/model.tar.gz",
+    }
+    trained = {  # Train's result as the .sync task returns it (DescribeTrainingJob's fields)
+        "TrainingJobStatus": "Completed",
+        "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.0}],
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/rerun/t2/model.tar.gz"},
+    }
+    event = {
+        "trials": [schema.dump(_plan("t2"))],
+        "results": [{"trialName": "t2", "trainingJobName": "t2-job", "training": trained}],
+        "objective": {"metric": "test:accuracy", "goal": "Maximize"},
+        "previousTrials": [previous],
+    }
+    chosen = selection(schema.parse(SelectBestEvent, event))
+    assert [(t.trial_name, t.status) for t in chosen.trials] == [("t1", "Completed"), ("t2", "Completed")]
+    assert chosen.best.trial_name == "t1" and chosen.best.model_artifact == previous["modelArtifact"]
+    # The rerun's own trial wins when it is better; either way each trial appears once.
+    better = {**previous, "metrics": {"test:accuracy": 90.0}}
+    assert selection(schema.parse(SelectBestEvent, {**event, "previousTrials": [better]})).best.trial_name == "t2"

@@ -70,7 +70,10 @@ def test_the_notebook_input_plans_five_trials_with_string_hyperparameters():
         "trials",
         "model",
         "transform",
+        "previousTrials",
+        "rerunOf",
     }
+    assert run["previousTrials"] == [] and run["rerunOf"] is None  # not a rerun
 
 
 def test_defaults_apply_to_everything_but_trials():
@@ -194,3 +197,43 @@ def test_a_start_that_would_push_an_existing_experiment_past_the_quota_creates_n
     # Five fit exactly; the plan is returned.
     five = {**six, "trials": six["trials"][:5]}
     assert len(validate.handler({"input": five, "executionName": "exec-1"}, context)["trials"]) == 5
+
+
+COMPLETED_TRIAL = {
+    "trialName": "mnist-cnn-0a1b2c3d-trial-1",
+    "trainingJobName": "mnist-cnn-0a1b2c3d-train-1",
+    "hyperparameters": {"hidden_channels": "2"},
+    "metrics": {"test:accuracy": 91.5},
+    "modelArtifact": "s3://bucket/runs/mnist-cnn/first/models/mnist-cnn-0a1b2c3d-train-1/output/model.tar.gz",
+}
+
+
+def test_a_rerun_trains_the_same_trials_under_new_job_names_and_keeps_the_completed_ones():
+    rerun = {"of": "first", "trialNames": ["mnist-cnn-0a1b2c3d-trial-2"], "completed": [COMPLETED_TRIAL]}
+    run = plan({"trials": [{"hidden_channels": "5"}], "rerun": rerun})
+    (trial,) = run["trials"]
+    assert trial["trialName"] == "mnist-cnn-0a1b2c3d-trial-2"  # the same trial of the same experiment
+    assert trial["trainingJobName"] != "mnist-cnn-0a1b2c3d-train-2"  # a new job, named from this execution
+    assert run["preprocessing"]["trialName"] == trial["trialName"]
+    assert run["previousTrials"] == [COMPLETED_TRIAL] and run["rerunOf"] == "first"
+
+
+@pytest.mark.parametrize(
+    "rerun, message",
+    [
+        ({"trialNames": ["t-2"]}, "rerun.of: missing"),
+        ({"of": "first", "trialNames": ["t-2", "t-3"]}, "rerun.trialNames: 2 names for 1 trials"),
+        ({"of": "first", "trialNames": ["bad name"]}, "rerun.trialNames[0]: 'bad name' breaks"),
+        (
+            {"of": "first", "trialNames": [COMPLETED_TRIAL["trialName"]], "completed": [COMPLETED_TRIAL]},
+            "rerun.completed[0].trialName: mnist-cnn-0a1b2c3d-trial-1 appears twice",
+        ),
+        (
+            {"of": "first", "trialNames": ["t-2"], "completed": [{**COMPLETED_TRIAL, "modelArtifact": ""}]},
+            "rerun.completed[0].modelArtifact",
+        ),
+    ],
+)
+def test_a_bad_rerun_is_refused_naming_the_field(rerun, message):
+    with pytest.raises(InvalidExecutionInput, match=re.escape(message)):
+        plan({"trials": [{"hidden_channels": "5"}], "rerun": rerun})
