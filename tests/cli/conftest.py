@@ -42,6 +42,29 @@ def jobs() -> cloud.InstantJobs:
     return cloud.InstantJobs()
 
 
+# The definition's Wait states and Retry intervals are seconds meant for jobs running for minutes and
+# throttled APIs (an adopted job is described every 30 s): here, where every job ends at once, a Wait
+# or the pause before a retry lasts at most this long. States are still entered, retried and left as
+# the definition says (the tests count those events).
+MAX_WAIT_S = 0.2
+
+
+@pytest.fixture(autouse=True)
+def _short_waits(monkeypatch):
+    import time
+    import types
+
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    def wait_interval(self, env, wait_seconds):
+        if wait_seconds > 0:
+            env.program_state_event.wait(min(wait_seconds, MAX_WAIT_S))
+
+    monkeypatch.setattr(WaitFunction, "_wait_interval", wait_interval)
+    monkeypatch.setattr(retrier_decl, "time", types.SimpleNamespace(sleep=lambda s: time.sleep(min(s, MAX_WAIT_S))))
+
+
 @pytest.fixture
 def aws(monkeypatch, tmp_path, lambdas, jobs):
     """An empty moto AWS whose state machines really execute, Lambdas and SageMaker jobs included;
