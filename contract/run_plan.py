@@ -46,6 +46,9 @@ class Rerun:
     of: str = field(doc="the execution whose failed trials this one trains again")
     trial_names: list[str] = field(doc="the trial of each entry of `trials`, trained again under a new job name")
     completed: list[PreviousTrial] = field(doc="the sweep's completed trials", default_factory=list)
+    preprocessed_by: str = field(
+        doc="the sweep's execution that preprocessed the data the rerun trains on (default: `of`)", default=""
+    )
 
 
 @dataclass(frozen=True)

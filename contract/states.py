@@ -7,6 +7,8 @@ from dataclasses import dataclass
 # --- Training state machine (infra/constructs/training_pipeline.py) -----------------------------------
 VALIDATE_INPUT = "ValidateInput"
 RECORD_EXPERIMENT = "RecordExperiment"
+RERUN_CHOICE = "Rerun?"  # a rerun (`ops rerun`) trains on the sweep's preprocessed data: no Preprocess
+REUSE_PREPROCESSING = "ReusePreprocessing"
 PREPROCESS = "Preprocess"
 RECORD_PREPROCESSING = "RecordPreprocessing"
 RECORD_PREPROCESSING_FAILURE = "RecordPreprocessingFailure"

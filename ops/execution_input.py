@@ -174,12 +174,14 @@ def rerun_input(description: dict) -> dict:
     failed = [t for t in trials if t.get("status") != COMPLETED]
     if not failed:
         raise OperatorError(f"execution {name}: all {len(trials)} trials completed; nothing to rerun")
+    earlier = previous_input.get("rerun") or {}  # a rerun of a rerun: the sweep's data is still the first's
     raw: dict = {
         "experimentName": output["experimentName"],
         # The trials' full hyperparameters (contract defaults and shared ones applied): the same training.
         "trials": [dict(t.get("hyperparameters") or {}) for t in failed],
         "rerun": {
             "of": name,
+            "preprocessedBy": earlier.get("preprocessedBy") or earlier.get("of") or name,
             "trialNames": [t["trialName"] for t in failed],
             "completed": [
                 {

@@ -16,10 +16,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 import contract
-from contract import errors, states
+from contract import errors, schema, states
 from contract.events import (
     JobReference,
     PipelineState,
+    RecordingOutcome,
     RecordPreprocessingEvent,
     RecordTrainingEvent,
     RecordTrialEvent,
@@ -266,16 +267,27 @@ class TrainingPipeline(Construct):
             retry_sagemaker_errors(job, capacity_bound_seconds=jobs.max_runtime.to_seconds())
         retry_sagemaker_errors(create_model)
 
-        definition = (
-            validate.next(record_experiment)
-            .next(preprocess)
-            .next(record_preprocessing)
-            .next(trials)
-            .next(select_best)
-            .next(create_model)
-            .next(transform)
-            .next(summarize)
+        # A rerun (`ops rerun`) trains on the data its sweep preprocessed: the plan points at that
+        # execution's outputs and component, and nothing is preprocessed again.
+        reuse_preprocessing = sfn.Pass(
+            self,
+            states.REUSE_PREPROCESSING,
+            result=sfn.Result.from_object(schema.dump(RecordingOutcome(recorded=True))),
+            result_path=str(STATE.preprocessing_recording),
         )
+        rerun_choice = (
+            sfn.Choice(self, states.RERUN_CHOICE)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present(str(STATE.rerun_of)), sfn.Condition.is_string(str(STATE.rerun_of))
+                ),
+                reuse_preprocessing.next(trials),
+            )
+            .otherwise(preprocess)
+        )
+        preprocess.next(record_preprocessing).next(trials)
+        trials.next(select_best).next(create_model).next(transform).next(summarize)
+        definition = validate.next(record_experiment).next(rerun_choice)
         self.state_machine = logged_state_machine(
             self,
             "StateMachine",

@@ -88,7 +88,10 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
                 checkpoint_s3_uri=layout.uri(layout.checkpoints(trial_name)),
             )
         )
-    preprocessing_job = names.preprocessing_job_name(experiment, run)
+    # A rerun trains on the data its sweep preprocessed (that execution's job, component and prefix).
+    preprocessed_by = (checked.rerun.preprocessed_by or checked.rerun.of) if checked.rerun else execution_name
+    preprocessed_layout = RunLayout(bucket_name, experiment, preprocessed_by)
+    preprocessing_job = names.preprocessing_job_name(experiment, names.run_id(experiment, preprocessed_by))
     plan = RunPlan(
         experiment_name=experiment,
         execution_name=execution_name,
@@ -98,13 +101,15 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
             job_name=preprocessing_job,
             trial_component_name=names.preprocessing_component_name(preprocessing_job),
             trial_name=trials[0].trial_name,
-            output_s3_uri=layout.uri(layout.preprocessed),
+            output_s3_uri=preprocessed_layout.uri(preprocessed_layout.preprocessed),
         ),
         trials=trials,
         model=ModelPlan(model_name=names.model_name(experiment, run)),
         transform=TransformPlan(
             job_name=names.transform_job_name(experiment, run),
-            input_s3_uri=layout.uri(layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_INPUT_FILE)),
+            input_s3_uri=preprocessed_layout.uri(
+                preprocessed_layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_INPUT_FILE)
+            ),
             output_s3_uri=layout.uri(layout.transform),
         ),
         previous_trials=list(checked.rerun.completed) if checked.rerun else [],

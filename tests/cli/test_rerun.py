@@ -57,6 +57,7 @@ def test_rerun_trains_only_the_failed_trial_then_picks_the_best_over_the_sweep(d
     assert output["best"]["trialName"] == retried["trialName"] and output["best"]["value"] == cloud.ACCURACY["20"]
     transforms = [name for kind, name in jobs.jobs if kind == "transform"]
     assert len(transforms) == 2  # the rerun ran the transform with the sweep's new best
+    assert [kind for kind, _ in jobs.jobs].count("processing") == 1  # on the sweep's preprocessed data
 
     # The experiment keeps both attempts: compare shows the latest; --all-attempts both.
     compared = run_cli("compare", "rerun-sweep")

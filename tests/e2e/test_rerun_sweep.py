@@ -54,6 +54,7 @@ def sweep(deployed):
 @pytest.fixture(scope="module")
 def rerun(deployed, sweep):
     trained_before = {j["TrainingJobName"] for j in _training_jobs(deployed)}
+    processed_before = len(deployed.sagemaker.list_processing_jobs(MaxResults=100)["ProcessingJobSummaries"])
     done = ops(deployed, "rerun", EXECUTION, "--skip-preflight")
     assert done.returncode == 0, done.stdout + done.stderr
     (execution,) = [
@@ -68,7 +69,13 @@ def rerun(deployed, sweep):
     history = deployed.sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
     assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, history)
     new_jobs = {j["TrainingJobName"] for j in _training_jobs(deployed)} - trained_before
-    return {"stdout": done.stdout, "output": json.loads(described["output"]), "new_jobs": new_jobs}
+    processed = len(deployed.sagemaker.list_processing_jobs(MaxResults=100)["ProcessingJobSummaries"])
+    return {
+        "stdout": done.stdout,
+        "output": json.loads(described["output"]),
+        "new_jobs": new_jobs,
+        "new_processing_jobs": processed - processed_before,
+    }
 
 
 def _training_jobs(deployed) -> list[dict]:
@@ -88,6 +95,7 @@ def test_the_rerun_trains_only_the_failed_trials_and_picks_the_best_over_all(swe
     failed = {t["trialName"] for t in sweep["trials"] if t["status"] == "Failed"}
     assert f"Rerunning {len(FAULTED)} failed trials of {EXECUTION}" in rerun["stdout"]
     assert len(rerun["new_jobs"]) == len(FAULTED)  # completed trials are never retrained
+    assert rerun["new_processing_jobs"] == 0  # it trains on the data the sweep preprocessed
     output = rerun["output"]
     assert len(output["trials"]) == len(HIDDEN_CHANNELS) and all(t["status"] == "Completed" for t in output["trials"])
     assert {t["trialName"] for t in output["trials"] if t["trainingJobName"] in rerun["new_jobs"]} == failed

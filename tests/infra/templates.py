@@ -77,9 +77,10 @@ def walk_states(definition: dict):
 
 
 def state_order(definition: dict) -> list[str]:
-    """The names along the Next chain from StartAt."""
+    """The names along the Next chain from StartAt (a Choice's Default as its Next)."""
     order, name = [], definition["StartAt"]
     while name and name not in order:
         order.append(name)
-        name = definition["States"][name].get("Next")
+        state = definition["States"][name]
+        name = state.get("Next") or state.get("Default")
     return order

@@ -25,6 +25,7 @@ def test_training_states_run_in_the_designed_order(training):
     assert state_order(training) == [
         "ValidateInput",
         "RecordExperiment",
+        "Rerun?",
         "Preprocess",
         "RecordPreprocessing",
         "TrainTrials",
@@ -35,6 +36,17 @@ def test_training_states_run_in_the_designed_order(training):
     ]
     trial = training["States"]["TrainTrials"]["ItemProcessor"]
     assert state_order(trial) == ["RecordTrial", "Train", "Trained", "RecordTraining", "TrialResult"]
+
+
+def test_a_rerun_skips_preprocessing_and_trains_on_the_sweeps_data(training):
+    choice = training["States"]["Rerun?"]
+    (rule,) = choice["Choices"]
+    assert rule["Next"] == "ReusePreprocessing" and choice["Default"] == "Preprocess"
+    assert {"Variable": "$.rerunOf", "IsPresent": True} in rule["And"]
+    reuse = training["States"]["ReusePreprocessing"]
+    assert reuse["Type"] == "Pass" and reuse["Next"] == "TrainTrials"
+    # SelectBest reads the preprocessing's recording outcome: a rerun records nothing new.
+    assert reuse["Result"] == {"recorded": True} and reuse["ResultPath"] == "$.preprocessingRecording"
 
 
 def test_validation_comes_before_anything_is_created(training):

@@ -214,8 +214,19 @@ def test_a_rerun_trains_the_same_trials_under_new_job_names_and_keeps_the_comple
     (trial,) = run["trials"]
     assert trial["trialName"] == "mnist-cnn-0a1b2c3d-trial-2"  # the same trial of the same experiment
     assert trial["trainingJobName"] != "mnist-cnn-0a1b2c3d-train-2"  # a new job, named from this execution
-    assert run["preprocessing"]["trialName"] == trial["trialName"]
+    # It trains on the data the sweep preprocessed: that execution's job, component and prefix.
+    first = plan({"trials": [{"hidden_channels": "5"}]}, execution="first")
+    assert run["preprocessing"]["jobName"] == first["preprocessing"]["jobName"]
+    assert run["preprocessing"]["trialComponentName"] == first["preprocessing"]["trialComponentName"]
+    assert run["preprocessing"]["outputS3Uri"] == first["preprocessing"]["outputS3Uri"]
+    assert run["transform"]["inputS3Uri"] == first["transform"]["inputS3Uri"]
+    assert run["transform"]["outputS3Uri"] != first["transform"]["outputS3Uri"]  # its own predictions
     assert run["previousTrials"] == [COMPLETED_TRIAL] and run["rerunOf"] == "first"
+    # A rerun of a rerun still trains on the first execution's data.
+    again = plan(
+        {"trials": [{"hidden_channels": "5"}], "rerun": {**rerun, "of": "first-rerun", "preprocessedBy": "first"}}
+    )
+    assert again["preprocessing"]["outputS3Uri"] == first["preprocessing"]["outputS3Uri"]
 
 
 @pytest.mark.parametrize(
