@@ -4,7 +4,7 @@ The emulated services (local_cloud/experiments, sagemaker, stepfunctions, awslam
 written as moto's own are: response classes, CloudFormation resource types, backends in a
 `BackendDict`. This module joins them to moto: it *registers* them where moto looks such things up
 (a service's `urls.url_paths`, the `CloudFormationModel` subclasses), and *rebinds* a moto name
-only where moto has no place to register (two: in server mode, and in tests that pass `use_runtime`
+only where moto has no place to register (three: in server mode, and in tests that pass `use_runtime`
 a `LocalRuntime` with stand-ins for the Lambda and job processes, as tests/cli does). When moto changes under
 it, `check_moto_version` fails loudly before anything is installed, and
 tests/local_cloud/test_emulator_guard.py checks every moto internal each plug point relies on.
@@ -114,6 +114,15 @@ PLUG_POINTS = (
         "server mode, or a test's runtime whose job_runner finishes jobs at once)",
     ),
     PlugPoint(
+        "distributed-map-results",
+        "rebind",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.result_writer_decl.resource_eval_for",
+        "local_cloud.stepfunctions.result_writer.resource_eval_for",
+        "moto's ResultWriter writes only manifest.json and drops the children's outputs; ours writes them to "
+        "SUCCEEDED_0.json and lists it in the manifest, as Step Functions does; the factory is an if-chain "
+        "the ResultWriter imported by name (use_runtime, as the task factory)",
+    ),
+    PlugPoint(
         "lambda-invoke",
         "rebind",
         "moto.awslambda.models.LambdaFunction.invoke",
@@ -133,7 +142,7 @@ PLUG_POINTS = (
 )
 
 _installed = False
-_rebound: dict[str, Any] = {}  # moto's originals of the two rebound names, kept to rebind idempotently
+_rebound: dict[str, Any] = {}  # moto's originals of the rebound names, kept to rebind idempotently
 
 
 class EmulatorVersionError(RuntimeError):
@@ -202,15 +211,17 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
 
 
 def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
-    """The two "rebind" plug points, answered by `runtime`: SageMaker tasks run its jobs (its
-    `job_runner`, else processes) and Lambda invokes run its `lambdas`. Rebinding again replaces
-    the runtime; `restore_moto` puts moto's own names back."""
+    """The three "rebind" plug points: SageMaker tasks run `runtime`'s jobs (its `job_runner`, else
+    processes), Lambda invokes run its `lambdas`, and a Distributed Map's ResultWriter writes the
+    results. Rebinding again replaces the runtime; `restore_moto` puts moto's own names back."""
     from moto.awslambda.models import LambdaFunction
     from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
     from local_cloud.awslambda.invoke import invoke
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
+    from local_cloud.stepfunctions import result_writer
     from local_cloud.stepfunctions.aws_sdk_task import aws_sdk_task_class
     from local_cloud.stepfunctions.sagemaker_task import sagemaker_task_class
 
@@ -230,6 +241,8 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
         return original_factory(service_name=service_name)
 
     state_task_factory.state_task_service_for = state_task_service_for
+    _rebound.setdefault("resource_eval_for", result_writer_decl.resource_eval_for)
+    result_writer_decl.resource_eval_for = result_writer.resource_eval_for
 
     _rebound.setdefault("invoke", LambdaFunction.invoke)
 
@@ -241,13 +254,16 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
 
 
 def restore_moto() -> None:
-    """moto's own SageMaker task factory and Lambda invoke again (after `use_runtime`, in tests)."""
+    """moto's own SageMaker task factory, Lambda invoke and ResultWriter factory again (after `use_runtime`)."""
     from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
 
     SageMakerJobsResponse.jobs = None
+    if "resource_eval_for" in _rebound:
+        result_writer_decl.resource_eval_for = _rebound["resource_eval_for"]
     if "state_task_service_for" in _rebound:
         state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
     if "invoke" in _rebound:

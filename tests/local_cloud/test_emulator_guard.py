@@ -21,6 +21,7 @@ def test_plug_points_are_all_listed_and_of_a_known_kind():
     assert {point.how for point in plug.PLUG_POINTS} <= {"register", "rebind", "data"}
     assert [point.name for point in plug.PLUG_POINTS if point.how == "rebind"] == [
         "sagemaker-sync-tasks",
+        "distributed-map-results",
         "lambda-invoke",
     ]
     assert len({point.name for point in plug.PLUG_POINTS}) == len(plug.PLUG_POINTS)
@@ -330,3 +331,20 @@ def test_sagemaker_metrics_is_ours_to_serve_and_the_server_routes_it_there():
     # /BatchPutMetrics to the metrics service's app.
     source = inspect.getsource(werkzeug_app.DomainDispatcherApplication.infer_service_region_host)
     assert 'environ["PATH_INFO"].endswith("BatchPutMetrics")' in source
+
+
+def test_moto_result_writer_still_drops_the_results_and_is_built_from_the_name_we_rebind():
+    """Plug point distributed-map-results."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_s3,
+    )
+
+    ResourceEvalS3 = resource_eval_s3.ResourceEvalS3
+
+    source = inspect.getsource(ResourceEvalS3._handle_put_object)
+    assert "TODO: results" in source and '"SUCCEEDED": []' in source  # moto still writes no result files
+    assert "self.resource_eval = resource_eval_for(resource=resource)" in inspect.getsource(
+        result_writer_decl.ResultWriter.__init__
+    )
+    assert parameters(ResourceEvalS3._get_s3_client) == ["resource_runtime_part", "state_credentials"]

@@ -1,0 +1,84 @@
+"""A Distributed Map's ResultWriter that writes the Map Run's results to S3, as Step Functions does.
+
+moto 5.2.5's ResultWriter writes only `manifest.json`, with empty `ResultFiles` and no results: it pops
+the children's outputs unread ("TODO: generate result files"). Step Functions "consolidates all child
+workflow execution data, such as execution input and output, ARN, and execution status. It then exports
+executions with the same status to their respective files in the specified Amazon S3 location"
+(Step Functions developer guide, ResultWriter): `<prefix>/<map run id>/SUCCEEDED_0.json`, a JSON array
+of the children's records, and a `manifest.json` that lists the files. This one writes both; a sweep's
+state can then carry the results' location instead of the results. local_cloud/plug.py installs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (
+    ResourceEvalS3,
+)
+
+# Every child of a local Map Run that gets here succeeded: moto's Distributed Map raises on a failed
+# child (no ToleratedFailure* handling), so FAILED and PENDING stay empty.
+SUCCEEDED_FILE = "SUCCEEDED_0.json"
+
+
+class ResultExportingEvalS3(ResourceEvalS3):
+    @staticmethod
+    def _handle_put_object(env, resource_runtime_part, state_credentials) -> None:
+        parameters = env.stack.pop()
+        outputs = env.stack.pop()  # the children's outputs, in item order
+        s3 = ResourceEvalS3._get_s3_client(
+            resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
+        )
+        map_run_arn = env.map_run_record_pool_manager.get_all().pop().map_run_arn
+        map_run_id = map_run_arn.split(":")[-1]
+        prefix = parameters.get("Prefix") or ""
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        bucket = parameters["Bucket"]
+        # A child's ARN: the map run's, as an execution of the map state machine (mapRun -> execution).
+        child_base = map_run_arn.replace(":mapRun:", ":execution:", 1).rsplit(":", 1)[0]
+        state_machine_arn = map_run_arn.replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)[0]
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        records = []
+        for output in outputs:
+            name = str(uuid.uuid4())
+            records.append(
+                {
+                    "ExecutionArn": f"{child_base}:{name}",
+                    "Name": name,
+                    "StateMachineArn": state_machine_arn,
+                    "Status": "SUCCEEDED",
+                    "StartDate": now,
+                    "StopDate": now,
+                    # The item each child started with is not kept by moto's Map Run (README, differences).
+                    "InputDetails": {"Included": False},
+                    "Output": json.dumps(output, separators=(",", ":")),
+                    "OutputDetails": {"Included": True},
+                }
+            )
+        body = json.dumps(records).encode()
+        results_key = f"{prefix}{map_run_id}/{SUCCEEDED_FILE}"
+        s3.put_object(Bucket=bucket, Key=results_key, Body=body)
+        manifest = {
+            "DestinationBucket": bucket,
+            "MapRunArn": map_run_arn,
+            "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": [{"Key": results_key, "Size": len(body)}]},
+        }
+        manifest_key = f"{prefix}{map_run_id}/manifest.json"
+        s3.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest, indent=2).encode())
+        env.stack.append({"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}})
+
+
+def resource_eval_for(resource):
+    """moto's `resource_eval_for` with S3 answered by ResultExportingEvalS3."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_factory,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ServiceResource
+
+    if isinstance(resource, ServiceResource) and resource.service_name == "s3":
+        return ResultExportingEvalS3(resource=resource)
+    return resource_eval_factory.resource_eval_for(resource)
