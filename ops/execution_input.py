@@ -162,12 +162,11 @@ def rerun_input(description: dict) -> dict:
     completed trials as they completed (`rerun`, lambdas/validate_input/plan.py)."""
     name, status = description.get("name", "?"), description.get("status")
     if status != "SUCCEEDED":
-        hint = (
-            ": no trial completed, so there is no sweep to complete; start it again (`python -m ops start --input`)"
-            if status == "FAILED"
-            else ""
+        # A failed execution has no output to take the sweep's outcomes from (`watch` says why it failed).
+        raise OperatorError(
+            f"execution {name} is {status}; only a SUCCEEDED execution's failed trials can be rerun "
+            f"(`python -m ops watch {name}` shows why it ended; `python -m ops start --input` starts it again)"
         )
-        raise OperatorError(f"execution {name} is {status}; only a SUCCEEDED execution's failed trials rerun{hint}")
     previous_input = json.loads(description.get("input") or "{}")
     output = json.loads(description.get("output") or "{}")
     trials = output.get("trials") or []

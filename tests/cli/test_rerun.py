@@ -82,3 +82,18 @@ def test_rerun_of_an_unknown_execution_is_one_line(deployed, run_cli):
     result = run_cli("rerun", "no-such-execution", "--skip-preflight")
     assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
     assert "no-such-execution" in result.stderr
+
+
+def test_an_execution_that_did_not_succeed_is_not_rerun(deployed, run_cli):
+    failed = {
+        "experimentName": "no-data",
+        "trials": [{"hidden_channels": 2}],
+        "dataset": {"s3Uri": cloud.MISSING_DATASET},
+    }
+    assert cloud.run_training(deployed, failed, "failed-1")["status"] == "FAILED"
+    result = run_cli("rerun", "failed-1", "--skip-preflight")
+    assert result.exit_code == 1, result.output
+    assert (
+        "Error: execution failed-1 is FAILED; only a SUCCEEDED execution's failed trials can be rerun" in result.stderr
+    )
+    assert [e["name"] for e in _executions(deployed)] == ["failed-1"]
