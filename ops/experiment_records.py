@@ -84,6 +84,22 @@ def trial_components(sagemaker, trial_name: str, cache: dict[str, dict] | None =
     return sorted(described, key=lambda c: c.get("CreationTime") or _EPOCH)
 
 
+def experiment_components(sagemaker, experiment_name: str) -> list[dict]:
+    """Every trial component of an experiment, with its parent trials, oldest first: one Search a hundred
+    components ("MaxResults ... Maximum value of 100", API_Search) instead of a ListTrialComponents per
+    trial and a DescribeTrialComponent per component; the SageMaker SDK's ExperimentAnalytics filters
+    the same way (Parents.ExperimentName)."""
+    expression = {"Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment_name}]}
+    pages = sagemaker.get_paginator("search").paginate(
+        Resource="ExperimentTrialComponent",
+        SearchExpression=expression,
+        SortBy="CreationTime",
+        SortOrder="Ascending",
+        PaginationConfig={"PageSize": 100},
+    )
+    return [result["TrialComponent"] for page in pages for result in page.get("Results", [])]
+
+
 def is_training(component: dict) -> bool:
     source = component.get("Source") or {}
     return (

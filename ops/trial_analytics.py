@@ -91,18 +91,23 @@ def load_rows(sagemaker, experiment_name: str, *, all_attempts: bool = False) ->
     training attempt (the last component made); with `all_attempts`, one row per attempt."""
     records.describe_experiment(sagemaker, experiment_name)
     rows: list[TrialRow] = []
-    cache: dict[str, dict] = {}
-    for trial in records.trials(sagemaker, experiment_name):
-        trainings = [
-            c for c in records.trial_components(sagemaker, trial["TrialName"], cache) if records.is_training(c)
-        ]
+    # A component is listed once with every trial it belongs to (Parents): each trial's training
+    # components, in creation order, are its attempts.
+    trainings_of: dict[str, list[dict]] = {}
+    for component in records.experiment_components(sagemaker, experiment_name):
+        if not records.is_training(component):
+            continue
+        for parent in component.get("Parents") or []:
+            if parent.get("ExperimentName") == experiment_name:
+                trainings_of.setdefault(parent["TrialName"], []).append(component)
+    for trial_name, trainings in trainings_of.items():
         for attempt, component in enumerate(trainings, start=1):
             if attempt < len(trainings) and not all_attempts:
                 continue
             status = component.get("Status") or {}
             rows.append(
                 TrialRow(
-                    trial=trial["TrialName"],
+                    trial=trial_name,
                     trial_component=component["TrialComponentName"],
                     training_job=records.training_job_name(component),
                     status=status.get("PrimaryStatus", "Unknown"),
