@@ -2,6 +2,7 @@
 
 import json
 import time
+from typing import Any
 
 import boto3
 import pytest
@@ -45,6 +46,21 @@ DEFINITION = {
 }
 
 
+def run_sweep() -> tuple[dict, Any]:
+    """The state machine created and executed on the items in S3, to its end: (DescribeExecution, s3 client)."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="plan/trials.json", Body=json.dumps(ITEMS).encode())
+    machine = sfn.create_state_machine(name="sweep", definition=json.dumps(DEFINITION), roleArn=ROLE)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    deadline = time.monotonic() + 30
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return described, s3
+
+
 @pytest.fixture
 def aws(tmp_path):
     plug.install()
@@ -57,16 +73,9 @@ def aws(tmp_path):
 
 
 def test_the_children_results_are_written_to_s3_with_a_manifest_listing_them(aws):
-    s3 = boto3.client("s3", region_name="us-east-1")
+    described, s3 = run_sweep()
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="plan/trials.json", Body=json.dumps(ITEMS).encode())
-    machine = sfn.create_state_machine(name="sweep", definition=json.dumps(DEFINITION), roleArn=ROLE)
-    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
-    deadline = time.monotonic() + 30
-    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    execution = described["executionArn"]
 
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])  # the Map's result: where the results are, not the results
@@ -95,15 +104,6 @@ def test_moto_alone_writes_no_result_files(tmp_path):
     """Why the plug point exists: without it the results are lost (restore_moto puts moto's back)."""
     plug.install()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        s3 = boto3.client("s3", region_name="us-east-1")
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_object(Bucket=BUCKET, Key="plan/trials.json", Body=json.dumps(ITEMS).encode())
-        machine = sfn.create_state_machine(name="sweep", definition=json.dumps(DEFINITION), roleArn=ROLE)
-        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
-        deadline = time.monotonic() + 30
-        while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        _, s3 = run_sweep()
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="results/").get("Contents", [])]
         assert len(keys) == 1 and keys[0].endswith("/manifest.json")
