@@ -24,18 +24,22 @@ from ops.deployment import AwsAccess, local_max_trials
 from ops.errors import InvalidUsage, OperatorError
 
 
+def _interval_option(help_text: str):
+    return click.option(
+        "--interval",
+        type=click.FloatRange(min=0.0),
+        default=execution_watch.DEFAULT_INTERVAL_SECONDS,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def _starting_options(command):
     """What every command that starts a training execution takes: watch it, how often, and the preflight."""
     for option in reversed(
         (
             click.option("--watch", "then_watch", is_flag=True, help="Watch the execution until it ends."),
-            click.option(
-                "--interval",
-                type=click.FloatRange(min=0.0),
-                default=execution_watch.DEFAULT_INTERVAL_SECONDS,
-                show_default=True,
-                help="Seconds between polls when watching.",
-            ),
+            _interval_option("Seconds between polls when watching."),
             click.option(
                 "--skip-preflight",
                 is_flag=True,
@@ -239,13 +243,7 @@ def preflight(ctx, trials: int):
 # --- watch ----------------------------------------------------------------------------------------
 @click.command()
 @click.argument("execution")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.0),
-    default=execution_watch.DEFAULT_INTERVAL_SECONDS,
-    show_default=True,
-    help="Seconds between polls.",
-)
+@_interval_option("Seconds between polls.")
 @click.pass_context
 def watch(ctx, execution: str, interval: float):
     """Follow an execution (name or ARN) until it ends; exit 1 when it fails."""
@@ -310,13 +308,7 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
 @click.argument("experiment")
 @click.option("--yes", is_flag=True, help="Delete without asking.")
 @click.option("--keep-components", is_flag=True, help="Keep the trial components (delete trials and experiment).")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.0),
-    default=execution_watch.DEFAULT_INTERVAL_SECONDS,
-    show_default=True,
-    help="Seconds between polls.",
-)
+@_interval_option("Seconds between polls.")
 @click.pass_context
 def cleanup(ctx, experiment: str, yes: bool, keep_components: bool, interval: float):
     """Delete an experiment's records (components, trials, experiment) with the cleanup state machine."""
