@@ -14,6 +14,7 @@ the run folder.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -63,7 +64,6 @@ class ExecutionEnvironment:
 
     def __init__(self, process: subprocess.Popen) -> None:
         self.process = process
-        self.invocations = 0
         self.outcomes: queue.Queue[dict | None] = queue.Queue()
         self.initialized = threading.Event()  # the handler is imported (or failed to import)
         self._log: IO[bytes] | None = None
@@ -95,7 +95,6 @@ class ExecutionEnvironment:
             assert self.process.stdin is not None
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
-            self.invocations += 1
             if not self.initialized.wait(INIT_LIMIT_S):
                 return None, "timeout"
             outcome = self.outcomes.get(timeout=timeout_s)
@@ -127,7 +126,7 @@ class LambdaRuntime:
 
     def code_dir(self, function: FunctionPackage) -> Path:
         """The package unzipped once per code version (its SHA-256), as Lambda's /var/task."""
-        digest = hashlib.sha256(function.code_zip).hexdigest()[:16]
+        digest = _code_digest(function.code_zip)[:16]
         target = self.run_dir / "lambda-code" / f"{function.name}-{digest}"
         with _extract_lock:
             if not target.is_dir():
@@ -267,4 +266,11 @@ def _version_of(function: FunctionPackage) -> str:
     config = json.dumps(
         [function.handler, function.environment, function.timeout_s, function.memory_mb], sort_keys=True
     )
-    return hashlib.sha256(function.code_zip + config.encode()).hexdigest()[:16]
+    return hashlib.sha256((_code_digest(function.code_zip) + config).encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def _code_digest(code_zip: bytes) -> str:
+    """A package's SHA-256, computed once per package rather than on every invocation (a few MB each):
+    moto hands every invocation the same bytes object, whose hash Python keeps for the cache lookup."""
+    return hashlib.sha256(code_zip).hexdigest()

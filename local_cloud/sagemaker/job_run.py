@@ -213,12 +213,10 @@ def base_environment(root: Path) -> dict[str, str]:
 
 
 def container_command(entrypoint: list[str] | None, arguments: list[str] | None, image_command: list[str]) -> list[str]:
-    """The container's command: the request's ContainerEntrypoint and ContainerArguments when it gives an
-    entrypoint, else the image's own command. The image's `python`/`python3` is this venv's interpreter."""
-    if not entrypoint:
-        return list(image_command)
-    command = list(entrypoint)
-    if command[0] in ("python", "python3"):
+    """The container's command: the request's ContainerEntrypoint (else the image's own command), then
+    its ContainerArguments. The image's `python`/`python3` is this venv's interpreter."""
+    command = list(entrypoint or image_command)
+    if command and command[0] in ("python", "python3"):
         command[0] = sys.executable
     return [*command, *(arguments or [])]
 

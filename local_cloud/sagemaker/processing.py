@@ -25,8 +25,6 @@ def run_processing_job(context: JobContext, request: dict) -> dict:
     app = required(request, "AppSpecification")
     # Without ContainerEntrypoint the image's ENTRYPOINT runs with the ContainerArguments.
     command = container_command(app.get("ContainerEntrypoint"), app.get("ContainerArguments"), context.entrypoint)
-    if not app.get("ContainerEntrypoint"):
-        command += list(app.get("ContainerArguments") or [])
     with JobRun(context, "processing", name, request) as run:
         run.note(f"processing job {name}: {' '.join(command)}")
         root = run.root

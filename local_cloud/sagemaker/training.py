@@ -191,11 +191,10 @@ def _container_command(request: dict, image_entrypoint: list[str]) -> list[str]:
     ContainerEntrypoint is given: "This script takes precedence over the default train processing
     instructions" (CreateTrainingJob)."""
     algorithm = request.get("AlgorithmSpecification") or {}
-    return container_command(
-        algorithm.get("ContainerEntrypoint"),
-        algorithm.get("ContainerArguments"),
-        [*image_entrypoint, contract.TRAIN_ARGUMENT],
-    )
+    entrypoint = algorithm.get("ContainerEntrypoint")
+    # The image's own `train` takes no ContainerArguments here: they go with the request's entrypoint.
+    arguments = algorithm.get("ContainerArguments") if entrypoint else None
+    return container_command(entrypoint, arguments, [*image_entrypoint, contract.TRAIN_ARGUMENT])
 
 
 def _checkpoint_dir(checkpoint: dict | None, root: Path) -> Path | None:
