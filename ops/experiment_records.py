@@ -72,15 +72,12 @@ def trial_count(sagemaker, experiment_name: str) -> int:
         raise
 
 
-def trial_components(sagemaker, trial_name: str, cache: dict[str, dict] | None = None) -> list[dict]:
-    """DescribeTrialComponent of every component of a trial (the shared ones described once via `cache`)."""
-    cache = {} if cache is None else cache
-    described = []
-    for summary in _paginate(sagemaker, "list_trial_components", "TrialComponentSummaries", TrialName=trial_name):
-        name = summary["TrialComponentName"]
-        if name not in cache:
-            cache[name] = sagemaker.describe_trial_component(TrialComponentName=name)
-        described.append(cache[name])
+def trial_components(sagemaker, trial_name: str) -> list[dict]:
+    """DescribeTrialComponent of every component of a trial, oldest first."""
+    described = [
+        sagemaker.describe_trial_component(TrialComponentName=summary["TrialComponentName"])
+        for summary in _paginate(sagemaker, "list_trial_components", "TrialComponentSummaries", TrialName=trial_name)
+    ]
     return sorted(described, key=lambda c: c.get("CreationTime") or _EPOCH)
 
 
@@ -90,14 +87,17 @@ def experiment_components(sagemaker, experiment_name: str) -> list[dict]:
     trial and a DescribeTrialComponent per component; the SageMaker SDK's ExperimentAnalytics filters
     the same way (Parents.ExperimentName)."""
     expression = {"Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment_name}]}
-    pages = sagemaker.get_paginator("search").paginate(
+    results = _paginate(
+        sagemaker,
+        "search",
+        "Results",
         Resource="ExperimentTrialComponent",
         SearchExpression=expression,
         SortBy="CreationTime",
         SortOrder="Ascending",
         PaginationConfig={"PageSize": 100},
     )
-    return [result["TrialComponent"] for page in pages for result in page.get("Results", [])]
+    return [result["TrialComponent"] for result in results]
 
 
 def is_training(component: dict) -> bool:
