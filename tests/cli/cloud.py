@@ -227,6 +227,12 @@ def wait_for(execution_arn: str, timeout_s: float = 60) -> dict:
         time.sleep(0.05)
 
 
+def executions(deployment: Deployment) -> list[dict]:
+    """ListExecutions of the training state machine (newest first)."""
+    stepfunctions = boto3.client("stepfunctions", region_name=REGION)
+    return stepfunctions.list_executions(stateMachineArn=deployment[stacks.TRAINING_STATE_MACHINE_OUTPUT])["executions"]
+
+
 def execution_arn(deployment: Deployment, name: str) -> str:
     machine = deployment[stacks.TRAINING_STATE_MACHINE_OUTPUT]
     return machine.replace(":stateMachine:", ":execution:") + f":{name}"

@@ -6,7 +6,6 @@ import json
 
 import boto3
 
-from contract import stacks
 from local_cloud.servicequotas import quotas
 from ops import capacity_preflight
 from tests.cli import cloud
@@ -14,11 +13,6 @@ from tests.cli import cloud
 SPOT = "ml.m5.large for spot training job usage"  # cdk.json: ml.m5.large everywhere, spot training on
 PROCESSING = "ml.m5.large for processing job usage"
 TRANSFORM = "ml.m5.large for transform job usage"
-
-
-def _executions(deployment: cloud.Deployment) -> list[dict]:
-    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
-    return sfn.list_executions(stateMachineArn=deployment[stacks.TRAINING_STATE_MACHINE_OUTPUT])["executions"]
 
 
 def _quotas(monkeypatch, **values: float) -> None:
@@ -46,7 +40,7 @@ def test_a_quota_below_the_trials_at_once_warns_and_starts(deployed, run_cli, mo
         f"Warning: Train: '{SPOT}' is 1, below the 2 instances 2 trials at once would use: at most 1 train at "
         "once, the others wait for a slot" in result.stderr
     )
-    assert len(_executions(deployed)) == 1
+    assert len(cloud.executions(deployed)) == 1
 
 
 def test_a_quota_below_one_job_refuses_the_start_with_the_numbers(deployed, run_cli, monkeypatch):
@@ -58,7 +52,7 @@ def test_a_quota_below_one_job_refuses_the_start_with_the_numbers(deployed, run_
         "would fail with ResourceLimitExceeded" in result.stderr
     )
     assert "nothing was started" in result.stderr
-    assert _executions(deployed) == []
+    assert cloud.executions(deployed) == []
 
 
 def test_every_job_kind_has_its_own_quota(deployed, run_cli, monkeypatch):

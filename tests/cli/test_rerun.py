@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
-
-from contract import stacks
 from tests.cli import cloud
 
 SWEEP = {
@@ -17,11 +14,6 @@ SWEEP = {
 
 def _training_jobs(jobs: cloud.InstantJobs) -> list[str]:
     return [name for kind, name in jobs.jobs if kind == "training"]
-
-
-def _executions(deployment: cloud.Deployment) -> list[dict]:
-    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
-    return sfn.list_executions(stateMachineArn=deployment[stacks.TRAINING_STATE_MACHINE_OUTPUT])["executions"]
 
 
 def _swept(deployed, jobs, name="sweep-1") -> dict:
@@ -42,7 +34,7 @@ def test_rerun_trains_only_the_failed_trial_then_picks_the_best_over_the_sweep(d
 
     assert result.exit_code == 0, result.output
     assert "Rerunning 1 failed trial of sweep-1 (2 completed trials kept)" in result.stdout
-    [rerun] = [e for e in _executions(deployed) if e["name"].startswith("sweep-1-rerun-")]
+    [rerun] = [e for e in cloud.executions(deployed) if e["name"].startswith("sweep-1-rerun-")]
     described = cloud.wait_for(rerun["executionArn"])
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
@@ -75,7 +67,7 @@ def test_a_sweep_without_failed_trials_has_nothing_to_rerun(deployed, jobs, run_
     result = run_cli("rerun", "ok-1", "--skip-preflight")
     assert result.exit_code == 1
     assert "Error: execution ok-1: all 1 trials completed; nothing to rerun" in result.stderr
-    assert [e["name"] for e in _executions(deployed)] == ["ok-1"]  # nothing started
+    assert [e["name"] for e in cloud.executions(deployed)] == ["ok-1"]  # nothing started
 
 
 def test_rerun_of_an_unknown_execution_is_one_line(deployed, run_cli):
@@ -96,4 +88,4 @@ def test_an_execution_that_did_not_succeed_is_not_rerun(deployed, run_cli):
     assert (
         "Error: execution failed-1 is FAILED; only a SUCCEEDED execution's failed trials can be rerun" in result.stderr
     )
-    assert [e["name"] for e in _executions(deployed)] == ["failed-1"]
+    assert [e["name"] for e in cloud.executions(deployed)] == ["failed-1"]

@@ -10,14 +10,9 @@ import click
 import pytest
 from botocore.exceptions import ClientError
 
-from contract import stacks, states
+from contract import states
 from ops.execution_progress import ExecutionProgress
 from tests.cli import cloud
-
-
-def _executions(deployment: cloud.Deployment) -> list[dict]:
-    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
-    return sfn.list_executions(stateMachineArn=deployment[stacks.TRAINING_STATE_MACHINE_OUTPUT])["executions"]
 
 
 def _input_of(execution: dict) -> dict:
@@ -29,13 +24,13 @@ def _started(run_cli, deployment: cloud.Deployment, *flags: str) -> dict:
     """`start FLAGS` run, and its execution ended: DescribeExecution (watch then draws one frame)."""
     result = run_cli("start", *flags)
     assert result.exit_code == 0, result.output
-    [execution] = [e for e in _executions(deployment) if e["executionArn"] in result.stdout]
+    [execution] = [e for e in cloud.executions(deployment) if e["executionArn"] in result.stdout]
     return cloud.wait_for(execution["executionArn"])
 
 
 def _output_of(deployment: cloud.Deployment) -> dict:
     """The Summarize output of the one execution, once it has ended."""
-    [execution] = _executions(deployment)
+    [execution] = cloud.executions(deployment)
     return json.loads(cloud.wait_for(execution["executionArn"])["output"])
 
 
@@ -57,7 +52,7 @@ def test_start_sends_the_grid_as_trials_and_prints_how_to_watch(deployed, run_cl
     )
 
     assert result.exit_code == 0, result.output
-    [execution] = _executions(deployed)
+    [execution] = cloud.executions(deployed)
     assert execution["name"].startswith("mnist-cnn-")
     assert _input_of(execution) == {
         "experimentName": "mnist-cnn",
@@ -106,7 +101,7 @@ def test_grid_flags_multiply_into_trials_and_input_file_is_overridden_by_flags(d
     )
 
     assert result.exit_code == 0, result.output
-    [execution] = _executions(deployed)
+    [execution] = cloud.executions(deployed)
     assert execution["name"] == "my-run"
     assert _input_of(execution) == {
         "experimentName": "from-file",
@@ -147,7 +142,7 @@ def test_bad_flags_give_one_line_errors_and_start_nothing(deployed, run_cli, tmp
     ]
     for flags, fragments in cases:
         _assert_one_line_error(run_cli("start", *flags), *fragments)
-    assert _executions(deployed) == []
+    assert cloud.executions(deployed) == []
 
 
 def test_bad_input_is_refused_before_any_aws_call(aws, run_cli):
@@ -278,10 +273,10 @@ def test_start_checks_the_trial_limit_of_the_deployment(aws, app, run_cli):
 
     refused = run_cli("start", "--grid", "hidden_channels=2,5,10,20")
     _assert_one_line_error(refused, "trials: 4 trials", "at most 3 (MAX_TRIALS)")
-    assert _executions(outputs) == []
+    assert cloud.executions(outputs) == []
 
     assert run_cli("start", "--experiment", "mnist-cnn", "--grid", "hidden_channels=2,5,10").exit_code == 0
-    assert len(_executions(outputs)) == 1
+    assert len(cloud.executions(outputs)) == 1
 
 
 def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_allows(aws, app, run_cli):
@@ -290,7 +285,7 @@ def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_
     # 21 trials: one more than cdk.json's maxTrials (each runs through the whole pipeline here).
     accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 22))))
     assert accepted.exit_code == 0, accepted.output
-    assert len(_executions(outputs)) == 1
+    assert len(cloud.executions(outputs)) == 1
 
 
 def test_start_refuses_a_sweep_that_would_push_the_experiment_past_300_trials_and_starts_nothing(aws, app, run_cli):
@@ -305,11 +300,11 @@ def test_start_refuses_a_sweep_that_would_push_the_experiment_past_300_trials_an
     _assert_one_line_error(
         refused, "crowded: the experiment already has 298 trials; 3 more would make 301", "quota of 300 trials"
     )
-    assert _executions(outputs) == []
+    assert cloud.executions(outputs) == []
     assert len(list(_all_trials(sagemaker, "crowded"))) == 298
     too_many = run_cli("start", "--experiment", "fresh", "--grid", "hidden_channels=" + ",".join(map(str, range(301))))
     _assert_one_line_error(too_many, "trials: 301 trials, past SageMaker Experiments' quota of 300")
-    assert _executions(outputs) == []
+    assert cloud.executions(outputs) == []
     with pytest.raises(ClientError, match="ResourceNotFound"):
         sagemaker.describe_experiment(ExperimentName="fresh")
 

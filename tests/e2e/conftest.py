@@ -31,9 +31,13 @@ class Deployed:
         arn = self.sfn.start_execution(stateMachineArn=state_machine, name=name, input=json.dumps(execution_input))[
             "executionArn"
         ]
+        return self.wait(arn, timeout_s)
+
+    def wait(self, arn: str, timeout_s: float = 240) -> dict:
+        """DescribeExecution once the execution has ended, with its history."""
         deadline = time.monotonic() + timeout_s
         while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            assert time.monotonic() < deadline, f"{name} still running after {timeout_s} s"
+            assert time.monotonic() < deadline, f"{arn} still running after {timeout_s} s"
             time.sleep(1)
         described["history"] = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         return described

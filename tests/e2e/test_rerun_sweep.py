@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -62,12 +61,8 @@ def rerun(deployed, sweep):
         for e in deployed.sfn.list_executions(stateMachineArn=deployed.training)["executions"]
         if e["name"].startswith(f"{EXECUTION}-rerun-")
     ]
-    deadline = time.monotonic() + 240
-    while (described := deployed.sfn.describe_execution(executionArn=execution["executionArn"]))["status"] == "RUNNING":
-        assert time.monotonic() < deadline
-        time.sleep(1)
-    history = deployed.sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
-    assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, history)
+    described = deployed.wait(execution["executionArn"])
+    assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
     new_jobs = {j["TrainingJobName"] for j in _training_jobs(deployed)} - trained_before
     processed = len(deployed.sagemaker.list_processing_jobs(MaxResults=100)["ProcessingJobSummaries"])
     return {
