@@ -1,12 +1,15 @@
-"""Wall time of the local pipeline (5 trials) at MaxConcurrency 1 and 2, jobs vs orchestration, peak memory.
+"""Wall time of the local pipeline at MaxConcurrency 1 and 2, jobs vs orchestration, memory, state size, history.
 
 Each concurrency gets a fresh local cloud and its own `cdk deploy -c trialConcurrency=N`. Job time
 comes from the SageMaker API (Describe*Job start and end of every processing, training and
 transform job); Lambda time from the invocation logs; orchestration is the rest of the wall time
 (state transitions, Lambda process start-up, polling). Memory is the summed RSS of every process
 of the local cloud's process group (server, jobs, model server, Lambdas), sampled every 0.2 s.
+The largest state payload is the longest input or output of any event of the execution's history
+(Step Functions refuses one over 256 KiB with States.DataLimitExceeded), and the history length is
+its event count (25,000 at most): the two figures a bigger sweep grows.
 
-    .venv/bin/python benchmarks/local_pipeline.py [--trials 2,5,10,20,32] [--concurrency 1,2]
+    .venv/bin/python benchmarks/local_pipeline.py [--trials 2,5,10,20,32] [--concurrency 1,2] [--epochs N]
 """
 
 from __future__ import annotations
@@ -68,7 +71,20 @@ def union_seconds(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
+def history_figures(sfn, arn: str) -> tuple[int, int]:
+    """(event count, largest input or output payload in bytes) of an execution's history."""
+    events, largest = 0, 0
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
+        for event in page["events"]:
+            events += 1
+            for key, details in event.items():
+                if key.endswith("EventDetails") and isinstance(details, dict):
+                    for field in ("input", "output"):
+                        largest = max(largest, len(str(details.get(field) or "").encode()))
+    return events, largest
+
+
+def run_once(concurrency: int, hidden_channels: list[int], epochs: int | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="local-pipeline-") as run_dir, LocalCloud(run_dir) as cloud:
         assert cloud.process_group is not None  # started by the with statement
         memory = PeakMemory(cloud.process_group)
@@ -82,6 +98,7 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
         execution_input = {
             "experimentName": f"bench-c{concurrency}",
             "trials": [{"hidden_channels": h} for h in hidden_channels],
+            **({"hyperparameters": {"epochs": epochs}} if epochs else {}),
         }
         started = time.monotonic()
         arn = sfn.start_execution(
@@ -93,6 +110,7 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
         memory.stop()
         if described["status"] != "SUCCEEDED":
             raise SystemExit(f"concurrency {concurrency}: execution {described['status']}: {described.get('cause')}")
+        history_events, largest_payload = history_figures(sfn, arn)
         jobs = []
         for name in (j["ProcessingJobName"] for j in sagemaker.list_processing_jobs()["ProcessingJobSummaries"]):
             d = sagemaker.describe_processing_job(ProcessingJobName=name)
@@ -122,6 +140,8 @@ def run_once(concurrency: int, hidden_channels: list[int]) -> dict:
             "lambda_sum_s": sum(lambda_ms) / 1000,
             "peak_memory_gb": memory.peak_bytes / 1e9,
             "best_accuracy": max(a for a in accuracies if a is not None),
+            "history_events": history_events,
+            "largest_payload_kib": largest_payload / 1024,
         }
 
 
@@ -129,15 +149,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", default="2,5,10,20,32", help="hidden_channels of each trial")
     parser.add_argument("--concurrency", default="1,2", help="trialConcurrency values to compare")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs of every trial (default: the contract's)")
     args = parser.parse_args()
     hidden = [int(h) for h in args.trials.split(",")]
-    results = [run_once(int(c), hidden) for c in args.concurrency.split(",")]
-    print(f"local pipeline, {len(hidden)} trials (hidden_channels {args.trials}), digits dataset")
+    results = [run_once(int(c), hidden, args.epochs) for c in args.concurrency.split(",")]
+    epochs = f", epochs {args.epochs}" if args.epochs else ""
+    print(f"local pipeline, {len(hidden)} trials (hidden_channels {args.trials}{epochs}), digits dataset")
     header = (
         "MaxConcurrency",
         "wall s",
         "jobs busy s",
         "orchestration s",
+        "orch. s/trial",
         "job sum s",
         "training sum s",
         "lambda calls",
@@ -145,6 +168,8 @@ def main() -> int:
         "peak memory GB",
         "deploy s",
         "best acc %",
+        "history events",
+        "largest state KiB",
     )
     print(" | ".join(header))
     for r in results:
@@ -155,6 +180,7 @@ def main() -> int:
                     f"{r['wall_s']:.1f}",
                     f"{r['job_busy_s']:.1f}",
                     f"{r['wall_s'] - r['job_busy_s']:.1f}",
+                    f"{(r['wall_s'] - r['job_busy_s']) / len(hidden):.2f}",
                     f"{r['job_sum_s']:.1f}",
                     f"{r['training_sum_s']:.1f}",
                     f"{r['lambda_invocations']}",
@@ -162,6 +188,8 @@ def main() -> int:
                     f"{r['peak_memory_gb']:.2f}",
                     f"{r['deploy_s']:.1f}",
                     f"{r['best_accuracy']:.2f}",
+                    f"{r['history_events']}",
+                    f"{r['largest_payload_kib']:.1f}",
                 ]
             )
         )
