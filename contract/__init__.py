@@ -56,7 +56,10 @@ from contract.hyperparameters import (
 from contract.layout import (
     DATASETS_PREFIX,
     DEFAULT_DATASET_KEY,
+    OUTCOMES_FILES,
+    RESULT_FILES,
     RUNS_PREFIX,
+    TRIALS_FILES,
     RunLayout,
     run_prefix,
 )
@@ -138,6 +141,9 @@ __all__ = [
     "parse_metrics",
     "DATASETS_PREFIX",
     "RUNS_PREFIX",
+    "OUTCOMES_FILES",
+    "RESULT_FILES",
+    "TRIALS_FILES",
     "DEFAULT_DATASET_KEY",
     "RunLayout",
     "run_prefix",

@@ -44,13 +44,16 @@ The training state machine's states, in order: {
             states.SUMMARIZE,
         )
     )
-}; in each `{states.TRAIN_TRIALS}` iteration: `{states.RECORD_TRIAL}`, `{states.TRAIN}`, then `{states.TRAINED}`
+}. `{states.TRAIN_TRIALS}` is a Distributed Map: its items are the plan's trials file (ValidateInput writes
+it under the run's `plan/`), each trial runs as a child execution, and the children's results are written under
+the run's `results/` (a manifest and result files), which SelectBest reads; the state carries pointers and
+counts, never the trials. In each child: `{states.RECORD_TRIAL}`, `{states.TRAIN}`, then `{states.TRAINED}`
 or `{states.NOT_TRAINED}`, then `{states.RECORD_TRAINING}` and `{states.TRIAL_RESULT}`. When Train's Catch
 finds that a job of the trial's name exists (`{states.TRAINING_JOB_EXISTS}`), that job is adopted:
 `{states.DESCRIBE_TRAINING_JOB}` and `{states.WAIT_FOR_ADOPTED_JOB}` until it ends, then `{states.TRAINED}`
 or `{states.ADOPTED_JOB_FAILED}`, then `{states.RECORD_TRAINING}`. Every Lambda state retries
 `Lambda.TooManyRequestsException` with backoff; a record state that still fails is caught, its error
-kept in a RecordingOutcome, and the execution's output lists it under `unrecorded`.
+kept in a RecordingOutcome, the outcomes file lists it under `unrecorded` and the output counts it.
 """
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from contract.run_plan import Objective, PreviousTrial, RunPlan, TrialPlan
+from contract.run_plan import Objective, RunPlan, TrialPlan, TrialsFile
 from contract.schema import InvalidMessage, field, parse
 
 COMPLETED = "Completed"
@@ -71,6 +71,21 @@ class JobReference:
 
     processing_job_arn: str = field(json="ProcessingJobArn", doc="the job's ARN")
     processing_job_status: str = field(json="ProcessingJobStatus", doc="Completed")
+
+
+@dataclass(frozen=True)
+class ResultWriterDetails:
+    bucket: str = field(json="Bucket", doc="the bucket the ResultWriter wrote to")
+    key: str = field(json="Key", doc="the Map Run's manifest.json, which lists its result files")
+
+
+@dataclass(frozen=True)
+class MapRunResult:
+    """A Distributed Map's result with a ResultWriter: where the children's results are, not the results
+    ("ResultWriter": manifest.json lists SUCCEEDED_<n>.json, FAILED_<n>.json and PENDING_<n>.json)."""
+
+    map_run_arn: str = field(json="MapRunArn", doc="the Map Run (DescribeMapRun: its item counts)")
+    result_writer_details: ResultWriterDetails = field(json="ResultWriterDetails", doc="the manifest's location")
 
 
 @dataclass(frozen=True)
@@ -229,28 +244,53 @@ class RecordTrainingEvent:
 
 @dataclass(frozen=True)
 class SelectBestEvent:
-    """Makes each trial's outcome from its TrialResult (pure: no AWS call, so only Lambda's own errors,
-    which are retried, can fail it), lists the records that were not written, and picks the best
-    completed trial by the objective (ties go to the earlier trial); when none completed with the
-    metric, raises NoCompletedTrial, whose message lists each trial's status."""
+    """Reads the plan's trials and the Map Run's results from S3 and makes each trial's outcome (a trial
+    whose child execution failed or left no result is Failed with the reason), lists the records that
+    were not written, and picks the best completed trial by the objective (ties go to the earlier
+    trial); a rerun's outcomes are the earlier execution's with the retrained trials' replaced. Writes
+    every outcome to `outcomesS3Uri` (SweepOutcomes) and returns their counts. When none completed with
+    the metric, raises NoCompletedTrial, whose message lists each trial's status."""
 
-    trials: list[TrialPlan] = field(doc="the plan's trials, in order")
-    results: list[TrialResult] = field(doc="TrainTrials' output, in the same order")
+    experiment_name: str = field(doc="the experiment")
+    execution_name: str = field(doc="the execution")
+    trials: TrialsFile = field(doc="the plan's trials")
+    results: MapRunResult = field(doc="TrainTrials' result: the ResultWriter's manifest")
     objective: Objective = field(doc="the metric and goal")
+    outcomes_s3_uri: str = field(doc="where to write the outcomes")
     preprocessing_recording: RecordingOutcome | None = field(doc="RecordPreprocessing's outcome", default=None)
-    previous_trials: list[PreviousTrial] = field(
-        doc="a rerun's completed trials of the sweep: outcomes before the new ones, candidates for best",
-        default_factory=list,
+    previous_outcomes: str | None = field(
+        doc="a rerun's: the earlier execution's outcomes (its completed trials compete for best)", default=None
     )
+
+
+@dataclass(frozen=True)
+class SweepOutcomes:
+    """The outcomes file (`runs/<experiment>/<execution>/results/outcomes.json`): every trial of the
+    sweep, a rerun's earlier completed trials included, in the sweep's order."""
+
+    experiment_name: str = field(doc="the experiment")
+    execution_name: str = field(doc="the execution that wrote it")
+    trials: list[TrialOutcome] = field(doc="every trial's outcome")
+    unrecorded: list[UnrecordedRecord] = field(doc="records this execution did not write", default_factory=list)
+
+
+@dataclass(frozen=True)
+class OutcomesSummary:
+    """What the execution state and output carry of the outcomes: where they are and their counts."""
+
+    s3_uri: str = field(doc="the outcomes file (SweepOutcomes)")
+    trials: int = field(doc="trials in it")
+    completed: int = field(doc="of which Completed")
+    failed: int = field(doc="of which Failed")
+    unrecorded: int = field(doc="records not written (the file lists them)", default=0)
 
 
 @dataclass(frozen=True)
 class Selection:
     """SelectBest's result, kept as the execution's `selection`."""
 
-    trials: list[TrialOutcome] = field(doc="every trial's outcome, in plan order")
     best: BestTrial = field(doc="the best trial")
-    unrecorded: list[UnrecordedRecord] = field(doc="records that were not written", default_factory=list)
+    outcomes: OutcomesSummary = field(doc="the outcomes file and its counts")
 
 
 # --- What the training state machine carries ----------------------------------------------------------
@@ -263,7 +303,7 @@ class PipelineState(RunPlan):
     )
     error: TaskError | None = field(doc="a caught failure of Preprocess or Transform", default=None)
     preprocessing_recording: RecordingOutcome | None = field(doc="RecordPreprocessing's outcome", default=None)
-    trial_results: list[TrialResult] | None = field(doc="the trials' results (TrainTrials)", default=None)
+    trial_results: MapRunResult | None = field(doc="TrainTrials' Map Run and its results' manifest", default=None)
     selection: Selection | None = field(doc="SelectBest's result", default=None)
     transform_job: TransformJobReference | None = field(
         doc="the Describe of a transform job that Transform adopted", default=None
@@ -302,8 +342,7 @@ class ExecutionOutput:
     """The training execution's output (design.md, "Execution output")."""
 
     experiment_name: str = field(doc="the experiment")
-    trials: list[TrialOutcome] = field(doc="every trial's outcome")
+    outcomes: OutcomesSummary = field(doc="every trial's outcome: the file and its counts")
     best: BestSummary = field(doc="the best trial")
     model: str = field(doc="the model made from it")
     transform: TransformSummary = field(doc="the batch transform")
-    unrecorded: list[UnrecordedRecord] = field(doc="records that were not written (empty: all were)")

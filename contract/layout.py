@@ -22,6 +22,14 @@ PREPROCESSED = "preprocessed/"  # the processing outputs, one folder each (conta
 MODELS = "models/"  # SageMaker writes <training job>/output/model.tar.gz here
 CHECKPOINTS = "checkpoints/"  # one folder per trial, synced while it trains
 TRANSFORM = "transform/"  # the batch transform's predictions
+PLAN = "plan/"  # the run plan's trials, one JSON array: the Distributed Map's items (ItemReader)
+RESULTS = "results/"  # the Map Run's results (ResultWriter) and every trial's outcome (SelectBest)
+TRIALS_FILE = "trials.json"
+OUTCOMES_FILE = "outcomes.json"
+# The same files of every run, as IAM object-key patterns ("*" spans "/" in an IAM ARN).
+TRIALS_FILES = f"{RUNS_PREFIX}*/{PLAN}{TRIALS_FILE}"
+RESULT_FILES = f"{RUNS_PREFIX}*/{RESULTS}*"
+OUTCOMES_FILES = f"{RUNS_PREFIX}*/{RESULTS}{OUTCOMES_FILE}"
 # Batch transform names each output object after its input object: "<input file>.out".
 TRANSFORM_OUTPUT_SUFFIX = ".out"
 
@@ -78,6 +86,21 @@ class RunLayout:
     def transform_output(self, input_file: str) -> str:
         return self.transform + input_file + TRANSFORM_OUTPUT_SUFFIX
 
+    @property
+    def trials_file(self) -> str:
+        """The plan's trials (list[TrialPlan]) that ValidateInput writes and TrainTrials reads."""
+        return self.prefix + PLAN + TRIALS_FILE
+
+    @property
+    def results(self) -> str:
+        """The ResultWriter's prefix: `<map run id>/manifest.json` and `SUCCEEDED_<n>.json` under it."""
+        return self.prefix + RESULTS
+
+    @property
+    def outcomes_file(self) -> str:
+        """Every trial's outcome of the sweep (contract.events.SweepOutcomes), written by SelectBest."""
+        return self.results + OUTCOMES_FILE
+
     def prefixes(self) -> Iterator[str]:
         """Every prefix the run writes under (the processing outputs one by one)."""
         yield self.prefix
@@ -87,3 +110,5 @@ class RunLayout:
         yield self.models
         yield self.prefix + CHECKPOINTS
         yield self.transform
+        yield self.prefix + PLAN
+        yield self.results

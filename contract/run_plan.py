@@ -29,23 +29,14 @@ class Dataset:
 
 
 @dataclass(frozen=True)
-class PreviousTrial:
-    """A completed trial of an earlier execution of the sweep: it competes for best and is never retrained."""
-
-    trial_name: str = field(doc="the SageMaker trial")
-    training_job_name: str = field(doc="the training job that completed it")
-    hyperparameters: dict[str, str] = field(doc="its hyperparameters", default_factory=dict)
-    metrics: dict[str, float] = field(doc="its final metrics", default_factory=dict)
-    model_artifact: str = field(doc="its model.tar.gz", default="")
-
-
-@dataclass(frozen=True)
 class Rerun:
     """Marks an execution as the rerun of another's failed trials (`python -m ops rerun`)."""
 
     of: str = field(doc="the execution whose failed trials this one trains again")
     trial_names: list[str] = field(doc="the trial of each entry of `trials`, trained again under a new job name")
-    completed: list[PreviousTrial] = field(doc="the sweep's completed trials", default_factory=list)
+    outcomes: str = field(
+        doc="the rerun execution's outcomes file (its output's outcomes.s3Uri): its completed trials compete for best"
+    )
     preprocessed_by: str = field(
         doc="the sweep's execution that preprocessed the data the rerun trains on (default: `of`)", default=""
     )
@@ -84,6 +75,17 @@ class TrialPlan:
 
 
 @dataclass(frozen=True)
+class TrialsFile:
+    """Where the plan's trials are: a JSON array of TrialPlan in the run's `plan/` (contract.layout), one
+    Distributed Map item each. The execution state carries this pointer, not the trials, so that its
+    size does not grow with the sweep (Step Functions' 256 KiB state quota)."""
+
+    bucket: str = field(doc="the project's bucket")
+    key: str = field(doc="runs/<experiment>/<execution>/plan/trials.json")
+    count: int = field(doc="how many trials it holds")
+
+
+@dataclass(frozen=True)
 class ModelPlan:
     model_name: str = field(doc="the SageMaker model made from the best trial")
 
@@ -98,18 +100,21 @@ class TransformPlan:
 @dataclass(frozen=True)
 class RunPlan:
     """ValidateInput's result; every state of the training state machine reads it. Its S3 locations
-    follow contract.layout.RunLayout: runs/<experiment>/<execution>/{preprocessed,models,checkpoints,transform}/."""
+    follow contract.layout.RunLayout:
+    runs/<experiment>/<execution>/{plan,preprocessed,models,checkpoints,results,transform}/."""
 
     experiment_name: str = field(doc="the SageMaker experiment")
     execution_name: str = field(doc="the Step Functions execution")
     objective: Objective = field(doc="how the best trial is chosen")
     dataset: Dataset = field(doc="the raw data preprocessing reads")
     preprocessing: PreprocessingPlan = field(doc="the processing job and its component")
-    trials: list[TrialPlan] = field(doc="one entry per hyperparameter variant")
+    trials: TrialsFile = field(doc="the trials, one per hyperparameter variant, in S3")
+    results_prefix: str = field(doc="the Map Run's ResultWriter prefix (runs/<experiment>/<execution>/results/)")
+    outcomes_s3_uri: str = field(doc="where SelectBest writes every trial's outcome (SweepOutcomes)")
     model: ModelPlan = field(doc="the model of the best trial")
     transform: TransformPlan = field(doc="the batch transform with that model")
-    previous_trials: list[PreviousTrial] = field(
-        doc="a rerun's completed trials of the sweep (SelectBest picks the best over them and `trials`)",
-        default_factory=list,
+    previous_outcomes: str | None = field(
+        doc="a rerun's: the outcomes of the execution it reruns (SelectBest keeps its completed trials)",
+        default=None,
     )
     rerun_of: str | None = field(doc="the execution a rerun trains the failed trials of", default=None)

@@ -10,15 +10,19 @@ from lambdas.validate_input.plan import plan_run
 
 
 def test_the_run_plan_takes_every_location_from_the_layout():
-    plan = plan_run({"trials": [{}]}, execution_name="x_1", bucket_name="b", max_trials=1)
+    planned = plan_run({"trials": [{}]}, execution_name="x_1", bucket_name="b", max_trials=1)
+    plan, trials = planned.plan, planned.trials
     layout = RunLayout("b", plan.experiment_name, "x_1")
     assert plan.preprocessing.output_s3_uri == layout.uri(layout.preprocessed)
     assert plan.transform.output_s3_uri == layout.uri(layout.transform)
     assert plan.transform.input_s3_uri == layout.uri(
         layout.processing_file(contract.TRANSFORM_OUTPUT, contract.TRANSFORM_INPUT_FILE)
     )
-    assert plan.trials[0].checkpoint_s3_uri == layout.uri(layout.checkpoints(plan.trials[0].trial_name))
-    written = [plan.preprocessing.output_s3_uri, plan.transform.output_s3_uri, plan.trials[0].output_s3_uri]
+    assert trials[0].checkpoint_s3_uri == layout.uri(layout.checkpoints(trials[0].trial_name))
+    assert (plan.trials.key, plan.results_prefix) == (layout.trials_file, layout.results)
+    assert plan.outcomes_s3_uri == layout.uri(layout.outcomes_file)
+    written = [plan.preprocessing.output_s3_uri, plan.transform.output_s3_uri, trials[0].output_s3_uri]
+    written += [layout.uri(plan.trials.key), layout.uri(plan.results_prefix), plan.outcomes_s3_uri]
     assert all(any(uri.removeprefix("s3://b/").startswith(p) for p in layout.prefixes()) for uri in written)
 
 

@@ -49,11 +49,13 @@ def test_absent_null_and_empty_object_all_mean_none(none):
 def test_jsonpaths_follow_the_fields_and_a_typo_fails_at_once():
     state = schema.paths(events.PipelineState)
     assert str(state.preprocessing.output_s3_uri) == "$.preprocessing.outputS3Uri"
-    assert str(state.trials.item.checkpoint_s3_uri) == "$.checkpointS3Uri"
+    assert str(state.trials.key) == "$.trials.key"
+    assert str(schema.paths(events.TrialIteration).trial.checkpoint_s3_uri) == "$.trial.checkpointS3Uri"
     assert str(schema.paths(events.BestTrial, "$.Payload").model_artifact) == "$.Payload.modelArtifact"
     with pytest.raises(AttributeError, match="PreprocessingPlan has no field 'output_uri'"):
         _ = state.preprocessing.output_uri
-    assert schema.resolve(RunPlan, "$.trials[0].hyperparameters.epochs") is str
+    assert schema.resolve(events.SweepOutcomes, "$.trials[0].hyperparameters.epochs") is str
+    assert schema.resolve(RunPlan, "$.trials.count") is int
     with pytest.raises(KeyError, match="RunPlan has no field 'trial'"):
         schema.resolve(RunPlan, "$.trial.trialName")
 
