@@ -1,4 +1,4 @@
-"""record_experiment: the experiment and every trial, created if absent, before any job starts."""
+"""record_experiment: the experiment and the plan's trials (read from S3), created if absent, before any job starts."""
 
 from __future__ import annotations
 
@@ -6,26 +6,33 @@ from aws_lambda_powertools import Logger
 
 from contract import schema
 from contract.events import RecordExperimentResult
-from contract.run_plan import RunPlan
-from lambdas.experiment_records.clients import sagemaker_client
+from contract.run_plan import RunPlan, TrialPlan
+from lambdas.experiment_records.clients import s3_client, sagemaker_client
 from lambdas.experiment_records.events import parse_event
 from lambdas.experiment_records.records import ExperimentRecords
+from lambdas.experiment_records.run_files import get_json
 
 logger = Logger()
 
 
-def record_experiment(records: ExperimentRecords, plan: RunPlan) -> RecordExperimentResult:
+def record_experiment(records: ExperimentRecords, plan: RunPlan, trials: list[TrialPlan]) -> RecordExperimentResult:
     created = records.ensure_experiment(plan.experiment_name)
     # Every trial before any job: a job's ExperimentConfig.TrialName must name an existing trial
     # (ExperimentConfig: "The name of an existing trial to associate the trial component with").
-    trials_created = sum(records.ensure_trial(t.trial_name, experiment_name=plan.experiment_name) for t in plan.trials)
+    trials_created = sum(records.ensure_trial(t.trial_name, experiment_name=plan.experiment_name) for t in trials)
     logger.info(
         "experiment recorded",
         extra={"experimentName": plan.experiment_name, "experimentCreated": created, "trialsCreated": trials_created},
     )
-    return RecordExperimentResult(experiment_name=plan.experiment_name, trial_names=[t.trial_name for t in plan.trials])
+    return RecordExperimentResult(experiment_name=plan.experiment_name, trial_names=[t.trial_name for t in trials])
+
+
+def read_trials(s3, plan: RunPlan) -> list[TrialPlan]:
+    """The plan's trials, as ValidateInput wrote them."""
+    return schema.parse(list[TrialPlan], get_json(s3, plan.trials.bucket, plan.trials.key), "trials file")
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
-    return schema.dump(record_experiment(ExperimentRecords(sagemaker_client()), parse_event(RunPlan, event)))
+    plan = parse_event(RunPlan, event)
+    return schema.dump(record_experiment(ExperimentRecords(sagemaker_client()), plan, read_trials(s3_client(), plan)))

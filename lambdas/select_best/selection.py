@@ -1,14 +1,17 @@
-"""Trial outcomes from TrainTrials' results, the records not written, and the best completed trial (pure)."""
+"""Trial outcomes from TrainTrials' results, a rerun's merge, the records not written, and the best trial (pure)."""
 
 from __future__ import annotations
 
 import math
 
 from contract import errors, states
-from contract.events import COMPLETED, RecordingOutcome, TrialOutcome, TrialResult, UnrecordedRecord
-from contract.run_plan import Objective, PreviousTrial, TrialPlan
-from lambdas.experiment_records.events import InvalidEvent
+from contract.events import COMPLETED, RecordingOutcome, TaskError, TrialOutcome, TrialResult, UnrecordedRecord
+from contract.run_plan import Objective, TrialPlan
 from lambdas.experiment_records.outcome import training_outcome
+
+# The error of a trial whose child execution left no result in the Map Run's result files (a child
+# that failed outside the trial's Catch writes its input and error to FAILED_<n>.json instead).
+NO_RESULT = "NoTrialResult"
 
 
 class NoCompletedTrial(Exception):
@@ -18,30 +21,26 @@ class NoCompletedTrial(Exception):
 assert NoCompletedTrial.__name__ == errors.NO_COMPLETED_TRIAL
 
 
-def trial_outcomes(plan: list[TrialPlan], results: list[TrialResult]) -> list[TrialOutcome]:
-    """Each planned trial's outcome, from its iteration's result (the Map keeps the plan's order)."""
+def trial_outcomes(plan: list[TrialPlan], results: list[TrialResult], *, map_run_arn: str = "") -> list[TrialOutcome]:
+    """Each planned trial's outcome, in plan order, from its child's result; Failed when it has none."""
     by_name = {result.trial_name: result for result in results}
-    missing = [trial.trial_name for trial in plan if trial.trial_name not in by_name]
-    if missing:
-        raise InvalidEvent(f"event.results: no result for trial {missing[0]}")
-    return [
-        training_outcome(trial, by_name[trial.trial_name].training, by_name[trial.trial_name].error) for trial in plan
-    ]
-
-
-def previous_outcomes(previous: list[PreviousTrial]) -> list[TrialOutcome]:
-    """A rerun's completed trials of the sweep, as outcomes: they compete for best as they completed."""
-    return [
-        TrialOutcome(
-            trial_name=trial.trial_name,
-            training_job_name=trial.training_job_name,
-            status=COMPLETED,
-            hyperparameters=dict(trial.hyperparameters),
-            metrics=dict(trial.metrics),
-            model_artifact=trial.model_artifact or None,
+    missing = TaskError(error=NO_RESULT, cause=f"its TrainTrials child left no result in Map Run {map_run_arn}")
+    outcomes = []
+    for trial in plan:
+        result = by_name.get(trial.trial_name)
+        outcomes.append(
+            training_outcome(trial, result.training, result.error) if result else training_outcome(trial, None, missing)
         )
-        for trial in previous
-    ]
+    return outcomes
+
+
+def merge_rerun(previous: list[TrialOutcome], new: list[TrialOutcome]) -> list[TrialOutcome]:
+    """A rerun's outcomes: the earlier execution's, in the sweep's order, each retrained trial's replaced
+    by its new attempt (trials new to the sweep last). Completed trials are kept as they completed."""
+    by_name = {outcome.trial_name: outcome for outcome in new}
+    merged = [by_name.get(outcome.trial_name, outcome) for outcome in previous]
+    kept = {outcome.trial_name for outcome in previous}
+    return merged + [outcome for outcome in new if outcome.trial_name not in kept]
 
 
 def unrecorded_records(results: list[TrialResult], preprocessing: RecordingOutcome | None) -> list[UnrecordedRecord]:

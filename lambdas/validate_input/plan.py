@@ -9,6 +9,7 @@ checked here: the training job validates them and its FailureReason is recorded 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import contract
@@ -24,6 +25,7 @@ from contract.run_plan import (
     RunPlan,
     TransformPlan,
     TrialPlan,
+    TrialsFile,
 )
 
 DEFAULT_EXPERIMENT_NAME = "mnist-cnn"
@@ -63,8 +65,16 @@ def check_execution_input(raw: dict, *, max_trials: int) -> ExecutionInput:
     )
 
 
-def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> RunPlan:
-    """The run plan (contract.run_plan.RunPlan) every later state reads."""
+@dataclass(frozen=True)
+class PlannedRun:
+    """The run plan and the trials it points at (ValidateInput writes them to `plan.trials.key`)."""
+
+    plan: RunPlan
+    trials: list[TrialPlan]
+
+
+def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> PlannedRun:
+    """The run plan (contract.run_plan.RunPlan) every later state reads, and its trials (pure: no AWS call)."""
     checked = check_execution_input(raw, max_trials=max_trials)
     if not isinstance(execution_name, str) or not execution_name:
         raise InvalidExecutionInput("executionName: must be a non-empty string")
@@ -103,7 +113,9 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
             trial_name=trials[0].trial_name,
             output_s3_uri=preprocessed_layout.uri(preprocessed_layout.preprocessed),
         ),
-        trials=trials,
+        trials=TrialsFile(bucket=bucket_name, key=layout.trials_file, count=len(trials)),
+        results_prefix=layout.results,
+        outcomes_s3_uri=layout.uri(layout.outcomes_file),
         model=ModelPlan(model_name=names.model_name(experiment, run)),
         transform=TransformPlan(
             job_name=names.transform_job_name(experiment, run),
@@ -112,11 +124,11 @@ def plan_run(raw: dict, *, execution_name: str, bucket_name: str, max_trials: in
             ),
             output_s3_uri=layout.uri(layout.transform),
         ),
-        previous_trials=list(checked.rerun.completed) if checked.rerun else [],
+        previous_outcomes=checked.rerun.outcomes if checked.rerun else None,
         rerun_of=checked.rerun.of if checked.rerun else None,
     )
-    _check_derived_names(plan)
-    return plan
+    _check_derived_names(plan, trials)
+    return PlannedRun(plan=plan, trials=trials)
 
 
 def check_experiment_capacity(experiment_name: str, *, existing_trials: int, new_trials: int) -> None:
@@ -128,7 +140,7 @@ def check_experiment_capacity(experiment_name: str, *, existing_trials: int, new
         raise InvalidExecutionInput(f"experimentName: {experiment_name}: {past_quota}")
 
 
-def _check_derived_names(plan: RunPlan) -> None:
+def _check_derived_names(plan: RunPlan, trials: list[TrialPlan]) -> None:
     """Every derived name fits SageMaker's pattern and limit and is unique in the run (fail loudly)."""
     entities = [("preprocessing.trialComponentName", plan.preprocessing.trial_component_name)]
     jobs = [
@@ -136,7 +148,7 @@ def _check_derived_names(plan: RunPlan) -> None:
         ("model.modelName", plan.model.model_name),
         ("transform.jobName", plan.transform.job_name),
     ]
-    for i, trial in enumerate(plan.trials):
+    for i, trial in enumerate(trials):
         entities.append((f"trials[{i}].trialName", trial.trial_name))
         entities.append(
             (f"trials[{i}].trainingJobName component", names.training_component_name(trial.training_job_name))
@@ -224,8 +236,8 @@ def _trials(value: Any, max_trials: int) -> list[dict[str, str]]:
 
 
 def _rerun(value: Any, trials: int) -> Rerun | None:
-    """`rerun` (written by `ops rerun`): one existing trial name per entry of `trials`, and the sweep's
-    completed trials, none of them among the trials trained again."""
+    """`rerun` (written by `ops rerun`): one existing trial name per entry of `trials`, and the outcomes
+    file of the execution rerun, whose completed trials SelectBest keeps."""
     if value is None:
         return None
     try:
@@ -239,16 +251,17 @@ def _rerun(value: Any, trials: int) -> Rerun | None:
             f"rerun.trialNames: {len(rerun.trial_names)} names for {trials} trials; give one per entry of trials"
         )
     seen: set[str] = set()
-    for i, name in enumerate([*rerun.trial_names, *(t.trial_name for t in rerun.completed)]):
-        where = f"rerun.trialNames[{i}]" if i < trials else f"rerun.completed[{i - trials}].trialName"
+    for i, name in enumerate(rerun.trial_names):
         if not names.ENTITY_NAME.match(name):
-            raise InvalidExecutionInput(f"{where}: {name!r} breaks SageMaker's trial name pattern")
+            raise InvalidExecutionInput(f"rerun.trialNames[{i}]: {name!r} breaks SageMaker's trial name pattern")
         if name.lower() in seen:
-            raise InvalidExecutionInput(f"{where}: {name} appears twice; a trial is rerun once, or kept once")
+            raise InvalidExecutionInput(f"rerun.trialNames[{i}]: {name} appears twice; a trial is rerun once")
         seen.add(name.lower())
-    for i, previous in enumerate(rerun.completed):
-        if not previous.model_artifact.startswith("s3://"):
-            raise InvalidExecutionInput(f"rerun.completed[{i}].modelArtifact: a completed trial's model.tar.gz URI")
+    if not rerun.outcomes.startswith("s3://") or not rerun.outcomes.endswith(".json"):
+        raise InvalidExecutionInput(
+            f"rerun.outcomes: {rerun.outcomes!r}; the S3 URI of the rerun execution's outcomes file "
+            "(its output's outcomes.s3Uri)"
+        )
     return rerun
 
 

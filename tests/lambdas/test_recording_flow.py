@@ -86,14 +86,47 @@ def sagemaker_runs_job(backend, kind: str, name: str, request: dict, model: dict
     JobComponentTracker(backend).published(kind, description, model)
 
 
+def planned(raw: dict, execution: str) -> tuple[dict, list[dict]]:
+    """The run plan and its trials (JSON), the trials file written as ValidateInput writes it."""
+    run = plan_run(raw, execution_name=execution, bucket_name=BUCKET, max_trials=10)
+    trials = schema.dump(run.trials)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=BUCKET, Key=run.plan.trials.key, Body=json.dumps(trials).encode())
+    return schema.dump(run.plan), trials
+
+
+def map_run(plan: dict, results: list[dict]) -> dict:
+    """TrainTrials' result: the children's outputs written as the ResultWriter writes them."""
+    s3 = boto3.client("s3", region_name=REGION)
+    prefix = f"{plan['resultsPrefix']}run-1/"
+    children = [{"Status": "SUCCEEDED", "Output": json.dumps(result)} for result in results]
+    s3.put_object(Bucket=BUCKET, Key=prefix + "SUCCEEDED_0.json", Body=json.dumps(children).encode())
+    manifest = {"ResultFiles": {"SUCCEEDED": [{"Key": prefix + "SUCCEEDED_0.json"}], "FAILED": [], "PENDING": []}}
+    s3.put_object(Bucket=BUCKET, Key=prefix + "manifest.json", Body=json.dumps(manifest).encode())
+    return {"MapRunArn": "arn:map-run", "ResultWriterDetails": {"Bucket": BUCKET, "Key": prefix + "manifest.json"}}
+
+
+def select_best_event(plan: dict, results: list[dict]) -> dict:
+    """SelectBest's Payload as the state machine builds it."""
+    return {
+        "experimentName": plan["experimentName"],
+        "executionName": plan["executionName"],
+        "trials": plan["trials"],
+        "results": map_run(plan, results),
+        "objective": plan["objective"],
+        "outcomesS3Uri": plan["outcomesS3Uri"],
+        "preprocessingRecording": {},
+    }
+
+
 def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, context):
-    plan = schema.dump(plan_run(INPUT, execution_name="exec-1", bucket_name=BUCKET, max_trials=10))
+    plan, trials = planned(INPUT, "exec-1")
     boto3.client("s3", region_name=REGION).put_object(
         Bucket=BUCKET, Key=f"runs/mnist-cnn/exec-1/preprocessed/stats/{contract.STATS_FILE}", Body=json.dumps(STATS)
     )
 
     recorded = record_experiment.handler(plan, context)
-    assert recorded == {"experimentName": "mnist-cnn", "trialNames": [t["trialName"] for t in plan["trials"]]}
+    assert recorded == {"experimentName": "mnist-cnn", "trialNames": [t["trialName"] for t in trials]}
     assert record_experiment.handler(plan, context) == recorded  # a retried state succeeds
     preprocessing = plan["preprocessing"]["trialComponentName"]
     assert preprocessing == plan["preprocessing"]["jobName"] + "-aws-processing-job"
@@ -121,7 +154,7 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     }
 
     outcomes, results = [], []
-    for i, trial in enumerate(plan["trials"]):
+    for i, trial in enumerate(trials):
         event = {"experimentName": "mnist-cnn", "trial": trial, "preprocessingTrialComponentName": preprocessing}
         assert record_trial.handler(event, context) == {"trialName": trial["trialName"]}
         assert record_trial.handler(event, context) == {"trialName": trial["trialName"]}  # retried
@@ -154,12 +187,18 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     assert outcomes[3]["modelArtifact"] is None and outcomes[0]["modelArtifact"].endswith("model.tar.gz")
 
     # SelectBest makes the same outcomes from the iterations' results, and picks the best.
-    selection = select_best.handler(
-        {"trials": plan["trials"], "results": results, "objective": plan["objective"], "preprocessingRecording": {}},
-        context,
-    )
-    assert selection["trials"] == outcomes and selection["unrecorded"] == []
-    assert selection["best"]["trialName"] == plan["trials"][1]["trialName"] and selection["best"]["value"] == 96.25
+    selection = select_best.handler(select_best_event(plan, results), context)
+    s3 = boto3.client("s3", region_name=REGION)
+    written = json.loads(s3.get_object(Bucket=BUCKET, Key=plan["outcomesS3Uri"].split("/", 3)[3])["Body"].read())
+    assert written["trials"] == outcomes and written["unrecorded"] == []
+    assert selection["outcomes"] == {
+        "s3Uri": plan["outcomesS3Uri"],
+        "trials": 4,
+        "completed": 2,
+        "failed": 2,
+        "unrecorded": 0,
+    }
+    assert selection["best"]["trialName"] == trials[1]["trialName"] and selection["best"]["value"] == 96.25
 
     model = {"PrimaryContainer": {"ModelDataUrl": outcomes[1]["modelArtifact"], "Image": "jobs:1"}}
     sagemaker_runs_job(
@@ -180,19 +219,19 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     )
 
     # The records, as the notebook's Studio view shows them: experiment > trials > components.
-    trials = sm.list_trials(ExperimentName="mnist-cnn")["TrialSummaries"]
-    assert sorted(t["TrialName"] for t in trials) == sorted(t["trialName"] for t in plan["trials"])
+    recorded_trials = sm.list_trials(ExperimentName="mnist-cnn")["TrialSummaries"]
+    assert sorted(t["TrialName"] for t in recorded_trials) == sorted(t["trialName"] for t in trials)
     by_trial = {
         t["trialName"]: sorted(
             c["DisplayName"] for c in sm.list_trial_components(TrialName=t["trialName"])["TrialComponentSummaries"]
         )
-        for t in plan["trials"]
+        for t in trials
     }
     assert by_trial == {
-        plan["trials"][0]["trialName"]: ["Preprocessing", "Training"],
-        plan["trials"][1]["trialName"]: ["Preprocessing", "Training", "Transform"],
-        plan["trials"][2]["trialName"]: ["Preprocessing", "Training"],
-        plan["trials"][3]["trialName"]: ["Preprocessing", "Training"],
+        trials[0]["trialName"]: ["Preprocessing", "Training"],
+        trials[1]["trialName"]: ["Preprocessing", "Training", "Transform"],
+        trials[2]["trialName"]: ["Preprocessing", "Training"],
+        trials[3]["trialName"]: ["Preprocessing", "Training"],
     }
     pre = sm.describe_trial_component(TrialComponentName=preprocessing)
     assert pre["Status"]["PrimaryStatus"] == "Completed"
@@ -203,16 +242,16 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
         name: f"{plan['preprocessing']['outputS3Uri']}{name}/" for name in contract.PROCESSING_OUTPUTS
     }
 
-    trained = sm.describe_trial_component(TrialComponentName=plan["trials"][1]["trainingJobName"] + "-aws-training-job")
+    trained = sm.describe_trial_component(TrialComponentName=trials[1]["trainingJobName"] + "-aws-training-job")
     assert trained["Parameters"]["hidden_channels"] == {"NumberValue": 5.0}
     assert {m["MetricName"]: m["Last"] for m in trained["Metrics"]}["test:accuracy"] == 96.25
     assert trained["OutputArtifacts"]["SageMaker.ModelArtifact"]["Value"] == outcomes[1]["modelArtifact"]
 
-    refused = sm.describe_trial_component(TrialComponentName=plan["trials"][3]["trainingJobName"] + "-aws-training-job")
+    refused = sm.describe_trial_component(TrialComponentName=trials[3]["trainingJobName"] + "-aws-training-job")
     assert refused["DisplayName"] == "Training"
     assert refused["Status"] == {"PrimaryStatus": "Failed", "Message": outcomes[3]["failureReason"]}
     assert refused["Parameters"]["hidden_channels"] == {"NumberValue": 20.0}  # typed as SageMaker types them
-    failed = sm.describe_trial_component(TrialComponentName=plan["trials"][2]["trainingJobName"] + "-aws-training-job")
+    failed = sm.describe_trial_component(TrialComponentName=trials[2]["trainingJobName"] + "-aws-training-job")
     assert failed["Status"]["PrimaryStatus"] == "Failed"
 
     transform = sm.describe_trial_component(TrialComponentName=plan["transform"]["jobName"] + "-aws-transform-job")
@@ -225,7 +264,7 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
 
 
 def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context):
-    plan = schema.dump(plan_run({"trials": [{}]}, execution_name="exec-2", bucket_name=BUCKET, max_trials=10))
+    plan, _ = planned({"trials": [{}]}, "exec-2")
     record_experiment.handler(plan, context)
     cause = json.dumps({"FailureReason": "ClientError: no IDX files under /opt/ml/processing/input/raw"})
     out = record_preprocessing.handler(
@@ -239,8 +278,8 @@ def test_a_failed_preprocessing_is_recorded_with_its_cause(backend, sm, context)
     }
 
 
-def test_select_best_with_no_completed_trial_lists_each_status(context):
-    plan = schema.dump(plan_run({"trials": [{}, {}]}, execution_name="e", bucket_name=BUCKET, max_trials=10))
+def test_select_best_with_no_completed_trial_lists_each_status(aws, context):
+    plan, trials = planned({"trials": [{}, {}]}, "e")
     reasons = ("bad optimizer", "out of memory")
     results = [
         {
@@ -249,8 +288,8 @@ def test_select_best_with_no_completed_trial_lists_each_status(context):
             "training": {"TrainingJobStatus": "Failed", "FailureReason": reason},
             "error": {},
         }
-        for trial, reason in zip(plan["trials"], reasons, strict=True)
+        for trial, reason in zip(trials, reasons, strict=True)
     ]
-    names = [t["trialName"] for t in plan["trials"]]
+    names = [t["trialName"] for t in trials]
     with pytest.raises(NoCompletedTrial, match=rf"{names[0]} Failed \(bad optimizer\); {names[1]} Failed \(out of"):
-        select_best.handler({"trials": plan["trials"], "results": results, "objective": plan["objective"]}, context)
+        select_best.handler(select_best_event(plan, results), context)

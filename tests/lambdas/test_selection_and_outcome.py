@@ -9,7 +9,6 @@ import pytest
 from contract import schema
 from contract.events import RecordingOutcome, TaskError, TrainingResult, TrialOutcome, TrialResult, UnrecordedRecord
 from contract.run_plan import Objective, TrialPlan
-from lambdas.experiment_records.events import InvalidEvent
 from lambdas.experiment_records.outcome import training_outcome
 from lambdas.select_best.selection import NoCompletedTrial, select_best, trial_outcomes, unrecorded_records
 
@@ -131,36 +130,107 @@ def test_outcomes_come_from_the_results_whether_or_not_they_were_recorded():
     assert unrecorded_records(results[:1], RecordingOutcome(recorded=True)) == []
 
 
-def test_a_trial_without_a_result_is_an_invalid_event():
-    with pytest.raises(InvalidEvent, match="event.results: no result for trial t2"):
-        trial_outcomes([_plan("t1"), _plan("t2")], [TrialResult("t1", "t1-job")])
+def test_a_trial_without_a_result_is_failed_with_the_reason():
+    (first, second) = trial_outcomes([_plan("t1"), _plan("t2")], [TrialResult("t1", "t1-job")], map_run_arn="arn:run")
+    assert first.trial_name == "t1" and second.status == "Failed"
+    assert second.failure_reason == "NoTrialResult: its TrainTrials child left no result in Map Run arn:run"
 
 
-def test_a_rerun_picks_the_best_over_the_sweeps_completed_trials_and_its_own():
+BUCKET = "experiments-bucket"  # tests/lambdas/conftest.py's
+
+
+def _sweep_files(s3, children: list[dict], previous: list[dict] | None = None) -> dict:
+    """The files SelectBest reads (the plan's trials, a Map Run's manifest and results, a rerun's earlier
+    outcomes) written as ValidateInput, the ResultWriter and an earlier SelectBest write them; its event."""
+    put = lambda key, value: s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(value).encode())  # noqa: E731
+    put("runs/e/x/plan/trials.json", [schema.dump(_plan("t2"))])
+    put("runs/e/x/results/run-1/SUCCEEDED_0.json", [c for c in children if c["Status"] == "SUCCEEDED"])
+    put("runs/e/x/results/run-1/FAILED_0.json", [c for c in children if c["Status"] != "SUCCEEDED"])
+    files = {
+        status: [{"Key": f"runs/e/x/results/run-1/{status}_0.json", "Size": 1}] for status in ("SUCCEEDED", "FAILED")
+    }
+    put("runs/e/x/results/run-1/manifest.json", {"DestinationBucket": BUCKET, "ResultFiles": {**files, "PENDING": []}})
+    event = {
+        "experimentName": "e",
+        "executionName": "x",
+        "trials": {"bucket": BUCKET, "key": "runs/e/x/plan/trials.json", "count": 1},
+        "results": {
+            "MapRunArn": "arn:run",
+            "ResultWriterDetails": {"Bucket": BUCKET, "Key": "runs/e/x/results/run-1/manifest.json"},
+        },
+        "objective": {"metric": "test:accuracy", "goal": "Maximize"},
+        "outcomesS3Uri": f"s3://{BUCKET}/runs/e/x/results/outcomes.json",
+    }
+    if previous is not None:
+        put("runs/e/first/results/outcomes.json", {"experimentName": "e", "executionName": "first", "trials": previous})
+        event["previousOutcomes"] = f"s3://{BUCKET}/runs/e/first/results/outcomes.json"
+    return event
+
+
+TRAINED = {  # Train's result as the .sync task returns it (DescribeTrainingJob's fields)
+    "TrainingJobStatus": "Completed",
+    "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.0}],
+    "ModelArtifacts": {"S3ModelArtifacts": "s3://b/rerun/t2/model.tar.gz"},
+}
+
+
+def _succeeded(output: dict) -> dict:
+    return {"Status": "SUCCEEDED", "ExecutionArn": "arn:child", "Output": json.dumps(output)}
+
+
+def test_a_rerun_picks_the_best_over_the_sweeps_completed_trials_and_its_own(aws):
+    import boto3
+
     from contract.events import SelectBestEvent
     from lambdas.select_best.handler import selection
 
-    previous = {
+    s3 = boto3.client("s3", region_name="us-east-1")
+    kept = {
         "trialName": "t1",
         "trainingJobName": "t1-job",
+        "status": "Completed",
         "hyperparameters": {"hidden_channels": "32"},
         "metrics": {"test:accuracy": 98.0},
         "modelArtifact": "s3://b/first/t1/model.tar.gz",
     }
-    trained = {  # Train's result as the .sync task returns it (DescribeTrainingJob's fields)
-        "TrainingJobStatus": "Completed",
-        "FinalMetricDataList": [{"MetricName": "test:accuracy", "Value": 97.0}],
-        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/rerun/t2/model.tar.gz"},
+    failed = {"trialName": "t2", "trainingJobName": "t2-old-job", "status": "Failed", "failureReason": "capacity"}
+    child = _succeeded({"trialName": "t2", "trainingJobName": "t2-job", "training": TRAINED})
+    event = _sweep_files(s3, [child], previous=[kept, failed])
+
+    chosen = selection(schema.parse(SelectBestEvent, event), s3)
+
+    written = json.loads(s3.get_object(Bucket=BUCKET, Key="runs/e/x/results/outcomes.json")["Body"].read())
+    # The sweep's order; the retrained trial's failed attempt replaced by its new one; each trial once.
+    assert [(t["trialName"], t["trainingJobName"], t["status"]) for t in written["trials"]] == [
+        ("t1", "t1-job", "Completed"),
+        ("t2", "t2-job", "Completed"),
+    ]
+    assert chosen.best.trial_name == "t1" and chosen.best.model_artifact == kept["modelArtifact"]
+    assert (chosen.outcomes.trials, chosen.outcomes.completed, chosen.outcomes.failed) == (2, 2, 0)
+    assert chosen.outcomes.s3_uri == event["outcomesS3Uri"]
+    # The rerun's own trial wins when it is better.
+    worse = {**kept, "metrics": {"test:accuracy": 90.0}}
+    event = _sweep_files(s3, [child], previous=[worse, failed])
+    assert selection(schema.parse(SelectBestEvent, event), s3).best.trial_name == "t2"
+
+
+def test_a_child_that_failed_outside_the_trials_catch_is_a_failed_trial(aws):
+    import boto3
+
+    from contract.events import SelectBestEvent
+    from lambdas.select_best.handler import NoCompletedTrial, selection
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    iteration = {"experimentName": "e", "preprocessingTrialComponentName": "p", "preprocessingOutputS3Uri": "s3://b/p/"}
+    child = {
+        "Status": "FAILED",
+        "ExecutionArn": "arn:child",
+        "Input": json.dumps({**iteration, "trial": schema.dump(_plan("t2"))}),
+        "Error": "States.Runtime",
+        "Cause": "The JSONPath '$.training' could not be found",
     }
-    event = {
-        "trials": [schema.dump(_plan("t2"))],
-        "results": [{"trialName": "t2", "trainingJobName": "t2-job", "training": trained}],
-        "objective": {"metric": "test:accuracy", "goal": "Maximize"},
-        "previousTrials": [previous],
-    }
-    chosen = selection(schema.parse(SelectBestEvent, event))
-    assert [(t.trial_name, t.status) for t in chosen.trials] == [("t1", "Completed"), ("t2", "Completed")]
-    assert chosen.best.trial_name == "t1" and chosen.best.model_artifact == previous["modelArtifact"]
-    # The rerun's own trial wins when it is better; either way each trial appears once.
-    better = {**previous, "metrics": {"test:accuracy": 90.0}}
-    assert selection(schema.parse(SelectBestEvent, {**event, "previousTrials": [better]})).best.trial_name == "t2"
+    event = _sweep_files(s3, [child])
+    with pytest.raises(NoCompletedTrial, match=r"t2 Failed \(States.Runtime: The JSONPath"):
+        selection(schema.parse(SelectBestEvent, event), s3)
+    written = json.loads(s3.get_object(Bucket=BUCKET, Key="runs/e/x/results/outcomes.json")["Body"].read())
+    assert [(t["trialName"], t["status"]) for t in written["trials"]] == [("t2", "Failed")]  # written all the same

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import boto3
@@ -33,10 +34,16 @@ ENTITY_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$")
 
 
 def plan(raw, execution="exec-1", max_trials=10):
-    """The plan as the state machine sees it (JSON), checked to parse back into the contract's model."""
+    """The plan as the state machine sees it (JSON), checked to parse back into the contract's model, with
+    `trials` the trials it points at (as ValidateInput writes them to its trials file)."""
     planned = plan_run(raw, execution_name=execution, bucket_name=BUCKET, max_trials=max_trials)
-    assert schema.parse(RunPlan, schema.dump(planned)) == planned
-    return schema.dump(planned)
+    assert schema.parse(RunPlan, schema.dump(planned.plan)) == planned.plan
+    run = schema.dump(planned.plan)
+    layout = contract.RunLayout(BUCKET, planned.plan.experiment_name, execution)
+    assert run["trials"] == {"bucket": BUCKET, "key": layout.trials_file, "count": len(planned.trials)}
+    assert run["resultsPrefix"] == layout.results
+    assert run["outcomesS3Uri"] == f"s3://{BUCKET}/{layout.outcomes_file}"
+    return {**run, "trials": schema.dump(planned.trials)}
 
 
 def test_the_notebook_input_plans_five_trials_with_string_hyperparameters():
@@ -68,12 +75,14 @@ def test_the_notebook_input_plans_five_trials_with_string_hyperparameters():
         "dataset",
         "preprocessing",
         "trials",
+        "resultsPrefix",
+        "outcomesS3Uri",
         "model",
         "transform",
-        "previousTrials",
+        "previousOutcomes",
         "rerunOf",
     }
-    assert run["previousTrials"] == [] and run["rerunOf"] is None  # not a rerun
+    assert run["previousOutcomes"] is None and run["rerunOf"] is None  # not a rerun
 
 
 def test_defaults_apply_to_everything_but_trials():
@@ -155,7 +164,9 @@ def test_each_bad_input_is_refused_with_an_error_naming_the_field(raw, field):
 
 def test_the_handler_returns_the_plan_and_raises_the_named_error(aws, context):
     out = validate.handler({"input": NOTEBOOK_INPUT, "executionName": "exec-1"}, context)
-    assert out == plan(NOTEBOOK_INPUT)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    written = json.loads(s3.get_object(Bucket=out["trials"]["bucket"], Key=out["trials"]["key"])["Body"].read())
+    assert {**out, "trials": written} == plan(NOTEBOOK_INPUT)  # the plan, its trials in the file it names
     with pytest.raises(InvalidExecutionInput, match="^trials") as caught:
         validate.handler({"input": {"trials": []}, "executionName": "exec-1"}, context)
     assert type(caught.value).__name__ == "InvalidExecutionInput"  # the error name Step Functions shows
@@ -196,20 +207,17 @@ def test_a_start_that_would_push_an_existing_experiment_past_the_quota_creates_n
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
     # Five fit exactly; the plan is returned.
     five = {**six, "trials": six["trials"][:5]}
-    assert len(validate.handler({"input": five, "executionName": "exec-1"}, context)["trials"]) == 5
+    planned = validate.handler({"input": five, "executionName": "exec-1"}, context)
+    assert planned["trials"]["count"] == 5
+    written = json.loads(s3.get_object(Bucket=BUCKET, Key=planned["trials"]["key"])["Body"].read())
+    assert [t["variant"] for t in written] == [{"hidden_channels": str(c)} for c in range(1, 6)]
 
 
-COMPLETED_TRIAL = {
-    "trialName": "mnist-cnn-0a1b2c3d-trial-1",
-    "trainingJobName": "mnist-cnn-0a1b2c3d-train-1",
-    "hyperparameters": {"hidden_channels": "2"},
-    "metrics": {"test:accuracy": 91.5},
-    "modelArtifact": "s3://bucket/runs/mnist-cnn/first/models/mnist-cnn-0a1b2c3d-train-1/output/model.tar.gz",
-}
+FIRST_OUTCOMES = "s3://bucket/runs/mnist-cnn/first/results/outcomes.json"
 
 
 def test_a_rerun_trains_the_same_trials_under_new_job_names_and_keeps_the_completed_ones():
-    rerun = {"of": "first", "trialNames": ["mnist-cnn-0a1b2c3d-trial-2"], "completed": [COMPLETED_TRIAL]}
+    rerun = {"of": "first", "trialNames": ["mnist-cnn-0a1b2c3d-trial-2"], "outcomes": FIRST_OUTCOMES}
     run = plan({"trials": [{"hidden_channels": "5"}], "rerun": rerun})
     (trial,) = run["trials"]
     assert trial["trialName"] == "mnist-cnn-0a1b2c3d-trial-2"  # the same trial of the same experiment
@@ -221,7 +229,7 @@ def test_a_rerun_trains_the_same_trials_under_new_job_names_and_keeps_the_comple
     assert run["preprocessing"]["outputS3Uri"] == first["preprocessing"]["outputS3Uri"]
     assert run["transform"]["inputS3Uri"] == first["transform"]["inputS3Uri"]
     assert run["transform"]["outputS3Uri"] != first["transform"]["outputS3Uri"]  # its own predictions
-    assert run["previousTrials"] == [COMPLETED_TRIAL] and run["rerunOf"] == "first"
+    assert run["previousOutcomes"] == FIRST_OUTCOMES and run["rerunOf"] == "first"
     # A rerun of a rerun still trains on the first execution's data.
     again = plan(
         {"trials": [{"hidden_channels": "5"}], "rerun": {**rerun, "of": "first-rerun", "preprocessedBy": "first"}}
@@ -232,17 +240,17 @@ def test_a_rerun_trains_the_same_trials_under_new_job_names_and_keeps_the_comple
 @pytest.mark.parametrize(
     "rerun, message",
     [
-        ({"trialNames": ["t-2"]}, "rerun.of: missing"),
-        ({"of": "first", "trialNames": ["t-2", "t-3"]}, "rerun.trialNames: 2 names for 1 trials"),
-        ({"of": "first", "trialNames": ["bad name"]}, "rerun.trialNames[0]: 'bad name' breaks"),
+        ({"trialNames": ["t-2"], "outcomes": FIRST_OUTCOMES}, "rerun.of: missing"),
+        ({"of": "first", "trialNames": ["t-2"]}, "rerun.outcomes: missing"),
         (
-            {"of": "first", "trialNames": [COMPLETED_TRIAL["trialName"]], "completed": [COMPLETED_TRIAL]},
-            "rerun.completed[0].trialName: mnist-cnn-0a1b2c3d-trial-1 appears twice",
+            {"of": "first", "trialNames": ["t-2", "t-3"], "outcomes": FIRST_OUTCOMES},
+            "rerun.trialNames: 2 names for 1 trials",
         ),
         (
-            {"of": "first", "trialNames": ["t-2"], "completed": [{**COMPLETED_TRIAL, "modelArtifact": ""}]},
-            "rerun.completed[0].modelArtifact",
+            {"of": "first", "trialNames": ["bad name"], "outcomes": FIRST_OUTCOMES},
+            "rerun.trialNames[0]: 'bad name' breaks",
         ),
+        ({"of": "first", "trialNames": ["t-2"], "outcomes": "first/outcomes"}, "rerun.outcomes: 'first/outcomes'"),
     ],
 )
 def test_a_bad_rerun_is_refused_naming_the_field(rerun, message):
