@@ -10,6 +10,9 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import IConstruct
 
+import contract
+from contract import states
+
 AWS = "AwsSolutions::AwsSolutions-"
 NIST = "NIST.800.53.R5::NIST.800.53.R5-"
 
@@ -150,6 +153,7 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
             f"{AWS}IAM5[Resource::{jobs}:{kind}/*]",
             "Job and model names are derived per execution and trial at run time.",
         )
+    _sweep(pipeline, functions, training_role, bucket_arn=bucket_arn)
     cleanup_role = _state_machine_role(pipeline, "Cleanup")
     for function in lambdas:
         # Each state machine role is acknowledged only for the functions it invokes.
@@ -172,6 +176,58 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
     _ack(cleanup_role, f"{AWS}IAM5[Resource::*]", no_resource_level + ".")
     for role in (training_role, cleanup_role):
         _ack(role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
+
+
+def _sweep(pipeline: cdk.Stack, functions: IConstruct, training_role: IConstruct, *, bucket_arn: str) -> None:
+    """The Distributed Map sweep's grants: the run files (contract.layout) and the child executions."""
+    # The run files of the Distributed Map sweep (contract.layout): every run's, as runs are per execution.
+    run_file_reasons = {
+        "ValidateInput": {contract.TRIALS_FILES: "Writes the plan's trials file of the run it plans."},
+        "RecordExperiment": {contract.TRIALS_FILES: "Reads the plan's trials file of the run it records."},
+        "SelectBest": {
+            contract.TRIALS_FILES: "Reads the plan's trials file of the run it selects in.",
+            contract.RESULT_FILES: "Reads the Map Run's result files (manifest.json, SUCCEEDED_<n>.json) of the run.",
+            contract.OUTCOMES_FILES: "Writes the run's outcomes file.",
+        },
+    }
+    for name, reasons in run_file_reasons.items():
+        for pattern, reason in reasons.items():
+            _ack(
+                functions.node.find_child(f"{name}Role"),
+                f"{AWS}IAM5[Resource::{bucket_arn}/{pattern}]",
+                reason + " Run prefixes are created per execution (runs/<experiment>/<execution>/).",
+            )
+
+    for pattern, reason in (
+        (contract.TRIALS_FILES, "TrainTrials' ItemReader reads the plan's trials file of the execution's run."),
+        (contract.RESULT_FILES, "TrainTrials' ResultWriter writes the Map Run's results under the run's results/."),
+    ):
+        _ack(
+            training_role,
+            f"{AWS}IAM5[Resource::{bucket_arn}/{pattern}]",
+            reason + " Run prefixes are created per execution.",
+        )
+    # The Distributed Map's children: executions of this state machine, named per Map Run.
+    training_machine = pipeline.node.find_child("Training").node.find_child("StateMachine")
+    machine_name = (
+        '{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"'
+        + pipeline.get_logical_id(training_machine.node.default_child)
+        + '"}]}]}'
+    )
+    executions = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:" + machine_name
+    map_policy = training_machine.node.find_child("DistributedMapPolicy")
+    _ack(
+        map_policy,
+        f"{AWS}IAM5[Resource::{executions}:*]",
+        "TrainTrials describes and stops its child executions, whose names Step Functions chooses per Map Run "
+        "(granted by the CDK's DistributedMap on this state machine's executions only).",
+    )
+    _ack(
+        map_policy,
+        f"{AWS}IAM5[Resource::{executions}/{states.TRAIN_TRIALS}:*]",
+        "Redriving TrainTrials' child executions (the Map Run's label), granted by the CDK's DistributedMap.",
+    )
+    _ack(map_policy, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
 
 
 _INLINE_REASON = (

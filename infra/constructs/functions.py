@@ -200,6 +200,22 @@ class ExperimentFunctions(Construct):
         self.functions[VALIDATE_INPUT.name].add_to_role_policy(
             iam.PolicyStatement(actions=["sagemaker:ListTrials"], resources=["*"])
         )
+        # The plan's trials: ValidateInput writes them, RecordExperiment and SelectBest read them;
+        # SelectBest reads the Map Run's results and writes the outcomes. Exactly those files, with
+        # the project key (the bucket's default SSE-KMS encryption).
+        trials_files, result_files = (
+            bucket.arn_for_objects(contract.TRIALS_FILES),
+            bucket.arn_for_objects(contract.RESULT_FILES),
+        )
+        outcomes_files = bucket.arn_for_objects(contract.OUTCOMES_FILES)
+        validate, record, select = (self.functions[s.name] for s in (VALIDATE_INPUT, RECORD_EXPERIMENT, SELECT_BEST))
+        validate.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[trials_files]))
+        record.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[trials_files]))
+        select.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[trials_files, result_files]))
+        select.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[outcomes_files]))
+        key.grant(validate, "kms:GenerateDataKey")
+        key.grant(record, "kms:Decrypt")
+        key.grant(select, "kms:Decrypt", "kms:GenerateDataKey")
         # The preprocessing recorder reads stats.json written by the processing job.
         bucket.grant_read(self.functions[RECORD_PREPROCESSING.name], f"{contract.RUNS_PREFIX}*")
         key.grant_decrypt(self.functions[RECORD_PREPROCESSING.name])

@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 import contract
-from contract import errors, schema, states
+from contract import errors, quotas, schema, states
 from contract.events import (
     JobReference,
     PipelineState,
@@ -62,6 +62,44 @@ class JobSettings:
     max_runtime: Duration
     spot_training: bool
     max_wait: Duration
+
+
+class _TrialsFileReader(sfn.S3JsonItemReader):
+    """The plan's trials file as the Map's items, readable in the runs' trials files only.
+
+    With a bucket from a JsonPath, CDK's reader grants s3:GetObject on Resource "*" (every bucket
+    of every account, checkov CKV_AWS_108); the bucket is this project's, so the grant names it."""
+
+    def __init__(self, bucket: s3.IBucket, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._bucket = bucket
+
+    def provide_policy_statements(self) -> list[iam.PolicyStatement]:
+        return [
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[self._bucket.arn_for_objects(contract.TRIALS_FILES)]
+            )
+        ]
+
+
+class _ResultFilesWriter(sfn.ResultWriterV2):
+    """The Map Run's results in the run's results/ prefix, writable there only.
+
+    CDK's writer grants its actions on Resource "*" for a bucket from a JsonPath (checkov
+    CKV_AWS_111). "Step Functions uses multipart upload to write the results" (Distributed Map
+    ResultWriter, IAM policies), hence the multipart actions."""
+
+    def __init__(self, bucket: s3.IBucket, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._bucket = bucket
+
+    def provide_policy_statements(self) -> list[iam.PolicyStatement]:
+        return [
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                resources=[self._bucket.arn_for_objects(contract.RESULT_FILES)],
+            )
+        ]
 
 
 class TrainingPipeline(Construct):
@@ -142,10 +180,19 @@ class TrainingPipeline(Construct):
             failed=record_preprocessing_failure,
         )
 
-        trials = sfn.Map(
+        # A Distributed Map: each trial a child execution, the items read from the plan's trials file
+        # and the results written to the run's results/ prefix, so that the execution state carries
+        # pointers whatever the sweep's size (256 KiB state quota; 25,000 events per history). A child
+        # that fails outside its trial's Catch fails no sweep: SelectBest makes that trial Failed, and
+        # the sweep fails only when no trial completed (NoCompletedTrial).
+        trials = sfn.DistributedMap(
             self,
             states.TRAIN_TRIALS,
-            items_path=str(STATE.trials),
+            item_reader=_TrialsFileReader(
+                bucket,
+                bucket_name_path=sfn.JsonPath.string_at(str(STATE.trials.bucket)),
+                key=sfn.JsonPath.string_at(str(STATE.trials.key)),
+            ),
             item_selector=template(
                 TrialIteration,
                 experiment_name=STATE.experiment_name,
@@ -154,6 +201,17 @@ class TrainingPipeline(Construct):
                 trial="$$.Map.Item.Value",
             ),
             max_concurrency=trial_concurrency,
+            # Every trial may fail (no sweep is larger than the quota). A count rather than 100 percent:
+            # the local cloud's ASL grammar (moto 5.2.5) takes a percentage only as a decimal, while
+            # the CDK renders an integer.
+            tolerated_failure_count=quotas.TRIALS_PER_EXPERIMENT,
+            map_execution_type=sfn.StateMachineType.STANDARD,
+            label=states.TRAIN_TRIALS,
+            result_writer_v2=_ResultFilesWriter(
+                bucket,
+                bucket_name_path=sfn.JsonPath.string_at(str(STATE.trials.bucket)),
+                prefix=sfn.JsonPath.string_at(str(STATE.results_prefix)),
+            ),
             result_path=str(STATE.trial_results),
         )
         trials.item_processor(self._trial(functions, sagemaker_role, image_uri, key, bucket, jobs))
@@ -166,11 +224,14 @@ class TrainingPipeline(Construct):
             functions[fns.SELECT_BEST],
             template(
                 SelectBestEvent,
+                experiment_name=STATE.experiment_name,
+                execution_name=STATE.execution_name,
                 trials=STATE.trials,
                 results=STATE.trial_results,
                 objective=STATE.objective,
+                outcomes_s3_uri=STATE.outcomes_s3_uri,
                 preprocessing_recording=STATE.preprocessing_recording,
-                previous_trials=STATE.previous_trials,
+                previous_outcomes=STATE.previous_outcomes,
             ),
             result_path=str(STATE.selection),
             result_selector=reselect(Selection, "$.Payload"),
@@ -236,11 +297,10 @@ class TrainingPipeline(Construct):
             # contract.events.ExecutionOutput
             parameters=selector(
                 experimentName=STATE.experiment_name,
-                trials=STATE.selection.trials,
+                outcomes=STATE.selection.outcomes,
                 best=selector(trialName=best.trial_name, metric=best.metric, value=best.value),
                 model=STATE.model.model_name,
                 transform=selector(jobName=STATE.transform.job_name, outputS3Uri=STATE.transform.output_s3_uri),
-                unrecorded=STATE.selection.unrecorded,
             ),
         )
 
@@ -299,6 +359,8 @@ class TrainingPipeline(Construct):
         )
         for statement in preprocess.policy_statements:
             self.state_machine.add_to_role_policy(statement)
+        # TrainTrials's reader and writer grant their S3 actions (above); the bucket is SSE-KMS.
+        key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
 
     def _trial(self, functions, sagemaker_role, image_uri, key, bucket, jobs: JobSettings) -> sfn.IChainable:
         """Per trial: record it, train it (or adopt its job), record the outcome, hand on the result;

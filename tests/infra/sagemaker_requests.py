@@ -104,6 +104,10 @@ def operation_name(state: dict) -> str:
 
 
 # --- Step Functions: the Parameters rendered by an interpreter ---------------------------------------
+# Where a Distributed Map's items go in the rendering input (what its ItemReader would read from S3).
+RENDERED_ITEMS = "renderedItems"
+
+
 def _render_machine(definition: dict, state_name: str, maps: tuple[str, ...]) -> dict:
     """A state machine that renders `state_name`'s Parameters as its output (inside copies of its Maps)."""
     parameters = _find(definition, state_name, maps)["Parameters"]
@@ -114,8 +118,15 @@ def _render_machine(definition: dict, state_name: str, maps: tuple[str, ...]) ->
         chain.append(scope["States"][map_name])
         scope = chain[-1]["ItemProcessor"]
     for map_state in reversed(chain):
-        outer = {k: copy.deepcopy(v) for k, v in map_state.items() if k not in ("Next", "End", "ResultPath", "Catch")}
-        outer["ItemProcessor"] = {**outer["ItemProcessor"], **machine}
+        # A Distributed Map renders as an inline one over the items given in the input (RENDERED_ITEMS):
+        # the same ItemSelector and processor, without the S3 reader and writer.
+        dropped = ("Next", "End", "ResultPath", "Catch", "ItemReader", "ResultWriter", "Label")
+        outer = {
+            k: copy.deepcopy(v) for k, v in map_state.items() if k not in dropped and not k.startswith("Tolerated")
+        }
+        if "ItemReader" in map_state:
+            outer["ItemsPath"] = f"$.{RENDERED_ITEMS}"
+        outer["ItemProcessor"] = {**outer["ItemProcessor"], **machine, "ProcessorConfig": {"Mode": "INLINE"}}
         outer.pop("Retry", None)
         outer["End"] = True
         machine = {"StartAt": "Render", "States": {"Render": outer}}

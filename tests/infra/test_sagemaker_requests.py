@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
+import json
 
+import boto3
 import pytest
 from moto import mock_aws
 
 import contract
 from contract import schema
-from contract.events import BestTrial, PipelineState, Selection
+from contract.events import BestTrial, OutcomesSummary, PipelineState, Selection
 from local_cloud import plug
 from tests.infra.sagemaker_requests import (
+    RENDERED_ITEMS,
     deployed_definition,
     operation_name,
     render_requests,
@@ -36,7 +39,8 @@ LONGEST = {
 
 
 def _plan(raw: dict, execution_name: str, monkeypatch, max_trials: int) -> dict:
-    """The run plan the ValidateInput state returns: the real handler, with the function's environment."""
+    """The run plan the ValidateInput state returns: the real handler, with the function's environment;
+    `trials` is the trials file it wrote (TrainTrials' items)."""
     from lambdas.validate_input import handler as validate_input
     from tests.lambdas.conftest import FakeContext
 
@@ -45,7 +49,12 @@ def _plan(raw: dict, execution_name: str, monkeypatch, max_trials: int) -> dict:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     plug.install()
     with mock_aws():  # the handler counts the experiment's trials (the trials-per-experiment quota)
-        return validate_input.handler({"input": raw, "executionName": execution_name}, FakeContext())
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        plan = validate_input.handler({"input": raw, "executionName": execution_name}, FakeContext())
+        trials = json.loads(s3.get_object(Bucket=BUCKET, Key=plan["trials"]["key"])["Body"].read())
+    assert len(trials) == plan["trials"]["count"]
+    return {**plan, "trials": trials}
 
 
 def _state_inputs(plan: dict) -> dict[str, dict]:
@@ -59,8 +68,14 @@ def _state_inputs(plan: dict) -> dict[str, dict]:
     )
     # Where SelectBest puts its result, by the contract's field name (a rename moves it here too).
     selection_field = str(schema.paths(PipelineState).selection).removeprefix("$.")
-    after_best = {**plan, selection_field: schema.dump(Selection(trials=[], best=best))}
-    return {"Preprocess": plan, "Train": plan, "CreateModel": after_best, "Transform": after_best}
+    outcomes = OutcomesSummary(s3_uri="s3://b/outcomes.json", trials=1, completed=1, failed=0)
+    after_best = {**plan, selection_field: schema.dump(Selection(best=best, outcomes=outcomes))}
+    return {
+        "Preprocess": plan,
+        "Train": {**plan, RENDERED_ITEMS: plan["trials"]},
+        "CreateModel": after_best,
+        "Transform": after_best,
+    }
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from contract import quotas
 from tests.infra.templates import state_machine_definition, state_order, walk_states
 
 
@@ -64,12 +65,22 @@ def test_jobs_run_synchronously(training):
     assert states["CreateModel"]["Resource"].endswith(":states:::sagemaker:createModel")
 
 
-def test_trials_map_is_inline_with_the_configured_concurrency(training, synthesized):
+def test_trials_run_as_a_distributed_map_over_the_trials_file(training, synthesized):
     trials = training["States"]["TrainTrials"]
     assert trials["Type"] == "Map"
     assert trials["MaxConcurrency"] == synthesized.config.trial_concurrency
-    assert trials["ItemsPath"] == "$.trials"
-    assert trials["ItemProcessor"]["ProcessorConfig"]["Mode"] == "INLINE"
+    assert trials["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    # The items come from the run's trials file and the results go back to the bucket: the state
+    # carries pointers, whatever the sweep's size.
+    assert trials["ItemReader"]["Resource"].endswith(":states:::s3:getObject")
+    assert trials["ItemReader"]["ReaderConfig"] == {"InputType": "JSON"}
+    assert trials["ItemReader"]["Parameters"] == {"Bucket.$": "$.trials.bucket", "Key.$": "$.trials.key"}
+    assert trials["ResultWriter"]["Resource"].endswith(":states:::s3:putObject")
+    assert trials["ResultWriter"]["Parameters"] == {"Bucket.$": "$.trials.bucket", "Prefix.$": "$.resultsPrefix"}
+    assert trials["ItemSelector"]["trial.$"] == "$$.Map.Item.Value"
+    # A failed trial never fails the sweep: every trial may fail, SelectBest decides.
+    assert trials["ToleratedFailureCount"] == quotas.TRIALS_PER_EXPERIMENT
+    assert "ItemsPath" not in trials and "ResultSelector" not in trials
 
 
 def test_training_carries_experiment_config_metrics_and_spot(training, synthesized):
@@ -421,8 +432,9 @@ def test_a_record_state_that_fails_is_caught_and_the_run_goes_on(training):
     assert (
         payload["results.$"] == "$.trialResults" and payload["preprocessingRecording.$"] == "$.preprocessingRecording"
     )
-    summary = states["Summarize"]["Parameters"]
-    assert summary["trials.$"] == "$.selection.trials" and summary["unrecorded.$"] == "$.selection.unrecorded"
+    # The outcomes (with what was not recorded) go to the bucket; the output carries their summary.
+    assert payload["outcomesS3Uri.$"] == "$.outcomesS3Uri"
+    assert states["Summarize"]["Parameters"]["outcomes.$"] == "$.selection.outcomes"
 
 
 def test_processing_and_transform_jobs_carry_experiment_config(training):
