@@ -123,6 +123,14 @@ PLUG_POINTS = (
         "the ResultWriter imported by name (use_runtime, as the task factory)",
     ),
     PlugPoint(
+        "distributed-map-result-paths",
+        "rebind",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.result_writer_decl.ResultWriter._eval_body",
+        "local_cloud.stepfunctions.result_writer.result_writer_eval_body",
+        "moto reads a ResultWriter's Bucket.$/Prefix.$ from the children's outputs; ours reads them from the "
+        "Map state's input, as Step Functions does, so that each run writes under its own results/ prefix",
+    ),
+    PlugPoint(
         "lambda-invoke",
         "rebind",
         "moto.awslambda.models.LambdaFunction.invoke",
@@ -243,6 +251,8 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
     state_task_factory.state_task_service_for = state_task_service_for
     _rebound.setdefault("resource_eval_for", result_writer_decl.resource_eval_for)
     result_writer_decl.resource_eval_for = result_writer.resource_eval_for
+    _rebound.setdefault("result_writer_eval_body", result_writer_decl.ResultWriter._eval_body)
+    result_writer_decl.ResultWriter._eval_body = result_writer.result_writer_eval_body
 
     _rebound.setdefault("invoke", LambdaFunction.invoke)
 
@@ -264,6 +274,8 @@ def restore_moto() -> None:
     SageMakerJobsResponse.jobs = None
     if "resource_eval_for" in _rebound:
         result_writer_decl.resource_eval_for = _rebound["resource_eval_for"]
+    if "result_writer_eval_body" in _rebound:
+        result_writer_decl.ResultWriter._eval_body = _rebound["result_writer_eval_body"]
     if "state_task_service_for" in _rebound:
         state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
     if "invoke" in _rebound:

@@ -82,3 +82,20 @@ def resource_eval_for(resource):
     if isinstance(resource, ServiceResource) and resource.service_name == "s3":
         return ResultExportingEvalS3(resource=resource)
     return resource_eval_factory.resource_eval_for(resource)
+
+
+def result_writer_eval_body(self, env) -> None:
+    """moto's ResultWriter._eval_body with its Parameters' paths read from the Map state's input.
+
+    moto evaluates `"Bucket.$"` and `"Prefix.$"` against the children's outputs (the top of its stack
+    once the Map Run ended), so a run-specific results prefix cannot be given. Step Functions reads a
+    state's Parameters paths from the state's input, as the CDK's `ResultWriterV2(bucket_name_path=...)`
+    ("S3 bucket name in which to save Map Run results, as JsonPath") presumes.
+    """
+    outputs = env.stack.pop()
+    env.stack.append(env.states.get_input())  # the Map state's input
+    self.parargs.eval(env=env)
+    parameters = env.stack.pop()
+    env.stack.pop()
+    env.stack.extend([outputs, parameters])
+    self.resource_eval.eval_resource(env=env)

@@ -63,7 +63,7 @@ def test_functions_hold_the_code_package_with_their_handler(deployed):
     functions = {f["Handler"]: f for f in client.list_functions()["Functions"]}
     assert set(functions) == {f"lambdas.{name}.handler.handler" for name in FUNCTIONS}
     function = functions["lambdas.validate_input.handler.handler"]
-    assert function["Environment"]["Variables"]["MAX_TRIALS"] == "20"
+    assert function["Environment"]["Variables"]["MAX_TRIALS"] == "300"
     location = client.get_function(FunctionName=function["FunctionName"])["Code"]["Location"]
     assert location  # moto serves the uploaded zip; its content is checked through the run folder below
     response = client.invoke(
@@ -74,7 +74,10 @@ def test_functions_hold_the_code_package_with_their_handler(deployed):
     )
     assert "FunctionError" not in response, response["Payload"].read()
     plan = json.load(response["Payload"])
-    assert plan["experimentName"] == "deploy-check" and len(plan["trials"]) == 1
+    assert plan["experimentName"] == "deploy-check" and plan["trials"]["count"] == 1
+    # The trials themselves are in the run's trials file, the Distributed Map's items.
+    trials = cloud.client("s3").get_object(Bucket=plan["trials"]["bucket"], Key=plan["trials"]["key"])
+    assert [t["hyperparameters"]["hidden_channels"] for t in json.load(trials["Body"])] == ["2"]
     packages = list((cloud.run_dir / "lambda-code").glob("*ValidateInput*"))
     assert packages and (packages[0] / "contract" / "__init__.py").is_file()
     assert not (packages[0] / "ops").exists() and not (packages[0] / "jobs").exists()  # lambdas/ and contract/ only

@@ -22,6 +22,7 @@ def test_plug_points_are_all_listed_and_of_a_known_kind():
     assert [point.name for point in plug.PLUG_POINTS if point.how == "rebind"] == [
         "sagemaker-sync-tasks",
         "distributed-map-results",
+        "distributed-map-result-paths",
         "lambda-invoke",
     ]
     assert len({point.name for point in plug.PLUG_POINTS}) == len(plug.PLUG_POINTS)
@@ -348,3 +349,12 @@ def test_moto_result_writer_still_drops_the_results_and_is_built_from_the_name_w
         result_writer_decl.ResultWriter.__init__
     )
     assert parameters(ResourceEvalS3._get_s3_client) == ["resource_runtime_part", "state_credentials"]
+
+
+def test_moto_result_writer_still_reads_its_paths_from_the_outputs():
+    """Plug point distributed-map-result-paths: moto's body evaluates the Parameters on the stack's top."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
+
+    source = inspect.getsource(result_writer_decl.ResultWriter._eval_body)
+    assert "self.parargs.eval(env=env)" in source and "env.states.get_input" not in source
+    assert parameters(result_writer_decl.ResultWriter._eval_body) == ["self", "env"]
