@@ -18,6 +18,7 @@ from ops import (
     execution_watch,
     experiment_records,
     failure_locations,
+    sweep_outcomes,
 )
 from ops.cli_support import UNBOUNDED_TRIALS, again, console_out, count
 from ops.deployment import AwsAccess, local_max_trials
@@ -191,13 +192,15 @@ def rerun(ctx, execution, name, then_watch, interval, skip_preflight):
         else execution_watch.execution_arn(execution, [aws.deployment().training_state_machine_arn])
     )
     description = execution_watch.describe(aws.stepfunctions, candidates, execution)
-    raw = execution_input.rerun_input(description)
+    execution_input.check_rerunnable(description)  # before reading outcomes a failed execution lacks
+    raw = execution_input.rerun_input(description, sweep_outcomes.outcomes_of(aws.client("s3"), description))
     checked = execution_input.check(raw, max_trials=UNBOUNDED_TRIALS)
     new_name = execution_input.check_execution_name(name) if name else execution_input.rerun_name(description["name"])
+    completed = json.loads(description["output"])["outcomes"]["completed"]
     console = console_out()
     console.print(
         f"Rerunning {count(len(checked.trials), 'failed trial')} of {description['name']} "
-        f"({count(len(raw['rerun']['completed']), 'completed trial')} kept)",
+        f"({count(completed, 'completed trial')} kept)",
         soft_wrap=True,
     )
     _start_execution(
@@ -295,7 +298,7 @@ def _follow(ctx: click.Context, description: dict, *, interval: float, training:
         execution_watch.report_failure(console, final, progress, where_to_look=locations.lines())
         ctx.exit(1)
     if training:
-        execution_watch.report_training_outcome(console, final)
+        execution_watch.report_training_outcome(console, final, sweep_outcomes.outcomes_of(aws.client("s3"), final))
         experiment = json.loads(final.get("output") or "{}").get("experimentName")
         if experiment:
             console.print(f"Compare the trials: {again(ctx, 'compare', experiment)}", soft_wrap=True)

@@ -122,12 +122,12 @@ def check(raw: dict, *, max_trials: int) -> ExecutionInput:
 
 
 def check_plan(raw: dict, *, execution_name: str, bucket_name: str, max_trials: int) -> RunPlan:
-    """The run plan the state machine's first state will make: also checks the names derived from
+    """The run plan the state machine's first state will make (its trials aside): also checks the names derived from
     the execution name (trial, job and component names within SageMaker's limits)."""
     from lambdas.validate_input.plan import InvalidExecutionInput, plan_run
 
     try:
-        return plan_run(raw, execution_name=execution_name, bucket_name=bucket_name, max_trials=max_trials)
+        return plan_run(raw, execution_name=execution_name, bucket_name=bucket_name, max_trials=max_trials).plan
     except InvalidExecutionInput as error:
         raise InvalidUsage(f"invalid execution input: {error}") from None
 
@@ -156,20 +156,26 @@ def check_execution_name(name: str) -> str:
     return name
 
 
-def rerun_input(description: dict) -> dict:
-    """The input of an execution that trains again only the failed trials of the finished one described
-    (DescribeExecution): each failed trial's full hyperparameters under its own trial name, and the
-    completed trials as they completed (`rerun`, lambdas/validate_input/plan.py)."""
+def check_rerunnable(description: dict) -> None:
+    """Only a SUCCEEDED execution has outcomes to rerun from (a failed one has no output)."""
     name, status = description.get("name", "?"), description.get("status")
     if status != "SUCCEEDED":
-        # A failed execution has no output to take the sweep's outcomes from (`watch` says why it failed).
         raise OperatorError(
             f"execution {name} is {status}; only a SUCCEEDED execution's failed trials can be rerun "
             f"(`python -m ops watch {name}` shows why it ended; `python -m ops start --input` starts it again)"
         )
+
+
+def rerun_input(description: dict, outcomes: dict) -> dict:
+    """The input of an execution that trains again only the failed trials of the finished one described
+    (DescribeExecution), from its outcomes file (ops/sweep_outcomes.py): each failed trial's full
+    hyperparameters under its own trial name, and that file, whose completed trials the rerun keeps
+    (`rerun`, lambdas/validate_input/plan.py)."""
+    check_rerunnable(description)
+    name = description.get("name", "?")
     previous_input = json.loads(description.get("input") or "{}")
     output = json.loads(description.get("output") or "{}")
-    trials = output.get("trials") or []
+    trials = outcomes.get("trials") or []
     failed = [t for t in trials if t.get("status") != COMPLETED]
     if not failed:
         raise OperatorError(f"execution {name}: all {len(trials)} trials completed; nothing to rerun")
@@ -182,17 +188,7 @@ def rerun_input(description: dict) -> dict:
             "of": name,
             "preprocessedBy": earlier.get("preprocessedBy") or earlier.get("of") or name,
             "trialNames": [t["trialName"] for t in failed],
-            "completed": [
-                {
-                    "trialName": t["trialName"],
-                    "trainingJobName": t["trainingJobName"],
-                    "hyperparameters": t.get("hyperparameters") or {},
-                    "metrics": t.get("metrics") or {},
-                    "modelArtifact": t.get("modelArtifact") or "",
-                }
-                for t in trials
-                if t.get("status") == COMPLETED
-            ],
+            "outcomes": output["outcomes"]["s3Uri"],
         },
     }
     for key in ("objective", "dataset"):

@@ -1,27 +1,20 @@
-"""Folds a Step Functions execution history into what `watch` shows: current state and trial counts."""
+"""Folds an execution's history and its Map Run's counts into what `watch` shows: current state and trial counts."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from contract import states
-
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-_ITERATION_END = {"MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"}
+_MAP_RUN_END = {"MapRunSucceeded", "MapRunFailed", "MapRunAborted"}
 # The execution's own end events that carry an error and a cause.
 _EXECUTION_FAILURES = {
     "ExecutionFailed": "executionFailedEventDetails",
     "ExecutionTimedOut": "executionTimedOutEventDetails",
     "ExecutionAborted": "executionAbortedEventDetails",
 }
-
-
-@dataclass
-class TrialProgress:
-    index: int
-    state: str | None = None  # the state the iteration is in now
-    outcome: str | None = None  # "completed" (trained) or "failed"; None while running
+# DescribeMapRun itemCounts of children that ended (a child's end is its trial's: trained or not).
+_ITEMS_DONE = ("succeeded", "failed", "timedOut", "aborted")
 
 
 @dataclass
@@ -33,39 +26,47 @@ class Failure:
 
 @dataclass
 class ExecutionProgress:
-    """Everything `watch` derives from the events seen so far (apply them in id order)."""
+    """Everything `watch` derives from the events seen so far (apply them in id order) and, while the
+    trials run, from their Map Run's counts (DescribeMapRun): one call per poll whatever the sweep's
+    size, where reading each child execution's history would be one call per trial."""
 
     total_trials: int | None = None
     state: str | None = None  # current top-level state
-    trials: dict[int, TrialProgress] = field(default_factory=dict)
     last_event_id: int = 0
     failure: Failure | None = None
+    map_run_arn: str | None = None  # TrainTrials' Map Run, once it started
+    map_run_ended: bool = False
+    item_counts: dict[str, int] = field(default_factory=dict)  # its latest DescribeMapRun itemCounts
+    # The trials' outcomes, once SelectBest has made them (the output's `outcomes` counts).
+    completed: int | None = None
+    failed: int | None = None
     # Inputs of `checkpoint_state` each time it is entered: the cleanup's "Done?" sees every pass's counts.
     passes: list[dict] = field(default_factory=list)
     checkpoint_state: str | None = None
-    _iteration_of: dict[int, int] = field(default_factory=dict)
     _state_of_event: dict[int, str] = field(default_factory=dict)
 
     # --- counts -----------------------------------------------------------------------------
     @property
-    def started(self) -> int:
-        return len(self.trials)
-
-    @property
-    def completed(self) -> int:
-        return sum(1 for t in self.trials.values() if t.outcome == "completed")
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for t in self.trials.values() if t.outcome == "failed")
+    def done(self) -> int:
+        return sum(int(self.item_counts.get(key, 0)) for key in _ITEMS_DONE)
 
     @property
     def running(self) -> int:
-        return sum(1 for t in self.trials.values() if t.outcome is None)
+        return int(self.item_counts.get("running", 0))
 
     @property
     def queued(self) -> int:
-        return max((self.total_trials or 0) - self.started, 0)
+        return max((self.total_trials or 0) - self.done - self.running, 0)
+
+    def apply_map_run(self, description: dict) -> None:
+        """A DescribeMapRun of TrainTrials' Map Run."""
+        self.item_counts = dict(description.get("itemCounts") or {})
+
+    def apply_output(self, output: dict) -> None:
+        """The execution's output: the trials' outcomes (contract.events.ExecutionOutput.outcomes)."""
+        outcomes = output.get("outcomes") if isinstance(output, dict) else None
+        if isinstance(outcomes, dict):
+            self.completed, self.failed = outcomes.get("completed"), outcomes.get("failed")
 
     # --- folding ----------------------------------------------------------------------------
     def apply(self, events: list[dict]) -> None:
@@ -80,27 +81,17 @@ class ExecutionProgress:
         previous = event.get("previousEventId")
         if kind == "ExecutionStarted":
             self._read_input(event["executionStartedEventDetails"].get("input"))
-        elif kind == "MapStateStarted":
-            self.total_trials = event.get("mapStateStartedEventDetails", {}).get("length", self.total_trials)
-        elif kind == "MapIterationStarted":
-            index = event["mapIterationStartedEventDetails"]["index"]
-            self.trials.setdefault(index, TrialProgress(index))
-            self._iteration_of[event_id] = index
-            return
-        elif kind in _ITERATION_END:
-            index = event.get(kind[0].lower() + kind[1:] + "EventDetails", {}).get("index", -1)
-            trial = self.trials.setdefault(index, TrialProgress(index))
-            # An iteration that ends without passing Trained/NotTrained (e.g. a Lambda error) failed.
-            trial.outcome = (trial.outcome or "completed") if kind == "MapIterationSucceeded" else "failed"
-            return  # the chain after an iteration's end belongs to the Map, not the iteration
-
-        iteration = self._iteration_of.get(previous) if previous is not None else None
-        if iteration is not None:
-            self._iteration_of[event_id] = iteration
+        elif kind == "MapRunStarted":
+            self.map_run_arn = event.get("mapRunStartedEventDetails", {}).get("mapRunArn")
+            self.map_run_ended = False
+        elif kind in _MAP_RUN_END:
+            self.map_run_ended = True
         entered = event.get("stateEnteredEventDetails")
         if entered:
             self._state_of_event[event_id] = entered["name"]
-            self._enter(entered, iteration)
+            if entered["name"] == self.checkpoint_state:
+                self.passes.append(_json_or_none(entered.get("input")) or {})
+            self.state = entered["name"]
         elif previous in self._state_of_event:
             self._state_of_event[event_id] = self._state_of_event[previous]
         if kind in _EXECUTION_FAILURES:
@@ -111,23 +102,6 @@ class ExecutionProgress:
                 error=details.get("error", kind),
                 cause=details.get("cause", ""),
             )
-
-    def _enter(self, entered: dict, iteration: int | None) -> None:
-        """A state was entered: at the top level it is the current state (and the cleanup's checkpoint
-        records a pass); in a TrainTrials iteration, Trained, or NotTrained / AdoptedJobFailed, tells the
-        trial's outcome."""
-        name = entered["name"]
-        if iteration is None:
-            if name == self.checkpoint_state:
-                self.passes.append(_json_or_none(entered.get("input")) or {})
-            self.state = name
-            return
-        trial = self.trials[iteration]
-        trial.state = name
-        if name == states.TRAINED:
-            trial.outcome = "completed"
-        elif name in (states.NOT_TRAINED, states.ADOPTED_JOB_FAILED):
-            trial.outcome = "failed"
 
     def _read_input(self, text: str | None) -> None:
         payload = _json_or_none(text)

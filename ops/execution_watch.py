@@ -63,7 +63,13 @@ def follow(
     while True:
         # Describe before reading events, so the last poll's events include the final ones.
         description = stepfunctions.describe_execution(executionArn=arn)
+        ended_before = progress.map_run_ended
         progress.apply(new_events(stepfunctions, arn, progress.last_event_id))
+        if progress.map_run_arn and not ended_before:
+            # One call per poll for the whole sweep; once more after the Map Run ended, for its last counts.
+            progress.apply_map_run(stepfunctions.describe_map_run(mapRunArn=progress.map_run_arn))
+        if description["status"] == "SUCCEEDED":
+            progress.apply_output(json.loads(description.get("output") or "{}"))
         on_update(description, progress)
         if description["status"] in TERMINAL_STATUSES:
             return description
@@ -78,27 +84,25 @@ def elapsed(description: dict) -> str:
 
 
 def trial_counts(progress: ExecutionProgress) -> str:
-    return (
-        f"queued {progress.queued} · running {progress.running} · "
-        f"completed {progress.completed} · failed {progress.failed}"
-    )
-
-
-def variant_text(variant: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in variant.items()) or "defaults"
+    """While the trials run, their Map Run's counts; once SelectBest has made them, the outcomes."""
+    if progress.completed is not None:
+        return f"completed {progress.completed} · failed {progress.failed}"
+    return f"queued {progress.queued} · running {progress.running} · done {progress.done}"
 
 
 class TrainingView:
-    """The live panel of a training execution and its line-per-change form for logs."""
+    """The live panel of a training execution and its line-per-change form for logs: the sweep's counts,
+    not a row per trial, so that a 300-trial sweep fits a terminal (`compare` lists the trials)."""
 
     def __init__(self, console: Console, variants: list[dict]):
         self.console = console
         self.variants = variants
-        self._last_line = ""
+
+    def total(self, progress: ExecutionProgress) -> int:
+        return progress.total_trials or len(self.variants) or 0
 
     def render(self, description: dict, progress: ExecutionProgress):
-        total = progress.total_trials or len(self.variants) or 0
-        done = progress.completed + progress.failed
+        total = self.total(progress)
         header = Text.assemble(
             (description["name"], "bold"),
             "  ",
@@ -109,33 +113,13 @@ class TrainingView:
         bar = Table.grid(padding=(0, 1))
         bar.add_row(
             "trials",
-            ProgressBar(total=max(total, 1), completed=done, width=40),
-            f"{done}/{total}",
-            trial_counts(progress),
+            ProgressBar(total=max(total, 1), completed=progress.done, width=30),
+            f"{progress.done}/{total}",
         )
-        trials = Table(show_edge=False, box=None, padding=(0, 2))
-        for column in ("#", "variant", "state", "outcome"):
-            trials.add_column(column)
-        for index in range(total):
-            trial = progress.trials.get(index)
-            variant = variant_text(self.variants[index]) if index < len(self.variants) else ""
-            if trial is None:
-                trials.add_row(str(index), variant, "-", "queued")
-            else:
-                outcome = trial.outcome or "running"
-                trials.add_row(
-                    str(index),
-                    variant,
-                    trial.state or "-",
-                    Text(outcome, style={"completed": "green", "failed": "red"}.get(outcome, "yellow")),
-                )
-        return Group(header, bar, trials)
+        return Group(header, bar, Text(trial_counts(progress)))
 
     def line(self, description: dict, progress: ExecutionProgress) -> str:
-        total = progress.total_trials or len(self.variants) or 0
-        return (
-            f"{progress.state or '-'}: trials {progress.completed + progress.failed}/{total} ({trial_counts(progress)})"
-        )
+        return f"{progress.state or '-'}: trials {progress.done}/{self.total(progress)} ({trial_counts(progress)})"
 
 
 def watch_execution(
@@ -185,12 +169,19 @@ def report_failure(
             console.print(Text(f"  {line}"), soft_wrap=True)
 
 
-def report_training_outcome(console: Console, description: dict) -> None:
+# The outcome table lists every trial of a sweep this size; a larger one, its best and its failures.
+OUTCOME_ROWS = 20
+
+
+def report_training_outcome(console: Console, description: dict, outcomes: dict) -> None:
+    """The trials' outcomes (the outcomes file, ops/sweep_outcomes.py), the best trial and the transform."""
     output = json.loads(description.get("output") or "{}")
     best = output.get("best") or {}
     metric = best.get("metric")
-    trials = output.get("trials") or []
-    varying = varying_keys([t.get("hyperparameters") or {} for t in trials])
+    every = outcomes.get("trials") or []
+    goal = (json.loads(description.get("input") or "{}").get("objective") or {}).get("goal") or "Maximize"
+    trials = every if len(every) <= OUTCOME_ROWS else _best_rows(every, metric, goal, OUTCOME_ROWS // 2)
+    varying = varying_keys([t.get("hyperparameters") or {} for t in every])
     table = Table(
         title=f"Experiment {output.get('experimentName', '')} (* best)",
         title_justify="left",
@@ -214,11 +205,20 @@ def report_training_outcome(console: Console, description: dict) -> None:
             "" if value is None else f"{value:g}",
         )
     console.print(table)
-    for trial in trials:
-        if trial.get("failureReason"):
-            console.print(
-                Text(f"Failed trial {trial.get('trialName')}: {trial['failureReason']}", style="red"), soft_wrap=True
-            )
+    if len(trials) < len(every):
+        console.print(f"... the {len(trials)} best of {len(every)} trials shown (`compare` lists every one)")
+    failures = [trial for trial in every if trial.get("failureReason")]
+    for trial in failures[:OUTCOME_ROWS]:
+        console.print(
+            Text(f"Failed trial {trial.get('trialName')}: {trial['failureReason']}", style="red"), soft_wrap=True
+        )
+    if len(failures) > OUTCOME_ROWS:
+        console.print(Text(f"... and {len(failures) - OUTCOME_ROWS} more failed trials", style="red"))
+    for record in outcomes.get("unrecorded") or []:
+        console.print(
+            Text(f"Not recorded: {record.get('state')} {record.get('trialName') or ''} ({record.get('error')})"),
+            soft_wrap=True,
+        )
     console.print(Text.assemble(("Best trial: ", "bold"), f"{best.get('trialName')}  {metric} = {best.get('value')}"))
     console.print(f"Model: {output.get('model')}", highlight=False)
     transform = output.get("transform") or {}
@@ -227,6 +227,12 @@ def report_training_outcome(console: Console, description: dict) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _best_rows(trials: list[dict], metric: str | None, goal: str, count: int) -> list[dict]:
+    """The `count` trials with the best values of the objective, best first."""
+    scored = [t for t in trials if isinstance((t.get("metrics") or {}).get(metric), (int, float))]
+    return sorted(scored, key=lambda t: t["metrics"][metric], reverse=goal == "Maximize")[:count]
 
 
 def varying_keys(rows: list[dict]) -> list[str]:

@@ -35,6 +35,7 @@ from contract import stacks, states
 from local_cloud.awslambda.runtime import FunctionPackage, Invocation
 from local_cloud.run_logs import lambda_log_dir
 from local_cloud.sagemaker.job_run import JobContext, JobRun
+from ops.sweep_outcomes import outcomes_of
 from tests.cli.synthesized import CLEANUP_MACHINE, TRAINING_MACHINE, SynthesizedApp
 
 ACCOUNT = "123456789012"
@@ -284,6 +285,8 @@ def _plain_botocore_session():
 
 def _stop(stepfunctions, execution_arn: str, timeout_s: float) -> None:
     # moto cannot stop an execution whose worker has not yet set up (AttributeError): again, shortly.
+    # A stopped execution ends once its current state returns (a Lambda call, a job): poll, not spin,
+    # so that the state's thread gets the interpreter to finish.
     deadline = time.monotonic() + timeout_s
     while stepfunctions.describe_execution(executionArn=execution_arn)["status"] == "RUNNING":
         try:
@@ -291,7 +294,9 @@ def _stop(stepfunctions, execution_arn: str, timeout_s: float) -> None:
         except (ClientError, AttributeError):
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.05)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{execution_arn} still RUNNING {timeout_s} s after StopExecution")
+        time.sleep(0.05)
 
 
 def renamed_state(definition: dict, old: str, new: str) -> dict:
@@ -522,8 +527,8 @@ class RecordedRun:
         return cls(deployment, description, plan, json.loads(description.get("output") or "{}"))
 
     def trial(self, hidden_channels: str) -> dict:
-        """The trial outcome (Summarize's trials[]) of the trial with this hidden_channels."""
-        return trials_of(self.output)[hidden_channels]
+        """The outcome of the trial with this hidden_channels."""
+        return trials_of(self.description)[hidden_channels]
 
     def trial_name(self, hidden_channels: str) -> str:
         return self.trial(hidden_channels)["trialName"]
@@ -542,12 +547,26 @@ def record_run(deployment: Deployment) -> RecordedRun:
     return RecordedRun.of(deployment, description)
 
 
+def sweep_trials(description: dict) -> list[dict]:
+    """A finished execution's trial outcomes, in the sweep's order: the outcomes file its output points at."""
+    return outcomes_of(boto3.client("s3", region_name=REGION), description)["trials"]
+
+
+def output_with_outcomes(description: dict) -> dict:
+    """A SUCCEEDED execution's output with its outcomes file read in (`trials`, `unrecorded`): the
+    output itself carries the file's pointer and counts only."""
+    output = json.loads(description["output"])
+    outcomes = outcomes_of(boto3.client("s3", region_name=REGION), description)
+    counts = output["outcomes"]
+    assert counts["trials"] == len(outcomes["trials"]) and counts["unrecorded"] == len(outcomes["unrecorded"])
+    return {**output, "trials": outcomes["trials"], "unrecorded": outcomes["unrecorded"]}
+
+
 def trials_of_kernel_size(description: dict) -> list[dict]:
-    """The Summarize output's trials, in kernel_size order."""
-    trials = json.loads(description["output"])["trials"]
-    return sorted(trials, key=lambda t: int(t["hyperparameters"]["kernel_size"]))
+    """The execution's trial outcomes, in kernel_size order."""
+    return sorted(sweep_trials(description), key=lambda t: int(t["hyperparameters"]["kernel_size"]))
 
 
-def trials_of(output: dict) -> dict[str, dict]:
-    """The Summarize output's trials by hidden_channels (as text, the hyperparameter's SageMaker form)."""
-    return {t["hyperparameters"]["hidden_channels"]: t for t in output["trials"]}
+def trials_of(description: dict) -> dict[str, dict]:
+    """The execution's trial outcomes by hidden_channels (as text, the hyperparameter's SageMaker form)."""
+    return {t["hyperparameters"]["hidden_channels"]: t for t in sweep_trials(description)}

@@ -17,7 +17,7 @@ from ops import failure_locations
 from ops.deployment import AwsAccess
 from tests.cli import cloud
 
-TOO_MANY_TRIALS = [{"hidden_channels": h} for h in range(1, 26)]  # the real validate_input allows 20
+TOO_MANY_TRIALS = [{"hidden_channels": h} for h in range(1, 302)]  # SageMaker Experiments allows 300 per experiment
 
 
 def _execution_log_group(app) -> str:
@@ -72,7 +72,8 @@ def test_a_failed_lambda_state_names_the_function_and_the_execution_log(failing_
 
     assert result.exit_code == 1, result.output
     assert f"Execution bad-input FAILED in state {states.VALIDATE_INPUT}" in result.stdout
-    assert "cause: InvalidExecutionInput: trials: 25 trials, this deployment allows at most 20" in result.stdout
+    quota = "trials: 301 trials, past SageMaker Experiments' quota of 300 trials per experiment"
+    assert f"cause: InvalidExecutionInput: {quota}" in result.stdout
     # moto answers GetFunctionConfiguration without a LoggingConfig: the function is named, not its group.
     assert f"  Lambda function {function}: its CloudWatch Logs group (the function's LoggingConfig)" in result.stdout
     assert f"  execution log: CloudWatch Logs group {_execution_log_group(app)}" in result.stdout

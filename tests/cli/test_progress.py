@@ -1,5 +1,5 @@
 """What `watch` reads from history shapes that moto's Pass/Choice states do not produce (Lambda task
-failures, a failed Map iteration), written as Step Functions records them."""
+failures, a failed Map Run), written as Step Functions records them, and from DescribeMapRun's counts."""
 
 from __future__ import annotations
 
@@ -44,27 +44,40 @@ def test_a_lambda_task_failure_names_its_state_and_the_exception():
     )
 
 
-def test_a_failed_map_iteration_counts_as_a_failed_trial_and_the_rest_stay_queued():
+def test_the_trials_are_counted_from_the_map_run_and_a_failed_map_run_names_its_state():
+    arn = "arn:aws:states:us-east-1:123456789012:mapRun:Training/TrainTrials:abc"
     events = _events(
-        ("ExecutionStarted", 0, "executionStartedEventDetails", {"input": "{}"}),
+        ("ExecutionStarted", 0, "executionStartedEventDetails", {"input": json.dumps({"trials": [{}] * 3})}),
         ("MapStateEntered", 1, "stateEnteredEventDetails", {"name": "TrainTrials"}),
-        ("MapStateStarted", 2, "mapStateStartedEventDetails", {"length": 3}),
-        ("MapIterationStarted", 3, "mapIterationStartedEventDetails", {"name": "TrainTrials", "index": 0}),
-        ("TaskStateEntered", 4, "stateEnteredEventDetails", {"name": "RecordTrial"}),
-        ("TaskFailed", 5, "taskFailedEventDetails", {"error": "Lambda.ServiceException", "cause": "boom"}),
-        ("MapIterationFailed", 6, "mapIterationFailedEventDetails", {"name": "TrainTrials", "index": 0}),
-        ("MapStateFailed", 7, None, None),
-        ("ExecutionFailed", 8, "executionFailedEventDetails", {"error": "Lambda.ServiceException", "cause": "boom"}),
+        ("MapStateStarted", 2, "mapStateStartedEventDetails", {"length": 0}),
+        ("MapRunStarted", 3, "mapRunStartedEventDetails", {"mapRunArn": arn}),
+        ("MapRunFailed", 4, "mapRunFailedEventDetails", {"error": "States.ExceedToleratedFailureThreshold"}),
+        ("MapStateFailed", 5, None, None),
+        ("ExecutionFailed", 6, "executionFailedEventDetails", {"error": "States.ExceedToleratedFailureThreshold"}),
     )
     progress = ExecutionProgress()
-    progress.apply(events[:5])
-    assert (progress.running, progress.queued, progress.trials[0].state) == (1, 2, "RecordTrial")
+    progress.apply(events[:4])
+    assert progress.map_run_arn == arn and not progress.map_run_ended
+    # One DescribeMapRun per poll: the counts of its child executions, whatever the sweep's size.
+    progress.apply_map_run({"itemCounts": {"pending": 1, "running": 1, "succeeded": 1, "total": 3}})
+    assert (progress.queued, progress.running, progress.done) == (1, 1, 1)
 
     progress.apply(events)  # the next poll: the same events again plus the new ones
-    assert (progress.queued, progress.running, progress.completed, progress.failed) == (2, 0, 0, 1)
+    progress.apply_map_run({"itemCounts": {"running": 0, "succeeded": 1, "failed": 2, "total": 3}})
+    assert progress.map_run_ended and (progress.queued, progress.running, progress.done) == (0, 0, 3)
     assert progress.state == "TrainTrials"
     assert progress.failure is not None
-    assert (progress.failure.state, progress.failure.cause) == ("TrainTrials", "boom")
+    assert (
+        progress.failure.state == "TrainTrials" and progress.failure.error == "States.ExceedToleratedFailureThreshold"
+    )
+    # No outcomes: the execution never reached SelectBest.
+    assert (progress.completed, progress.failed) == (None, None)
+
+
+def test_the_outcome_counts_come_from_the_output():
+    progress = ExecutionProgress()
+    progress.apply_output({"outcomes": {"s3Uri": "s3://b/k", "trials": 5, "completed": 4, "failed": 1}})
+    assert (progress.completed, progress.failed) == (4, 1)
 
 
 def test_a_sagemaker_job_cause_reads_as_its_failure_reason():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from tests.cli import cloud
 
 SWEEP = {
@@ -20,7 +18,7 @@ def _swept(deployed, jobs, name="sweep-1") -> dict:
     jobs.fail_once = {"20"}  # the best trial fails on capacity the first time
     described = cloud.run_training(deployed, SWEEP, name=name)
     assert described["status"] == "SUCCEEDED", described
-    return json.loads(described["output"])
+    return cloud.output_with_outcomes(described)
 
 
 def test_rerun_trains_only_the_failed_trial_then_picks_the_best_over_the_sweep(deployed, jobs, run_cli):
@@ -37,7 +35,7 @@ def test_rerun_trains_only_the_failed_trial_then_picks_the_best_over_the_sweep(d
     [rerun] = [e for e in cloud.executions(deployed) if e["name"].startswith("sweep-1-rerun-")]
     described = cloud.wait_for(rerun["executionArn"])
     assert described["status"] == "SUCCEEDED", described
-    output = json.loads(described["output"])
+    output = cloud.output_with_outcomes(described)
     new_jobs = _training_jobs(jobs)[len(trained_before) :]
     (retried,) = failed.values()
     assert len(new_jobs) == 1 and new_jobs[0] not in trained_before  # one new job, under a new name

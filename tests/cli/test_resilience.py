@@ -26,10 +26,6 @@ def _history(description: dict) -> list[dict]:
     return sfn.get_execution_history(executionArn=description["executionArn"], maxResults=1000)["events"]
 
 
-def _task_errors(description: dict) -> list[str]:
-    return [e["taskFailedEventDetails"]["error"] for e in _history(description) if e["type"] == "TaskFailed"]
-
-
 def _job_names(execution: str) -> tuple[str, list[str]]:
     """(the run id, the training job names) an execution of INPUT under this name gets."""
     run = names.run_id(cloud.EXPERIMENT, execution)
@@ -43,8 +39,10 @@ def test_a_throttled_lambda_is_retried_and_the_execution_succeeds(deployed, aws,
     description = cloud.run_training(deployed, INPUT)
 
     assert description["status"] == "SUCCEEDED", description
-    assert _task_errors(description).count("Lambda.TooManyRequestsException") == 2
-    output = json.loads(description["output"])
+    # Both refusals were met (the trials run as Distributed Map children, whose histories the local
+    # cloud does not keep; README) and retried: a refusal that reached the Catch would be unrecorded.
+    assert not aws.throttled("RecordTrial")
+    output = cloud.output_with_outcomes(description)
     assert output["unrecorded"] == []
     assert [t["status"] for t in output["trials"]] == ["Completed", "Completed"]
 
@@ -57,7 +55,7 @@ def test_a_record_state_that_keeps_failing_loses_no_outcome_and_the_output_names
     description = cloud.run_training(deployed, INPUT, name="unrecorded-1")
 
     assert description["status"] == "SUCCEEDED", description
-    output = json.loads(description["output"])
+    output = cloud.output_with_outcomes(description)
     by_trial = {t["trialName"]: t for t in output["trials"]}
     # The outcome is the training job's, recorded or not; the best trial is still chosen and transformed.
     assert by_trial[trial]["status"] == "Completed"
@@ -91,20 +89,18 @@ def test_a_training_job_whose_name_is_in_use_is_adopted(deployed, jobs, status):
     description = cloud.run_training(deployed, INPUT, name=f"adopt-{status}")
 
     assert description["status"] == "SUCCEEDED", description
-    entered = [e["stateEnteredEventDetails"]["name"] for e in _history(description) if "stateEnteredEventDetails" in e]
-    assert states.DESCRIBE_TRAINING_JOB in entered
-    trials = {t["trainingJobName"]: t for t in json.loads(description["output"])["trials"]}
+    trials = {t["trainingJobName"]: t for t in cloud.output_with_outcomes(description)["trials"]}
     # The existing job was not started again: its outcome is the trial's.
     assert ("training", first) not in jobs.jobs and ("training", second) in jobs.jobs
     if status == "Completed":
         assert trials[first]["status"] == "Completed" and trials[first]["metrics"] == {"test:accuracy": 99.5}
-        assert json.loads(description["output"])["best"]["trialName"] == trials[first]["trialName"]
+        assert cloud.output_with_outcomes(description)["best"]["trialName"] == trials[first]["trialName"]
     else:
         assert trials[first]["status"] == "Failed"
         assert trials[first]["failureReason"] == "AlgorithmError: the adopted job failed"
     # `watch` counts the adopted job's outcome, as it counts a job Train ran.
     progress = ExecutionProgress()
-    progress.apply(_history(description))
+    progress.apply_output(json.loads(description["output"]))
     assert (progress.completed, progress.failed) == ((2, 0) if status == "Completed" else (1, 1))
 
 
@@ -124,7 +120,7 @@ def test_the_processing_and_transform_jobs_record_their_own_components_and_clean
         }
         for name in (processing, transform)
     }
-    assert holding[processing] == {t["trialName"] for t in recorded.plan["trials"]}  # every trial
+    assert holding[processing] == {t["trialName"] for t in cloud.sweep_trials(recorded.description)}  # every trial
     assert holding[transform] == {recorded.output["best"]["trialName"]}  # the best trial only
     components = {c["TrialComponentName"] for c in sm.list_trial_components()["TrialComponentSummaries"]}
     assert not any(c.endswith("-component") or c.endswith("-preprocessing") for c in components)  # no hand-made ones
@@ -160,9 +156,9 @@ def test_an_adopted_job_still_running_is_waited_for(deployed, jobs):
     description = cloud.run_training(deployed, INPUT, name="adopt-running")
 
     assert description["status"] == "SUCCEEDED", description
-    entered = [e["stateEnteredEventDetails"]["name"] for e in _history(description) if "stateEnteredEventDetails" in e]
-    assert entered.count(states.DESCRIBE_TRAINING_JOB) == 2 and entered.count(states.WAIT_FOR_ADOPTED_JOB) == 1
-    (trial,) = [t for t in json.loads(description["output"])["trials"] if t["trainingJobName"] == first]
+    # Described InProgress, waited for, described Completed (DescribeTrainingJob, WaitForAdoptedJob).
+    assert running.described == 2
+    (trial,) = [t for t in cloud.output_with_outcomes(description)["trials"] if t["trainingJobName"] == first]
     assert trial["status"] == "Completed" and trial["metrics"] == {"test:accuracy": 98.5}
 
 
@@ -209,7 +205,7 @@ def test_a_processing_job_whose_name_is_in_use_is_adopted_and_its_outputs_read(d
     # The existing job was not started again; the trials trained on its outputs.
     assert ("processing", job) not in jobs.jobs
     assert [kind for kind, _ in jobs.jobs] == ["training", "training", "transform"]
-    assert [t["status"] for t in json.loads(description["output"])["trials"]] == ["Completed", "Completed"]
+    assert [t["status"] for t in cloud.output_with_outcomes(description)["trials"]] == ["Completed", "Completed"]
 
 
 def test_an_adopted_processing_job_that_failed_fails_the_execution_with_its_reason(deployed, jobs):
@@ -238,7 +234,7 @@ def test_a_transform_job_whose_name_is_in_use_is_adopted(deployed, jobs, status)
     assert ("transform", job) not in jobs.jobs
     if status == "Completed":
         assert description["status"] == "SUCCEEDED", description
-        assert json.loads(description["output"])["transform"]["jobName"] == job
+        assert cloud.output_with_outcomes(description)["transform"]["jobName"] == job
     else:
         assert description["status"] == "FAILED", description
         assert description["error"] == "TransformFailed"

@@ -31,7 +31,7 @@ def _started(run_cli, deployment: cloud.Deployment, *flags: str) -> dict:
 def _output_of(deployment: cloud.Deployment) -> dict:
     """The Summarize output of the one execution, once it has ended."""
     [execution] = cloud.executions(deployment)
-    return json.loads(cloud.wait_for(execution["executionArn"])["output"])
+    return cloud.output_with_outcomes(cloud.wait_for(execution["executionArn"]))
 
 
 def test_start_sends_the_grid_as_trials_and_prints_how_to_watch(deployed, run_cli):
@@ -132,7 +132,7 @@ def test_bad_flags_give_one_line_errors_and_start_nothing(deployed, run_cli, tmp
         (["--set", "epochs=2"], ["no trials"]),
         (["--grid", "hidden_channels=2", "--goal", "sideways"], ["--goal must be max or min"]),
         (["--grid", "hidden_channels=2", "--objective", "test:f1"], ["objective.metric", "test:f1"]),
-        (["--grid", "hidden_channels=" + ",".join(map(str, range(1, 30)))], ["trials: 29 trials", "at most 20"]),
+        (["--grid", "hidden_channels=" + ",".join(map(str, range(301)))], ["trials: 301 trials", "quota of 300"]),
         (["--grid", "hidden_channels=2", "--experiment", "bad_name!"], ["experimentName"]),
         (["--grid", "hidden_channels=2", "--dataset", "https://example.com/x"], ["dataset.s3Uri"]),
         (["--grid", "hidden_channels=2", "--name", "has space"], ["--name"]),
@@ -159,9 +159,9 @@ def test_start_watch_follows_a_successful_execution_to_its_summary(deployed, run
     assert result.exit_code == 0, result.output
     out = result.stdout
     output = _output_of(deployed)
-    trials = cloud.trials_of(output)
+    trials = {t["hyperparameters"]["hidden_channels"]: t for t in output["trials"]}
     # hidden_channels=32's training job failed: the iteration passed NotTrained, the trial counts as failed.
-    assert f"{states.SUMMARIZE}: trials 5/5 (queued 0 · running 0 · completed 4 · failed 1)" in out
+    assert f"{states.SUMMARIZE}: trials 5/5 (completed 4 · failed 1)" in out
     assert f"Best trial: {trials['20']['trialName']}  test:accuracy = {cloud.ACCURACY['20']}" in out
     assert f"Failed trial {trials['32']['trialName']}: {cloud.FAILURE_REASON}" in out
     transform = output["transform"]
@@ -175,7 +175,7 @@ def test_watch_counts_failed_trials_from_the_history(deployed, run_cli):
     result = run_cli("watch", "mixed", "--interval", "0")
 
     assert result.exit_code == 0, result.output
-    assert "trials 3/3 (queued 0 · running 0 · completed 2 · failed 1)" in result.stdout
+    assert "trials 3/3 (completed 2 · failed 1)" in result.stdout
 
 
 def test_watch_of_a_failed_execution_exits_1_with_the_failed_state_error_and_cause(deployed, run_cli):
@@ -216,9 +216,9 @@ def test_watch_of_an_unknown_execution_is_one_line(deployed, run_cli):
     _assert_one_line_error(result, "execution never-started not found", code=1)
 
 
-def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cli, monkeypatch):
+def test_on_a_terminal_watch_draws_a_live_panel_with_the_sweeps_bar_and_counts(deployed, run_cli, monkeypatch):
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich treats the captured output as a terminal
-    # Watched once it has ended: one frame, the panel of the ended execution.
+    # Watched once it has ended: one frame, the panel of the ended execution, then the outcomes' table.
     _started(run_cli, deployed, "--experiment", "mnist-cnn", "--grid", "kernel_size=3,5,7", "--name", "live")
 
     result = run_cli("watch", "live", "--interval", "0")
@@ -227,45 +227,54 @@ def test_on_a_terminal_watch_draws_a_live_panel_with_each_trial(deployed, run_cl
     out = click.unstyle(result.stdout)
     # The elapsed time is the wall clock's (0:00:00 on an idle machine, more on a loaded one).
     assert re.search(r"live  SUCCEEDED  elapsed \d+:\d\d:\d\d  state Summarize", out), out
-    assert "3/3 queued 0 · running 0 · completed 2 · failed 1" in out
-    rows = [line.split() for line in out.splitlines() if "kernel_size=" in line]
-    assert rows == [
-        ["0", "kernel_size=3", states.TRIAL_RESULT, "completed"],
-        ["1", "kernel_size=5", states.TRIAL_RESULT, "completed"],
-        ["2", "kernel_size=7", states.TRIAL_RESULT, "failed"],
-    ]
+    assert re.search(r"trials ━+ 3/3", out) and "completed 2 · failed 1" in out
+    # Then the outcomes' table: a row per trial (kernel_size, status), the failure's reason under it.
+    rows = [line.split() for line in out.splitlines() if re.match(r"\s+\*?\s+\S+-trial-\d", line)]
+    assert [
+        row[row.index(status) - 1 : row.index(status) + 1]
+        for row in rows
+        for status in row[-2:]
+        if status in ("Completed", "Failed")
+    ] == [
+        ["3", "Completed"],
+        ["5", "Completed"],
+        ["7", "Failed"],
+    ], out
+    assert "Failed trial " in out and cloud.FAILURE_REASON in out
 
 
-def test_progress_mid_run_counts_queued_running_completed_and_failed(aws, app):
-    """The history cut while the Map runs: what watch shows between polls. One trial at a time
-    (a deployment with trialConcurrency 1), so the cut is the same on every run."""
+def test_progress_mid_run_counts_queued_running_and_done_from_the_map_run(aws, app, monkeypatch):
+    """The Map Run's counts while the trials run: what watch shows between polls, one DescribeMapRun
+    per poll. One trial at a time (MaxConcurrency 1), the counts read while the third trial trains."""
     definition = json.loads(json.dumps(app.training))
     definition["States"][states.TRAIN_TRIALS]["MaxConcurrency"] = 1
     deployment = cloud.deploy(app, training_definition=definition)
+    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
+    seen: list[tuple[int, int, int]] = []
+    instant = cloud.InstantJobs.__call__
+
+    def counting(self, context, kind, request, **kwargs):
+        if kind == "training" and len([k for k, _ in self.jobs if k == "training"]) == 2:
+            progress = ExecutionProgress()
+            (execution,) = [e for e in cloud.executions(deployment) if e["name"] == "mid-run"]
+            progress.apply(sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"])
+            progress.apply_map_run(sfn.describe_map_run(mapRunArn=progress.map_run_arn))
+            seen.append((progress.queued, progress.running, progress.done))
+            assert progress.state == states.TRAIN_TRIALS and progress.total_trials == 4
+        return instant(self, context, kind, request, **kwargs)
+
+    monkeypatch.setattr(cloud.InstantJobs, "__call__", counting)
     description = cloud.run_training(
         deployment,
         {"experimentName": "mnist-cnn", "trials": [{"kernel_size": k} for k in (7, 5, 3, 5)]},
         name="mid-run",
     )
-    sfn = boto3.client("stepfunctions", region_name=cloud.REGION)
-    events = sfn.get_execution_history(executionArn=description["executionArn"], maxResults=1000)["events"]
-    # Up to the moment the third iteration starts: trial 0 failed (NotTrained), trial 1 done, 2 just started.
-    third = next(
-        e["id"]
-        for e in events
-        if e["type"] == "MapIterationStarted" and e["mapIterationStartedEventDetails"]["index"] == 2
-    )
+
+    assert description["status"] == "SUCCEEDED", description
+    assert seen == [(1, 1, 2)]  # the third trial trains, two ended, one to go
     progress = ExecutionProgress()
-    progress.apply([e for e in events if e["id"] <= third])
-
-    assert progress.state == states.TRAIN_TRIALS
-    assert progress.total_trials == 4
-    assert (progress.queued, progress.running, progress.completed, progress.failed) == (1, 1, 1, 1)
-    assert progress.trials[0].state == states.TRIAL_RESULT and progress.trials[0].outcome == "failed"
-
-    progress.apply(events)  # the rest, as the next poll brings it
-    assert (progress.queued, progress.running, progress.completed, progress.failed) == (0, 0, 3, 1)
-    assert progress.state == states.SUMMARIZE and progress.failure is None
+    progress.apply_output(json.loads(description["output"]))
+    assert (progress.completed, progress.failed) == (3, 1)
 
 
 def test_start_checks_the_trial_limit_of_the_deployment(aws, app, run_cli):
@@ -279,11 +288,14 @@ def test_start_checks_the_trial_limit_of_the_deployment(aws, app, run_cli):
     assert len(cloud.executions(outputs)) == 1
 
 
-def test_a_deployment_with_a_higher_trial_limit_takes_more_trials_than_cdk_json_allows(aws, app, run_cli):
-    outputs = cloud.deploy(app, max_trials=40)
+def test_a_deployment_with_a_lower_trial_limit_refuses_more_trials_than_it_allows(aws, app, run_cli):
+    outputs = cloud.deploy(app, max_trials=3)
 
-    # 21 trials: one more than cdk.json's maxTrials (each runs through the whole pipeline here).
-    accepted = run_cli("start", "--experiment", "wide", "--grid", "hidden_channels=" + ",".join(map(str, range(1, 22))))
+    refused = run_cli("start", "--experiment", "narrow", "--grid", "hidden_channels=2,5,10,20")
+    _assert_one_line_error(refused, "trials: 4 trials", "at most 3 (MAX_TRIALS)")
+    assert cloud.executions(outputs) == []
+
+    accepted = run_cli("start", "--experiment", "narrow", "--grid", "hidden_channels=2,5,10")
     assert accepted.exit_code == 0, accepted.output
     assert len(cloud.executions(outputs)) == 1
 
