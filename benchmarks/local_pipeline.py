@@ -9,7 +9,7 @@ The largest state payload is the longest input or output of any event of the exe
 (Step Functions refuses one over 256 KiB with States.DataLimitExceeded), and the history length is
 its event count (25,000 at most): the two figures a bigger sweep grows.
 
-    .venv/bin/python benchmarks/local_pipeline.py [--trials 2,5,10,20,32] [--concurrency 1,2] [--epochs N]
+    .venv/bin/python benchmarks/local_pipeline.py [--trials 2,5,10,20,32 | --sweep N] [--concurrency 1,2] [--epochs N]
 """
 
 from __future__ import annotations
@@ -112,22 +112,18 @@ def run_once(concurrency: int, hidden_channels: list[int], epochs: int | None) -
             raise SystemExit(f"concurrency {concurrency}: execution {described['status']}: {described.get('cause')}")
         history_events, largest_payload = history_figures(sfn, arn)
         jobs = []
-        for name in (j["ProcessingJobName"] for j in sagemaker.list_processing_jobs()["ProcessingJobSummaries"]):
-            d = sagemaker.describe_processing_job(ProcessingJobName=name)
-            jobs.append(("processing", d["ProcessingStartTime"], d["ProcessingEndTime"]))
-        for name in (j["TrainingJobName"] for j in sagemaker.list_training_jobs()["TrainingJobSummaries"]):
-            d = sagemaker.describe_training_job(TrainingJobName=name)
-            jobs.append(("training", d["TrainingStartTime"], d["TrainingEndTime"]))
-        for name in (j["TransformJobName"] for j in sagemaker.list_transform_jobs()["TransformJobSummaries"]):
-            d = sagemaker.describe_transform_job(TransformJobName=name)
-            jobs.append(("transform", d["TransformStartTime"], d["TransformEndTime"]))
+        for kind, noun in (("processing", "Processing"), ("training", "Training"), ("transform", "Transform")):
+            for page in sagemaker.get_paginator(f"list_{kind}_jobs").paginate():
+                for summary in page[f"{noun}JobSummaries"]:
+                    d = getattr(sagemaker, f"describe_{kind}_job")(**{f"{noun}JobName": summary[f"{noun}JobName"]})
+                    jobs.append((kind, d[f"{noun}StartTime"], d[f"{noun}EndTime"]))
         intervals = [(s.timestamp(), e.timestamp()) for _, s, e in jobs]
         lambda_ms = [
             float(m.group(1))
             for log in (Path(run_dir) / "logs" / "lambda").rglob("*.log")
             for m in re.finditer(r"Duration: (\d+) ms", log.read_text(errors="replace"))
         ]
-        accuracies = [t["metrics"].get("test:accuracy") for t in json.loads(described["output"])["trials"]]
+        output = json.loads(described["output"])
         return {
             "concurrency": concurrency,
             "deploy_s": deploy_s,
@@ -139,7 +135,9 @@ def run_once(concurrency: int, hidden_channels: list[int], epochs: int | None) -
             "lambda_invocations": len(lambda_ms),
             "lambda_sum_s": sum(lambda_ms) / 1000,
             "peak_memory_gb": memory.peak_bytes / 1e9,
-            "best_accuracy": max(a for a in accuracies if a is not None),
+            "trials": output["outcomes"]["trials"],
+            "completed": output["outcomes"]["completed"],
+            "best_accuracy": output["best"]["value"],
             "history_events": history_events,
             "largest_payload_kib": largest_payload / 1024,
         }
@@ -150,8 +148,12 @@ def main() -> int:
     parser.add_argument("--trials", default="2,5,10,20,32", help="hidden_channels of each trial")
     parser.add_argument("--concurrency", default="1,2", help="trialConcurrency values to compare")
     parser.add_argument("--epochs", type=int, default=None, help="epochs of every trial (default: the contract's)")
+    parser.add_argument("--sweep", type=int, default=None, help="N trials instead, hidden_channels 1..20 over and over")
     args = parser.parse_args()
     hidden = [int(h) for h in args.trials.split(",")]
+    if args.sweep:
+        hidden = [i % 20 + 1 for i in range(args.sweep)]
+        args.trials = f"1..20 cycled, {args.sweep} trials"
     results = [run_once(int(c), hidden, args.epochs) for c in args.concurrency.split(",")]
     epochs = f", epochs {args.epochs}" if args.epochs else ""
     print(f"local pipeline, {len(hidden)} trials (hidden_channels {args.trials}{epochs}), digits dataset")
@@ -167,6 +169,7 @@ def main() -> int:
         "lambda sum s",
         "peak memory GB",
         "deploy s",
+        "completed",
         "best acc %",
         "history events",
         "largest state KiB",
@@ -187,6 +190,7 @@ def main() -> int:
                     f"{r['lambda_sum_s']:.1f}",
                     f"{r['peak_memory_gb']:.2f}",
                     f"{r['deploy_s']:.1f}",
+                    f"{r['completed']}/{r['trials']}",
                     f"{r['best_accuracy']:.2f}",
                     f"{r['history_events']}",
                     f"{r['largest_payload_kib']:.1f}",

@@ -12,6 +12,7 @@ import pytest
 from local_cloud.cloud import LocalCloud
 from local_cloud.demo import upload_sample_dataset
 from local_cloud.deploy import deploy
+from ops.sweep_outcomes import outcomes_of
 
 E2E_GROUP = "local-cloud-e2e"
 
@@ -41,6 +42,15 @@ class Deployed:
             time.sleep(1)
         described["history"] = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         return described
+
+    def output(self, described: dict) -> dict:
+        """A SUCCEEDED execution's output with its outcomes file read in (`trials`, `unrecorded`): the
+        output itself carries only the file's pointer and counts."""
+        output = json.loads(described["output"])
+        outcomes = outcomes_of(self.s3, described)
+        counts = output["outcomes"]
+        assert counts["trials"] == len(outcomes["trials"]) and counts["unrecorded"] == len(outcomes["unrecorded"])
+        return {**output, "trials": outcomes["trials"], "unrecorded": outcomes["unrecorded"]}
 
     def keys(self, prefix: str) -> list[str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)

@@ -27,7 +27,7 @@ def execution(deployed):
         f"{described['status']}: {described.get('error')}: {(described.get('cause') or '')[:300]}\n"
         + describe_failure(deployed.cloud.run_dir, described["history"])
     )
-    return json.loads(described["output"])
+    return deployed.output(described)
 
 
 def test_a_trial_with_a_bad_hyperparameter_is_recorded_failed_and_the_run_succeeds(execution):
@@ -170,7 +170,7 @@ def test_a_trial_that_fails_on_capacity_is_recorded_failed_and_the_others_carry_
     )
 
     assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
-    trials = {t["trainingJobName"]: t for t in json.loads(described["output"])["trials"]}
+    trials = {t["trainingJobName"]: t for t in deployed.output(described)["trials"]}
     assert trials[faulted]["status"] == "Failed" and trials[faulted]["failureReason"] == CAPACITY_ERROR
     (other,) = set(trials) - {faulted}
     assert trials[other]["status"] == "Completed"

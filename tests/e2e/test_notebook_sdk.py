@@ -61,7 +61,7 @@ def sweep(deployed):
         name="sdk-notebook-sweep",
     )
     assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
-    return json.loads(described["output"])
+    return deployed.output(described)
 
 
 @pytest.fixture(scope="module")

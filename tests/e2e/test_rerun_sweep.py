@@ -47,7 +47,7 @@ def sweep(deployed):
         name=EXECUTION,
     )
     assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
-    return json.loads(described["output"])
+    return deployed.output(described)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def rerun(deployed, sweep):
     processed = len(deployed.sagemaker.list_processing_jobs(MaxResults=100)["ProcessingJobSummaries"])
     return {
         "stdout": done.stdout,
-        "output": json.loads(described["output"]),
+        "output": deployed.output(described),
         "new_jobs": new_jobs,
         "new_processing_jobs": processed - processed_before,
     }
