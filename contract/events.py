@@ -191,7 +191,10 @@ class RecordExperimentResult:
     records that exist, and no later record state can fail a trial by failing to create it."""
 
     experiment_name: str = field(doc="the experiment, created if absent")
-    trial_names: list[str] = field(doc="the trials, created if absent", default_factory=list)
+    # Counts, not names: a Lambda's result is history payload (256 KiB at most), and 300 names would
+    # grow it with the sweep. The trials file names them.
+    trials: int = field(doc="the plan's trials, each recorded (created if absent)", default=0)
+    trials_created: int = field(doc="of which this invocation created (0 on a retry)", default=0)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ def record_experiment(records: ExperimentRecords, plan: RunPlan, trials: list[Tr
         "experiment recorded",
         extra={"experimentName": plan.experiment_name, "experimentCreated": created, "trialsCreated": trials_created},
     )
-    return RecordExperimentResult(experiment_name=plan.experiment_name, trial_names=[t.trial_name for t in trials])
+    return RecordExperimentResult(
+        experiment_name=plan.experiment_name, trials=len(trials), trials_created=trials_created
+    )
 
 
 def read_trials(s3, plan: RunPlan) -> list[TrialPlan]:

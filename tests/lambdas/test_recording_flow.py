@@ -126,8 +126,9 @@ def test_the_whole_recording_flow_yields_the_notebooks_records(backend, sm, cont
     )
 
     recorded = record_experiment.handler(plan, context)
-    assert recorded == {"experimentName": "mnist-cnn", "trialNames": [t["trialName"] for t in trials]}
-    assert record_experiment.handler(plan, context) == recorded  # a retried state succeeds
+    assert recorded == {"experimentName": "mnist-cnn", "trials": len(trials), "trialsCreated": len(trials)}
+    # A retried state succeeds and creates nothing twice.
+    assert record_experiment.handler(plan, context) == {**recorded, "trialsCreated": 0}
     preprocessing = plan["preprocessing"]["trialComponentName"]
     assert preprocessing == plan["preprocessing"]["jobName"] + "-aws-processing-job"
     outputs = {name: f"{plan['preprocessing']['outputS3Uri']}{name}/" for name in contract.PROCESSING_OUTPUTS}
