@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from contract import states
+
 TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 _MAP_RUN_END = {"MapRunSucceeded", "MapRunFailed", "MapRunAborted"}
 # The execution's own end events that carry an error and a cause.
@@ -86,6 +88,13 @@ class ExecutionProgress:
             self.map_run_ended = False
         elif kind in _MAP_RUN_END:
             self.map_run_ended = True
+        exited = event.get("stateExitedEventDetails")
+        if exited and exited.get("name") == states.SELECT_BEST:
+            # Its output is the state with `selection` (contract.events.PipelineState): the outcomes'
+            # counts, so the states after it (CreateModel, Transform) show them too.
+            state = _json_or_none(exited.get("output"))
+            if isinstance(state, dict):
+                self.apply_output(state.get("selection") or {})
         entered = event.get("stateEnteredEventDetails")
         if entered:
             self._state_of_event[event_id] = entered["name"]

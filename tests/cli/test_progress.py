@@ -80,6 +80,23 @@ def test_the_outcome_counts_come_from_the_output():
     assert (progress.completed, progress.failed) == (4, 1)
 
 
+def test_the_outcome_counts_come_from_select_best_once_it_exits_before_the_execution_ends():
+    selection = {"best": {}, "outcomes": {"s3Uri": "s3://b/k", "trials": 3, "completed": 2, "failed": 1}}
+    events = _events(
+        ("TaskStateEntered", 0, "stateEnteredEventDetails", {"name": "SelectBest"}),
+        ("TaskStateExited", 1, "stateExitedEventDetails", {"name": "SelectBest", "output": "{}"}),
+        ("TaskStateEntered", 2, "stateEnteredEventDetails", {"name": "CreateModel"}),
+    )
+    progress = ExecutionProgress()
+    progress.apply(events)
+    assert (progress.completed, progress.failed) == (None, None)  # an exit without a selection counts nothing
+
+    events[1]["stateExitedEventDetails"]["output"] = json.dumps({"selection": selection})
+    progress = ExecutionProgress()
+    progress.apply(events)
+    assert progress.state == "CreateModel" and (progress.completed, progress.failed) == (2, 1)
+
+
 def test_a_sagemaker_job_cause_reads_as_its_failure_reason():
     cause = json.dumps(
         {
