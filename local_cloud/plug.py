@@ -4,7 +4,7 @@ The emulated services (local_cloud/experiments, sagemaker, stepfunctions, awslam
 written as moto's own are: response classes, CloudFormation resource types, backends in a
 `BackendDict`. This module joins them to moto: it *registers* them where moto looks such things up
 (a service's `urls.url_paths`, the `CloudFormationModel` subclasses), and *rebinds* a moto name
-only where moto has no place to register (three: in server mode, and in tests that pass `use_runtime`
+only where moto has no place to register (in server mode, and in tests that pass `use_runtime`
 a `LocalRuntime` with stand-ins for the Lambda and job processes, as tests/cli does). When moto changes under
 it, `check_moto_version` fails loudly before anything is installed, and
 tests/local_cloud/test_emulator_guard.py checks every moto internal each plug point relies on.
@@ -68,7 +68,7 @@ PLUG_POINTS = (
         "execution-names",
         "register",
         "moto.stepfunctions.urls.url_paths['{0}/$']",
-        "local_cloud.stepfunctions.executions.NamedExecutionsResponse",
+        "local_cloud.stepfunctions.executions.LocalExecutionsResponse",
         "StartExecution without a name gets a UUID in AWS; moto's executing backend leaves it None",
     ),
     PlugPoint(
@@ -131,6 +131,26 @@ PLUG_POINTS = (
         "Map state's input, as Step Functions does, so that each run writes under its own results/ prefix",
     ),
     PlugPoint(
+        "distributed-map-child-executions",
+        "rebind",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor."
+        "distributed_item_processor_worker.DistributedItemProcessorWorker._eval_job",
+        "local_cloud.stepfunctions.map_run_children.eval_job",
+        "moto runs a Distributed Map's items in the parent's execution, every child's events sent to one "
+        "throwaway EventManager, no record kept; ours runs each as a child execution with its own history "
+        "and outcome, which DescribeExecution, GetExecutionHistory, ListExecutions(mapRunArn) and the "
+        "ResultWriter (SUCCEEDED and FAILED files) read",
+    ),
+    PlugPoint(
+        "distributed-map-failure-threshold",
+        "rebind",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration."
+        "distributed_iteration_component.DistributedIterationComponent._map_run",
+        "local_cloud.stepfunctions.map_run_children.map_run",
+        "moto parses ToleratedFailureCount/Percentage and ignores them; ours fails the Map Run with "
+        "States.ExceedToleratedFailureThreshold when more children failed than they tolerate",
+    ),
+    PlugPoint(
         "lambda-invoke",
         "rebind",
         "moto.awslambda.models.LambdaFunction.invoke",
@@ -190,7 +210,7 @@ def install() -> None:
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
     from local_cloud.servicequotas.responses import LocalServiceQuotasResponse
     from local_cloud.stepfunctions.cloudformation import ExecutingStateMachine  # noqa: F401 - likewise
-    from local_cloud.stepfunctions.executions import NamedExecutionsResponse
+    from local_cloud.stepfunctions.executions import LocalExecutionsResponse
 
     # A service's handler is looked up in its urls.url_paths for every request (mock_aws) and when
     # the server builds the service's app: a subclass registered there serves every action.
@@ -198,7 +218,7 @@ def install() -> None:
     sagemaker_urls.url_paths["{0}/$"] = SageMakerJobsResponse.dispatch
     for path in ("{0}/$", "{0}/BatchPutMetrics$"):
         metrics_urls.url_paths[path] = MetricsResponse.dispatch
-    stepfunctions_urls.url_paths["{0}/$"] = NamedExecutionsResponse.dispatch
+    stepfunctions_urls.url_paths["{0}/$"] = LocalExecutionsResponse.dispatch
     servicequotas_urls.url_paths["{0}/$"] = LocalServiceQuotasResponse.dispatch
     lambda_urls.url_paths[account_settings.URL_PATH] = account_settings.AccountSettingsResponse.dispatch
     # moto's CloudFormation maps a resource type to the last CloudFormationModel subclass declaring
@@ -219,17 +239,24 @@ def enable_local_runtime(*, run_dir: Path | str, endpoint_url: str, region: str 
 
 
 def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
-    """The three "rebind" plug points: SageMaker tasks run `runtime`'s jobs (its `job_runner`, else
-    processes), Lambda invokes run its `lambdas`, and a Distributed Map's ResultWriter writes the
-    results. Rebinding again replaces the runtime; `restore_moto` puts moto's own names back."""
+    """The "rebind" plug points: SageMaker tasks run `runtime`'s jobs (its `job_runner`, else
+    processes), Lambda invokes run its `lambdas`, a Distributed Map's items run as child executions
+    under its failure threshold, and its ResultWriter writes their results. Rebinding again replaces
+    the runtime; `restore_moto` puts moto's own names back."""
     from moto.awslambda.models import LambdaFunction
     from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+        DistributedItemProcessorWorker,
+    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
     from local_cloud.awslambda.invoke import invoke
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
-    from local_cloud.stepfunctions import result_writer
+    from local_cloud.stepfunctions import map_run_children, result_writer
     from local_cloud.stepfunctions.aws_sdk_task import aws_sdk_task_class
     from local_cloud.stepfunctions.sagemaker_task import sagemaker_task_class
 
@@ -254,6 +281,11 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
     _rebound.setdefault("result_writer_eval_body", result_writer_decl.ResultWriter._eval_body)
     result_writer_decl.ResultWriter._eval_body = result_writer.result_writer_eval_body
 
+    _rebound.setdefault("eval_job", DistributedItemProcessorWorker._eval_job)
+    DistributedItemProcessorWorker._eval_job = map_run_children.eval_job
+    _rebound.setdefault("map_run", DistributedIterationComponent._map_run)
+    DistributedIterationComponent._map_run = map_run_children.map_run(_rebound["map_run"])
+
     _rebound.setdefault("invoke", LambdaFunction.invoke)
 
     def invoke_function(self, body, request_headers, response_headers):
@@ -266,12 +298,24 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
 def restore_moto() -> None:
     """moto's own SageMaker task factory, Lambda invoke and ResultWriter factory again (after `use_runtime`)."""
     from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+        DistributedItemProcessorWorker,
+    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
+    from local_cloud.stepfunctions import map_run_children
 
     SageMakerJobsResponse.jobs = None
+    if "eval_job" in _rebound:
+        DistributedItemProcessorWorker._eval_job = _rebound["eval_job"]
+    if "map_run" in _rebound:
+        DistributedIterationComponent._map_run = _rebound["map_run"]
+    map_run_children.forget_all()
     if "resource_eval_for" in _rebound:
         result_writer_decl.resource_eval_for = _rebound["resource_eval_for"]
     if "result_writer_eval_body" in _rebound:

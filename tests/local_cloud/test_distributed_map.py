@@ -46,13 +46,13 @@ DEFINITION = {
 }
 
 
-def run_sweep() -> tuple[dict, Any]:
+def run_sweep(definition: dict = DEFINITION) -> tuple[dict, Any]:
     """The state machine created and executed on the items in S3, to its end: (DescribeExecution, s3 client)."""
     s3 = boto3.client("s3", region_name="us-east-1")
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="plan/trials.json", Body=json.dumps(ITEMS).encode())
-    machine = sfn.create_state_machine(name="sweep", definition=json.dumps(DEFINITION), roleArn=ROLE)
+    machine = sfn.create_state_machine(name="sweep", definition=json.dumps(definition), roleArn=ROLE)
     execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
     deadline = time.monotonic() + 30
     while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
@@ -91,6 +91,7 @@ def test_the_children_results_are_written_to_s3_with_a_manifest_listing_them(aws
     assert [json.loads(child["Output"]) for child in children] == [
         {"trialName": item["trial"], "channels": item["hidden_channels"]} for item in ITEMS
     ]
+    assert [json.loads(child["Input"]) for child in children] == ITEMS
     # A child is an execution of the Map Run's state machine (moto names the run `sweep/<uuid>` where AWS
     # writes `sweep/<Label or state name>`).
     assert all(child["Status"] == "SUCCEEDED" and ":execution:sweep/" in child["ExecutionArn"] for child in children)
@@ -107,3 +108,101 @@ def test_moto_alone_writes_no_result_files(tmp_path):
         _, s3 = run_sweep()
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="results/").get("Contents", [])]
         assert len(keys) == 1 and keys[0].endswith("/manifest.json")
+
+
+def with_failures(tolerated: int) -> dict:
+    """DEFINITION whose children fail for 10 and 20 hidden channels (a Fail state), tolerating `tolerated`."""
+    definition = json.loads(json.dumps(DEFINITION))
+    trials = definition["States"]["Trials"]
+    trials["ToleratedFailureCount"] = tolerated
+    trials["ItemProcessor"]["StartAt"] = "Wide?"
+    trials["ItemProcessor"]["States"] |= {
+        "Wide?": {
+            "Type": "Choice",
+            "Choices": [
+                {"Or": [{"Variable": "$.hidden_channels", "NumericEquals": c} for c in (10, 20)], "Next": "Refused"}
+            ],
+            "Default": "Result",
+        },
+        "Refused": {"Type": "Fail", "Error": "TooWide", "Cause": "no room for that many channels"},
+    }
+    return definition
+
+
+def test_each_item_is_a_child_execution_with_its_own_history(aws):
+    described, _ = run_sweep()
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    (map_run,) = sfn.list_map_runs(executionArn=described["executionArn"])["mapRuns"]
+
+    children = sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+
+    assert len(children) == len(ITEMS) and {c["status"] for c in children} == {"SUCCEEDED"}
+    child = sfn.describe_execution(executionArn=children[0]["executionArn"])
+    assert child["mapRunArn"] == map_run["mapRunArn"] and ":execution:sweep/" in child["executionArn"]
+    item = json.loads(child["input"])
+    assert json.loads(child["output"]) == {"trialName": item["trial"], "channels": item["hidden_channels"]}
+    history = sfn.get_execution_history(executionArn=child["executionArn"])["events"]
+    assert [e["type"] for e in history] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert [e["id"] for e in history] == [1, 2, 3, 4]
+    # The parent's history has the Map Run's events, none of its children's states.
+    parent = sfn.get_execution_history(executionArn=described["executionArn"])["events"]
+    assert "MapRunStarted" in {e["type"] for e in parent}
+    assert not [e for e in parent if (e.get("stateEnteredEventDetails") or {}).get("name") == "Result"]
+
+
+def test_failed_children_within_the_tolerated_count_are_written_to_the_failed_file(aws):
+    described, s3 = run_sweep(with_failures(tolerated=2))
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+
+    assert described["status"] == "SUCCEEDED", described
+    manifest_key = json.loads(described["output"])["ResultWriterDetails"]["Key"]
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    (failed_file,) = manifest["ResultFiles"]["FAILED"]
+    failed = json.loads(s3.get_object(Bucket=BUCKET, Key=failed_file["Key"])["Body"].read())
+    assert [json.loads(f["Input"])["hidden_channels"] for f in failed] == [10, 20]
+    assert {(f["Status"], f["Error"], f["Cause"]) for f in failed} == {
+        ("FAILED", "TooWide", "no room for that many channels")
+    }
+    (succeeded_file,) = manifest["ResultFiles"]["SUCCEEDED"]
+    assert len(json.loads(s3.get_object(Bucket=BUCKET, Key=succeeded_file["Key"])["Body"].read())) == 3
+    (map_run,) = sfn.list_map_runs(executionArn=described["executionArn"])["mapRuns"]
+    counts = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])["executionCounts"]
+    assert (counts["succeeded"], counts["failed"], counts["running"]) == (3, 2, 0)
+    listed = sfn.list_executions(mapRunArn=map_run["mapRunArn"], statusFilter="FAILED")["executions"]
+    child = sfn.describe_execution(executionArn=listed[0]["executionArn"])
+    assert (child["status"], child["error"], child["cause"]) == ("FAILED", "TooWide", "no room for that many channels")
+    assert sfn.get_execution_history(executionArn=child["executionArn"])["events"][-1]["type"] == "ExecutionFailed"
+
+
+def test_more_failed_children_than_tolerated_fail_the_map_run(aws):
+    described, _ = run_sweep(with_failures(tolerated=1))
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.ExceedToleratedFailureThreshold"
+    assert "2 of 5 child executions failed" in described["cause"]
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    events = sfn.get_execution_history(executionArn=described["executionArn"])["events"]
+    assert "MapRunFailed" in {e["type"] for e in events}
+
+
+@pytest.mark.parametrize(
+    "failed, total, count, percentage, fails",
+    [
+        (0, 5, 0, 0, False),
+        (1, 5, 0, 0, True),  # neither threshold set: none tolerated
+        (2, 5, 2, 0, False),
+        (3, 5, 2, 0, True),
+        (2, 5, 0, 40.0, False),
+        (3, 5, 0, 40.0, True),
+        (3, 5, 300, 40.0, True),  # each threshold that is set can fail it
+    ],
+)
+def test_the_failure_threshold(failed, total, count, percentage, fails):
+    from local_cloud.stepfunctions.map_run_children import exceeds
+
+    assert exceeds(failed, total, count, percentage) is fails

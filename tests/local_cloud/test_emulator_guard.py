@@ -23,6 +23,8 @@ def test_plug_points_are_all_listed_and_of_a_known_kind():
         "sagemaker-sync-tasks",
         "distributed-map-results",
         "distributed-map-result-paths",
+        "distributed-map-child-executions",
+        "distributed-map-failure-threshold",
         "lambda-invoke",
     ]
     assert len({point.name for point in plug.PLUG_POINTS}) == len(plug.PLUG_POINTS)
@@ -191,7 +193,7 @@ def test_start_execution_response_is_the_one_named_executions_overrides():
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    from local_cloud.stepfunctions.executions import NamedExecutionsResponse
+    from local_cloud.stepfunctions.executions import LocalExecutionsResponse
 
     source = inspect.getsource(StepFunctionResponse.start_execution)
     assert 'name = self._get_param("name")' in source
@@ -204,7 +206,7 @@ def test_start_execution_response_is_the_one_named_executions_overrides():
     ]
     plug.install()
     assert list(urls.url_paths) == ["{0}/$"]
-    assert urls.url_paths["{0}/$"].__self__ is NamedExecutionsResponse
+    assert urls.url_paths["{0}/$"].__self__ is LocalExecutionsResponse
 
 
 def test_an_execution_started_without_a_name_is_named_with_a_uuid():
@@ -358,3 +360,26 @@ def test_moto_result_writer_still_reads_its_paths_from_the_outputs():
     source = inspect.getsource(result_writer_decl.ResultWriter._eval_body)
     assert "self.parargs.eval(env=env)" in source and "env.states.get_input" not in source
     assert parameters(result_writer_decl.ResultWriter._eval_body) == ["self", "env"]
+
+
+def test_moto_still_runs_the_children_in_the_parent_and_ignores_the_failure_thresholds():
+    """Plug points distributed-map-child-executions and distributed-map-failure-threshold: the moto
+    internals local_cloud/stepfunctions/map_run_children.py replaces and calls."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import distributed_iteration_component
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+        distributed_item_processor_worker,
+    )
+
+    worker = distributed_item_processor_worker.DistributedItemProcessorWorker
+    component = distributed_iteration_component.DistributedIterationComponent
+    # Every child's events go to one throwaway EventManager, and no child record is kept.
+    assert "env.event_manager = EventManager()" in inspect.getsource(component._eval_body)
+    assert parameters(worker._eval_job) == ["self", "env", "job"]
+    source = inspect.getsource(worker._eval_job)
+    for used in ("self._map_run_record.item_counter", "self._eval_input(env_frame=env)", "job.job_program.eval(env)"):
+        assert used in source
+    # _map_run ends once every job closed; the thresholds reach it, unread.
+    assert parameters(component._map_run) == ["self", "env", "eval_input"]
+    assert "tolerated" not in inspect.getsource(component._map_run)
+    eval_input = distributed_iteration_component.DistributedIterationComponentEvalInput
+    assert {"tolerated_failure_count", "tolerated_failure_percentage"} <= set(parameters(eval_input.__init__))
