@@ -262,11 +262,18 @@ def end_running_executions(timeout_s: float = 30) -> None:
         aws_secret_access_key="testing",
         region_name=REGION,
     ).client("stepfunctions", endpoint_url=f"https://states.{REGION}.amazonaws.com")
-    for machine in stepfunctions.list_state_machines()["stateMachines"]:
-        for execution in stepfunctions.list_executions(
-            stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
-        )["executions"]:
-            _stop(stepfunctions, execution["executionArn"], timeout_s)
+    # moto makes a backend the first time an account is used with botocore's Session(), which reads
+    # AWS_PROFILE: a test's missing profile would fail the teardown (ProfileNotFound), so it is left out.
+    profile = os.environ.pop("AWS_PROFILE", None)
+    try:
+        for machine in stepfunctions.list_state_machines()["stateMachines"]:
+            for execution in stepfunctions.list_executions(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            )["executions"]:
+                _stop(stepfunctions, execution["executionArn"], timeout_s)
+    finally:
+        if profile is not None:
+            os.environ["AWS_PROFILE"] = profile
     deadline = time.monotonic() + timeout_s
     for thread in list(TMP_THREADS):
         thread.join(max(0.0, deadline - time.monotonic()))
