@@ -170,7 +170,15 @@ PLUG_POINTS = (
 )
 
 _installed = False
-_rebound: dict[str, Any] = {}  # moto's originals of the rebound names, kept to rebind idempotently
+# moto's originals of the rebound names, by (owner, attribute), kept to rebind idempotently.
+_rebound: dict[tuple[Any, str], Any] = {}
+
+
+def _rebind(owner: Any, name: str, ours: Any) -> Any:
+    """`owner.name = ours`, keeping moto's original the first time; returns moto's original."""
+    original = _rebound.setdefault((owner, name), getattr(owner, name))
+    setattr(owner, name, ours)
+    return original
 
 
 class EmulatorVersionError(RuntimeError):
@@ -264,7 +272,6 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
     SageMakerJobsResponse.jobs = runtime.jobs
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
 
-    original_factory = _rebound.setdefault("state_task_service_for", state_task_factory.state_task_service_for)
     task_class = sagemaker_task_class(runtime)
     sdk_task_class = aws_sdk_task_class()
 
@@ -275,52 +282,25 @@ def use_runtime(runtime: LocalRuntime) -> LocalRuntime:
             return sdk_task_class()
         return original_factory(service_name=service_name)
 
-    state_task_factory.state_task_service_for = state_task_service_for
-    _rebound.setdefault("resource_eval_for", result_writer_decl.resource_eval_for)
-    result_writer_decl.resource_eval_for = result_writer.resource_eval_for
-    _rebound.setdefault("result_writer_eval_body", result_writer_decl.ResultWriter._eval_body)
-    result_writer_decl.ResultWriter._eval_body = result_writer.result_writer_eval_body
-
-    _rebound.setdefault("eval_job", DistributedItemProcessorWorker._eval_job)
-    DistributedItemProcessorWorker._eval_job = map_run_children.eval_job
-    _rebound.setdefault("map_run", DistributedIterationComponent._map_run)
-    DistributedIterationComponent._map_run = map_run_children.map_run(_rebound["map_run"])
-
-    _rebound.setdefault("invoke", LambdaFunction.invoke)
-
     def invoke_function(self, body, request_headers, response_headers):
         return invoke(runtime, self, body, request_headers, response_headers)
 
-    LambdaFunction.invoke = invoke_function
+    original_factory = _rebind(state_task_factory, "state_task_service_for", state_task_service_for)
+    _rebind(result_writer_decl, "resource_eval_for", result_writer.resource_eval_for)
+    _rebind(result_writer_decl.ResultWriter, "_eval_body", result_writer.result_writer_eval_body)
+    _rebind(DistributedItemProcessorWorker, "_eval_job", map_run_children.eval_job)
+    moto_map_run = _rebound.get((DistributedIterationComponent, "_map_run"), DistributedIterationComponent._map_run)
+    _rebind(DistributedIterationComponent, "_map_run", map_run_children.map_run(moto_map_run))
+    _rebind(LambdaFunction, "invoke", invoke_function)
     return runtime
 
 
 def restore_moto() -> None:
-    """moto's own SageMaker task factory, Lambda invoke and ResultWriter factory again (after `use_runtime`)."""
-    from moto.awslambda.models import LambdaFunction
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
-        DistributedIterationComponent,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
-        DistributedItemProcessorWorker,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
-
+    """moto's own names again for every rebound one (after `use_runtime`), and no child execution kept."""
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
     from local_cloud.stepfunctions import map_run_children
 
     SageMakerJobsResponse.jobs = None
-    if "eval_job" in _rebound:
-        DistributedItemProcessorWorker._eval_job = _rebound["eval_job"]
-    if "map_run" in _rebound:
-        DistributedIterationComponent._map_run = _rebound["map_run"]
+    for (owner, name), original in _rebound.items():
+        setattr(owner, name, original)
     map_run_children.forget_all()
-    if "resource_eval_for" in _rebound:
-        result_writer_decl.resource_eval_for = _rebound["resource_eval_for"]
-    if "result_writer_eval_body" in _rebound:
-        result_writer_decl.ResultWriter._eval_body = _rebound["result_writer_eval_body"]
-    if "state_task_service_for" in _rebound:
-        state_task_factory.state_task_service_for = _rebound["state_task_service_for"]
-    if "invoke" in _rebound:
-        LambdaFunction.invoke = _rebound["invoke"]
