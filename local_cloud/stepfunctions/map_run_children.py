@@ -77,20 +77,23 @@ class ChildExecution:
     def state_machine_arn(self) -> str:
         return child_arns(self.map_run_arn, self.name)[1]
 
-    def describe(self) -> dict:
-        """DescribeExecution's answer."""
-        described = {
+    def list_item(self) -> dict:
+        """ListExecutions' entry."""
+        item = {
             "executionArn": self.execution_arn,
             "stateMachineArn": self.state_machine_arn,
             "name": self.name,
             "status": self.status,
             "startDate": self.start_date,
-            "input": self.input,
-            "inputDetails": {"included": True},
             "mapRunArn": self.map_run_arn,
         }
         if self.stop_date:
-            described["stopDate"] = self.stop_date
+            item["stopDate"] = self.stop_date
+        return item
+
+    def describe(self) -> dict:
+        """DescribeExecution's answer: the list entry, with the input and the output or error and cause."""
+        described = self.list_item() | {"input": self.input, "inputDetails": {"included": True}}
         if self.output is not None:
             described |= {"output": self.output, "outputDetails": {"included": True}}
         if self.error is not None:
@@ -98,14 +101,6 @@ class ChildExecution:
         if self.cause is not None:
             described["cause"] = self.cause
         return described
-
-    def list_item(self) -> dict:
-        """ListExecutions' entry."""
-        item = {key: self.describe()[key] for key in ("executionArn", "stateMachineArn", "name", "status")}
-        item |= {"startDate": self.start_date, "mapRunArn": self.map_run_arn}
-        if self.stop_date:
-            item["stopDate"] = self.stop_date
-        return item
 
     def result_record(self) -> dict:
         """Its record in the ResultWriter's SUCCEEDED_n.json or FAILED_n.json."""
