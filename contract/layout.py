@@ -34,6 +34,14 @@ OUTCOMES_FILES = f"{RUNS_PREFIX}*/{RESULTS}{OUTCOMES_FILE}"
 TRANSFORM_OUTPUT_SUFFIX = ".out"
 
 
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """`s3://bucket/key` -> (bucket, key); ValueError naming the URI otherwise."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or not key:
+        raise ValueError(f"{uri!r}: not an s3://bucket/key URI")
+    return bucket, key
+
+
 @dataclass(frozen=True)
 class RunLayout:
     """Every S3 location of one execution of one experiment: runs/<experiment>/<execution>/...

@@ -6,6 +6,7 @@ import json
 
 from botocore.exceptions import ClientError
 
+from contract.layout import split_s3_uri
 from ops.errors import OperatorError
 
 
@@ -14,9 +15,10 @@ def outcomes_of(s3, description: dict) -> dict:
     points at (`outcomes.s3Uri`): `trials` in the sweep's order, `unrecorded`."""
     output = json.loads(description.get("output") or "{}")
     uri = (output.get("outcomes") or {}).get("s3Uri") or ""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not uri.startswith("s3://") or not key:
-        raise OperatorError(f"execution {description.get('name', '?')}: its output names no outcomes file")
+    try:
+        bucket, key = split_s3_uri(uri)
+    except ValueError:
+        raise OperatorError(f"execution {description.get('name', '?')}: its output names no outcomes file") from None
     try:
         return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     except ClientError as error:

@@ -5,13 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
-def split_uri(uri: str) -> tuple[str, str]:
-    """`s3://bucket/key` -> (bucket, key)."""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not uri.startswith("s3://") or not bucket or not key:
-        raise ValueError(f"{uri!r}: not an s3://bucket/key URI")
-    return bucket, key
+from contract import schema
+from contract.run_plan import TrialPlan, TrialsFile
 
 
 def get_json(s3, bucket: str, key: str) -> Any:
@@ -22,3 +17,8 @@ def put_json(s3, bucket: str, key: str, value: Any) -> None:
     # The bucket's default encryption (SSE-KMS with the project key) applies: no header needed.
     body = json.dumps(value, separators=(",", ":")).encode()
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def read_trials(s3, trials: TrialsFile) -> list[TrialPlan]:
+    """The plan's trials, as ValidateInput wrote them."""
+    return schema.parse(list[TrialPlan], get_json(s3, trials.bucket, trials.key), "trials file")

@@ -10,7 +10,7 @@ from contract.run_plan import RunPlan, TrialPlan
 from lambdas.experiment_records.clients import s3_client, sagemaker_client
 from lambdas.experiment_records.events import parse_event
 from lambdas.experiment_records.records import ExperimentRecords
-from lambdas.experiment_records.run_files import get_json
+from lambdas.experiment_records.run_files import read_trials
 
 logger = Logger()
 
@@ -29,12 +29,9 @@ def record_experiment(records: ExperimentRecords, plan: RunPlan, trials: list[Tr
     )
 
 
-def read_trials(s3, plan: RunPlan) -> list[TrialPlan]:
-    """The plan's trials, as ValidateInput wrote them."""
-    return schema.parse(list[TrialPlan], get_json(s3, plan.trials.bucket, plan.trials.key), "trials file")
-
-
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
     plan = parse_event(RunPlan, event)
-    return schema.dump(record_experiment(ExperimentRecords(sagemaker_client()), plan, read_trials(s3_client(), plan)))
+    return schema.dump(
+        record_experiment(ExperimentRecords(sagemaker_client()), plan, read_trials(s3_client(), plan.trials))
+    )

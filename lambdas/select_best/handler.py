@@ -19,10 +19,10 @@ from contract.events import (
     TrialIteration,
     TrialResult,
 )
-from contract.run_plan import TrialPlan
+from contract.layout import split_s3_uri
 from lambdas.experiment_records.clients import s3_client
 from lambdas.experiment_records.events import parse_event
-from lambdas.experiment_records.run_files import get_json, put_json, split_uri
+from lambdas.experiment_records.run_files import get_json, put_json, read_trials
 from lambdas.select_best.selection import (
     NoCompletedTrial,
     merge_rerun,
@@ -69,19 +69,19 @@ def _child_result(child: dict) -> TrialResult | None:
 
 
 def selection(request: SelectBestEvent, s3) -> Selection:
-    plan = schema.parse(list[TrialPlan], get_json(s3, request.trials.bucket, request.trials.key), "trials file")
+    plan = read_trials(s3, request.trials)
     results = map_run_results(s3, request.results)
     outcomes = trial_outcomes(plan, results, map_run_arn=request.results.map_run_arn)
     if request.previous_outcomes:
         # A rerun: the sweep's earlier outcomes, each retrained trial's replaced by its new attempt.
-        previous = schema.parse(SweepOutcomes, get_json(s3, *split_uri(request.previous_outcomes)), "outcomes file")
+        previous = schema.parse(SweepOutcomes, get_json(s3, *split_s3_uri(request.previous_outcomes)), "outcomes file")
         outcomes = merge_rerun(previous.trials, outcomes)
     unrecorded = unrecorded_records(results, request.preprocessing_recording)
     if unrecorded:
         logger.warning("records not written", extra={"unrecorded": schema.dump(unrecorded)})
     put_json(
         s3,
-        *split_uri(request.outcomes_s3_uri),
+        *split_s3_uri(request.outcomes_s3_uri),
         schema.dump(
             SweepOutcomes(
                 experiment_name=request.experiment_name,
