@@ -170,8 +170,8 @@ def rerun_input(description: dict, outcomes: dict) -> dict:
     """The input of an execution that trains again only the failed trials of the finished one described
     (DescribeExecution), from its outcomes file (ops/sweep_outcomes.py): each failed trial's full
     hyperparameters under its own trial name, and that file, whose completed trials the rerun keeps
-    (`rerun`, lambdas/validate_input/plan.py)."""
-    check_rerunnable(description)
+    (`rerun`, lambdas/validate_input/plan.py). The execution passed check_rerunnable: its outcomes
+    were read."""
     name = description.get("name", "?")
     previous_input = json.loads(description.get("input") or "{}")
     output = json.loads(description.get("output") or "{}")
