@@ -36,6 +36,7 @@ from local_cloud.awslambda.runtime import FunctionPackage, Invocation
 from local_cloud.run_logs import lambda_log_dir
 from local_cloud.sagemaker.job_run import JobContext, JobRun
 from ops.sweep_outcomes import outcomes_of
+from tests import sweep_output
 from tests.cli.synthesized import CLEANUP_MACHINE, TRAINING_MACHINE, SynthesizedApp
 
 ACCOUNT = "123456789012"
@@ -560,13 +561,8 @@ def sweep_trials(description: dict) -> list[dict]:
 
 
 def output_with_outcomes(description: dict) -> dict:
-    """A SUCCEEDED execution's output with its outcomes file read in (`trials`, `unrecorded`): the
-    output itself carries the file's pointer and counts only."""
-    output = json.loads(description["output"])
-    outcomes = outcomes_of(boto3.client("s3", region_name=REGION), description)
-    counts = output["outcomes"]
-    assert counts["trials"] == len(outcomes["trials"]) and counts["unrecorded"] == len(outcomes["unrecorded"])
-    return {**output, "trials": outcomes["trials"], "unrecorded": outcomes["unrecorded"]}
+    """tests/sweep_output.py's, on this moto's S3."""
+    return sweep_output.output_with_outcomes(boto3.client("s3", region_name=REGION), description)
 
 
 def trials_of_kernel_size(description: dict) -> list[dict]:

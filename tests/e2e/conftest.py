@@ -12,7 +12,7 @@ import pytest
 from local_cloud.cloud import LocalCloud
 from local_cloud.demo import upload_sample_dataset
 from local_cloud.deploy import deploy
-from ops.sweep_outcomes import outcomes_of
+from tests.sweep_output import output_with_outcomes
 
 E2E_GROUP = "local-cloud-e2e"
 
@@ -44,13 +44,8 @@ class Deployed:
         return described
 
     def output(self, described: dict) -> dict:
-        """A SUCCEEDED execution's output with its outcomes file read in (`trials`, `unrecorded`): the
-        output itself carries only the file's pointer and counts."""
-        output = json.loads(described["output"])
-        outcomes = outcomes_of(self.s3, described)
-        counts = output["outcomes"]
-        assert counts["trials"] == len(outcomes["trials"]) and counts["unrecorded"] == len(outcomes["unrecorded"])
-        return {**output, "trials": outcomes["trials"], "unrecorded": outcomes["unrecorded"]}
+        """tests/sweep_output.py's, on the local cloud's S3."""
+        return output_with_outcomes(self.s3, described)
 
     def keys(self, prefix: str) -> list[str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
