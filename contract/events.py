@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from contract.run_plan import Objective, RunPlan, TrialPlan, TrialsFile
+from contract.run_plan import Objective, PreprocessingPlan, RunPlan, TransformPlan, TrialPlan, TrialsFile
 from contract.schema import InvalidMessage, field, parse
 
 COMPLETED = "Completed"
@@ -128,6 +128,22 @@ class UnrecordedRecord:
     error: str = field(doc="its error")
     cause: str = field(doc="its cause", default="")
     trial_name: str | None = field(doc="the trial it was recording, if any", default=None)
+
+
+@dataclass(frozen=True)
+class MlflowMiss:
+    """What an execution did not record in MLflow, and why; the SageMaker records stay the source of truth."""
+
+    what: str = field(doc="the MLflow records missed, in words (e.g. 'trial runs', 'per-epoch metrics')")
+    reason: str = field(doc="the tracking server's answer, or why it could not be asked")
+    trials: list[str] = field(doc="the trials concerned, if any", default_factory=list)
+
+    def line(self) -> str:
+        """One line for the execution's output."""
+        if not self.trials:
+            return f"{self.what}: {self.reason}"
+        shown = ", ".join(self.trials[:3]) + (f" and {len(self.trials) - 3} more" if len(self.trials) > 3 else "")
+        return f"{self.what} of {len(self.trials)} trial(s) ({shown}): {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -264,6 +280,10 @@ class SelectBestEvent:
     previous_outcomes: str | None = field(
         doc="a rerun's: the earlier execution's outcomes (its completed trials compete for best)", default=None
     )
+    preprocessing: PreprocessingPlan | None = field(
+        doc="the processing job whose MLflow run is looked for", default=None
+    )
+    transform: TransformPlan | None = field(doc="the transform, tagged on the execution's MLflow run", default=None)
 
 
 @dataclass(frozen=True)
@@ -275,6 +295,10 @@ class SweepOutcomes:
     execution_name: str = field(doc="the execution that wrote it")
     trials: list[TrialOutcome] = field(doc="every trial's outcome")
     unrecorded: list[UnrecordedRecord] = field(doc="records this execution did not write", default_factory=list)
+    mlflow_unrecorded: list[MlflowMiss] = field(
+        doc="what this execution did not record in MLflow (empty when all was, or tracking is off)",
+        default_factory=list,
+    )
 
 
 @dataclass(frozen=True)
@@ -286,6 +310,10 @@ class OutcomesSummary:
     completed: int = field(doc="of which Completed")
     failed: int = field(doc="of which Failed")
     unrecorded: int = field(doc="records not written (the file lists them)", default=0)
+    mlflow_unrecorded: list[str] = field(
+        doc="what was not recorded in MLflow, a line per kind of miss (the file lists the trials)",
+        default_factory=list,
+    )
 
 
 @dataclass(frozen=True)

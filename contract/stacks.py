@@ -11,6 +11,8 @@ BUCKET_OUTPUT = "BucketName"
 KEY_ARN_OUTPUT = "KeyArn"
 REPOSITORY_NAME_OUTPUT = "RepositoryName"
 REPOSITORY_URI_OUTPUT = "RepositoryUri"
+MLFLOW_ARN_OUTPUT = "MlflowArn"  # only with context mlflowTracking=true
+MLFLOW_UI_OUTPUT = "MlflowUiUrl"
 # Outputs of the pipeline stack (it repeats BucketName, so one stack answers every lookup the CLI makes).
 SAGEMAKER_ROLE_OUTPUT = "SageMakerRoleArn"
 TRAINING_STATE_MACHINE_OUTPUT = "TrainingStateMachineArn"
