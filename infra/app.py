@@ -27,6 +27,7 @@ def build(app: cdk.App) -> tuple[DataStack, PipelineStack]:
         noncurrent_version_expiration_days=config.noncurrent_version_expiration_days,
         # The role the pipeline stack's synthesizer publishes the jobs image with (same qualifier).
         image_publishing_role_arn=cdk.Fn.sub(IMAGE_PUBLISHING_ROLE_ARN.replace("${Qualifier}", qualifier)),
+        mlflow_app_name=config.mlflow_app_name,
         termination_protection=config.termination_protection,
         synthesizer=_synthesizer(config, qualifier),
     )
@@ -36,6 +37,7 @@ def build(app: cdk.App) -> tuple[DataStack, PipelineStack]:
         description="SageMaker experiments: execution role, Lambdas, training and cleanup state machines",
         config=config,
         key=data.key,
+        mlflow_arn=data.mlflow.arn if data.mlflow else None,
         # Image assets go to the jobs repository rather than the bootstrap one.
         synthesizer=_synthesizer(config, qualifier, image_assets_repository_name=config.repository_name),
     )

@@ -46,12 +46,18 @@ class Config:
     log_retention_days: int
     noncurrent_version_expiration_days: int
     termination_protection: bool
+    # SageMaker managed MLflow beside SageMaker Experiments: an MLflow App (README, "MLflow tracking").
+    mlflow_tracking: bool
     local_cloud: bool
 
     @property
     def bucket_name(self) -> str:
         """One bucket per account and region, named as the MNIST notebook names its own."""
         return f"{self.project_tag}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+
+    @property
+    def mlflow_app_name(self) -> str | None:
+        return self.project_tag if self.mlflow_tracking else None
 
     @property
     def data_stack_name(self) -> str:

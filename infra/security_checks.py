@@ -42,6 +42,31 @@ def _data_stack(data: cdk.Stack) -> None:
         f"{NIST}S3DefaultEncryptionKMS",
         "S3 server access logs can only be delivered to a bucket with SSE-S3 (AES256) default encryption, not SSE-KMS.",
     )
+    mlflow = data.node.try_find_child("Mlflow")
+    if mlflow is not None:  # context mlflowTracking
+        role = mlflow.node.find_child("Role")
+        bucket = data.get_logical_id(store.node.find_child("Bucket").node.default_child)
+        for action in (
+            "s3:GetObject*",
+            "s3:GetBucket*",
+            "s3:List*",
+            "s3:DeleteObject*",
+            "s3:Abort*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+        ):
+            _ack(
+                role,
+                f"{AWS}IAM5[Action::{action}]",
+                "CDK grant action groups (bucket read/write on the mlflow/ prefix, encrypt/decrypt on the "
+                "project key): the MLflow App's artifact store.",
+            )
+        _ack(
+            role,
+            f"{AWS}IAM5[Resource::<{bucket}.Arn>/mlflow/*]",
+            "The MLflow App names its artifacts per experiment and run under its artifact store, mlflow/.",
+        )
+        _ack(role, f"{NIST}IAMNoInlinePolicy", _INLINE_REASON)
 
 
 def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:

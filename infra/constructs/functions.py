@@ -17,8 +17,9 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 import contract
-from contract import errors, functions
+from contract import errors, functions, tracking
 from infra import lambda_bundle
+from infra.constructs.mlflow_tracking import grant_tracking
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -79,7 +80,8 @@ RECORD_EXPERIMENT = FunctionSpec(functions.RECORD_EXPERIMENT, Duration.minutes(2
 RECORD_PREPROCESSING = FunctionSpec(functions.RECORD_PREPROCESSING, Duration.minutes(2))
 RECORD_TRIAL = FunctionSpec(functions.RECORD_TRIAL, Duration.minutes(2))
 RECORD_TRAINING = FunctionSpec(functions.RECORD_TRAINING, Duration.minutes(2))
-SELECT_BEST = FunctionSpec(functions.SELECT_BEST, Duration.seconds(30))
+# Two minutes: besides the outcomes it completes each trial's MLflow run (three calls a trial).
+SELECT_BEST = FunctionSpec(functions.SELECT_BEST, Duration.minutes(2))
 CLEANUP_EXPERIMENT = FunctionSpec(functions.CLEANUP_EXPERIMENT, Duration.minutes(5))
 ALL_FUNCTIONS = (
     VALIDATE_INPUT,
@@ -93,6 +95,7 @@ ALL_FUNCTIONS = (
 assert [spec.function for spec in ALL_FUNCTIONS] == list(functions.ALL_FUNCTIONS)  # every function deployed
 # Every function but these two writes SageMaker Experiments records.
 PURE_FUNCTIONS = tuple(spec for spec in ALL_FUNCTIONS if spec.function in functions.PURE_FUNCTIONS)
+MLFLOW_FUNCTIONS = (RECORD_EXPERIMENT, RECORD_PREPROCESSING, SELECT_BEST, CLEANUP_EXPERIMENT)
 
 # Exactly the calls of lambdas/experiment_records/records.py that the recorders make.
 EXPERIMENT_RECORD_ACTIONS = [
@@ -138,6 +141,7 @@ class ExperimentFunctions(Construct):
         max_trials: int,
         reserved_concurrency: int | None,
         log_retention: logs.RetentionDays,
+        mlflow_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         code = code_asset()
@@ -219,6 +223,11 @@ class ExperimentFunctions(Construct):
         # The preprocessing recorder reads stats.json written by the processing job.
         bucket.grant_read(self.functions[RECORD_PREPROCESSING.name], f"{contract.RUNS_PREFIX}*")
         key.grant_decrypt(self.functions[RECORD_PREPROCESSING.name])
+        # The functions that write or delete MLflow runs are given the App's ARN as their tracking URI.
+        if mlflow_arn:
+            for spec in MLFLOW_FUNCTIONS:
+                self.functions[spec.name].add_environment(tracking.TRACKING_URI_ENV, mlflow_arn)
+                grant_tracking(self.functions[spec.name], mlflow_arn)
 
     def __getitem__(self, spec: FunctionSpec) -> lambda_.Function:
         return self.functions[spec.name]

@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 import contract
-from contract import errors, quotas, schema, states
+from contract import errors, quotas, schema, states, tracking
 from contract.events import (
     JobReference,
     PipelineState,
@@ -62,6 +62,7 @@ class JobSettings:
     max_runtime: Duration
     spot_training: bool
     max_wait: Duration
+    mlflow_arn: str | None = None  # the MLflow App the training jobs log their epochs to
 
 
 class _TrialsFileReader(sfn.S3JsonItemReader):
@@ -232,6 +233,8 @@ class TrainingPipeline(Construct):
                 outcomes_s3_uri=STATE.outcomes_s3_uri,
                 preprocessing_recording=STATE.preprocessing_recording,
                 previous_outcomes=STATE.previous_outcomes,
+                preprocessing=STATE.preprocessing,
+                transform=STATE.transform,
             ),
             result_path=str(STATE.selection),
             result_selector=reselect(Selection, "$.Payload"),
@@ -402,6 +405,20 @@ class TrainingPipeline(Construct):
                 "TrialComponentDisplayName": contract.TRAINING_DISPLAY_NAME,
             },
         }
+        if jobs.mlflow_arn:
+            # The job logs each epoch to the trial's MLflow run (jobs/tracking.py). MlflowConfig names
+            # the App, experiment and run (API_MlflowConfig); the same three are in the Environment
+            # under MLflow's own variables, which the job reads whatever SageMaker does with MlflowConfig.
+            extra["MlflowConfig"] = {
+                "MlflowResourceArn": jobs.mlflow_arn,
+                "MlflowExperimentName.$": str(it.experiment_name),
+                "MlflowRunName.$": str(it.trial.trial_name),
+            }
+            extra["Environment"] = {
+                tracking.TRACKING_URI_ENV: jobs.mlflow_arn,
+                f"{tracking.EXPERIMENT_NAME_ENV}.$": str(it.experiment_name),
+                f"{tracking.RUN_NAME_ENV}.$": str(it.trial.trial_name),
+            }
         if jobs.spot_training:
             extra.update(
                 spot_training_parameters(max_wait=jobs.max_wait, checkpoint_s3_uri_path=str(it.trial.checkpoint_s3_uri))
@@ -429,7 +446,9 @@ class TrainingPipeline(Construct):
                 volume_encryption_key=_volume_key(key, jobs.training_instance_type),
             ),
             stopping_condition=tasks.StoppingCondition(max_runtime=jobs.max_runtime),
-            enable_network_isolation=True,
+            # EnableNetworkIsolation: "If true, no inbound or outbound network calls can be made" (and
+            # the container gets no AWS credentials): a job that logs to MLflow needs both.
+            enable_network_isolation=not jobs.mlflow_arn,
             result_path=str(it.training),
         )
         # A sibling trial holds its instance until its stopping condition at the latest.

@@ -1,4 +1,4 @@
-"""The stateful stack: the key, the bucket and the jobs repository, all retained on deletion."""
+"""The stateful stack: the key, the bucket, the jobs repository (retained on deletion) and the MLflow App."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from constructs import Construct
 from contract import stacks
 from infra.constructs.artifact_store import ArtifactStore
 from infra.constructs.jobs_repository import JobsRepository
+from infra.constructs.mlflow_tracking import MlflowTracking
 
 
 class DataStack(Stack):
@@ -20,6 +21,7 @@ class DataStack(Stack):
         repository_name: str,
         noncurrent_version_expiration_days: int,
         image_publishing_role_arn: str,
+        mlflow_app_name: str | None,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -39,8 +41,22 @@ class DataStack(Stack):
         self.bucket = store.bucket
         self.key = store.key
         self.repository = jobs.repository
+        # SageMaker managed MLflow (context mlflowTracking): None when off.
+        self.mlflow = (
+            MlflowTracking(self, "Mlflow", name=mlflow_app_name, bucket=self.bucket, key=self.key)
+            if mlflow_app_name
+            else None
+        )
 
         CfnOutput(self, stacks.BUCKET_OUTPUT, value=self.bucket.bucket_name)
         CfnOutput(self, stacks.KEY_ARN_OUTPUT, value=self.key.key_arn)
         CfnOutput(self, stacks.REPOSITORY_NAME_OUTPUT, value=self.repository.repository_name)
         CfnOutput(self, stacks.REPOSITORY_URI_OUTPUT, value=self.repository.repository_uri)
+        if self.mlflow:
+            CfnOutput(self, stacks.MLFLOW_ARN_OUTPUT, value=self.mlflow.arn)
+            CfnOutput(
+                self,
+                stacks.MLFLOW_UI_OUTPUT,
+                value=self.mlflow.ui_url,
+                description="The App's endpoint; its UI opens through a presigned URL: python -m ops mlflow-ui",
+            )

@@ -15,6 +15,7 @@ from infra.constructs import functions as fns
 from infra.constructs.cleanup_pipeline import CleanupPipeline
 from infra.constructs.functions import ExperimentFunctions
 from infra.constructs.jobs_image import JobsImage
+from infra.constructs.mlflow_tracking import grant_tracking
 from infra.constructs.sagemaker_execution_role import SageMakerExecutionRole
 from infra.constructs.training_pipeline import JobSettings, TrainingPipeline
 
@@ -31,6 +32,7 @@ class PipelineStack(Stack):
         *,
         config: Config,
         key: kms.IKey,
+        mlflow_arn: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -41,6 +43,8 @@ class PipelineStack(Stack):
         repository = ecr.Repository.from_repository_name(self, "JobsRepository", config.repository_name)
 
         sagemaker = SageMakerExecutionRole(self, "SageMaker", bucket=bucket, key=key, repository=repository)
+        if mlflow_arn:
+            grant_tracking(sagemaker.role, mlflow_arn)  # the training jobs log their epochs
         image_uri = (
             repository.repository_uri_for_tag(LOCAL_IMAGE_TAG)
             if config.local_cloud
@@ -54,6 +58,7 @@ class PipelineStack(Stack):
             max_trials=config.max_trials,
             reserved_concurrency=config.lambda_reserved_concurrency,
             log_retention=retention,
+            mlflow_arn=mlflow_arn,
         )
         training = TrainingPipeline(
             self,
@@ -72,6 +77,7 @@ class PipelineStack(Stack):
                 max_runtime=Duration.seconds(config.max_runtime_seconds),
                 spot_training=config.spot_training,
                 max_wait=Duration.seconds(config.max_wait_seconds),
+                mlflow_arn=mlflow_arn,
             ),
             log_retention=retention,
         )

@@ -33,6 +33,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+MLFLOW_APP_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:mlflow-app/app-0A1B2C3D4E5F"  # the pattern MlflowConfig checks
 SAGEMAKER_TASK = re.compile(r"^arn:aws:states:::sagemaker:(?P<action>\w+)(\.sync)?$")
 
 
@@ -70,7 +71,10 @@ def resolve(value: Any, template: dict) -> Any:
         if name == "Fn::Sub":
             return re.sub(r"\$\{([^}]+)\}", lambda m: _pseudo(m[1]), argument)
         if name == "Fn::ImportValue":
-            assert "Key" in str(argument), argument  # the only export the pipeline imports: the key ARN
+            # The pipeline imports two of the data stack's values: the key's ARN and the MLflow App's.
+            if "MlflowApp" in str(argument):
+                return MLFLOW_APP_ARN
+            assert "Key" in str(argument), argument
             return KEY_ARN
     return {k: resolve(v, template) for k, v in value.items()}
 

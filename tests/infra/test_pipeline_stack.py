@@ -120,6 +120,10 @@ def test_the_cleanup_role_allows_every_call_the_cleanup_makes_on_resources_that_
     }
     called |= {f"sagemaker:{_camel(op)}" for op in re.findall(r"_pages\(\s*\"([a-z_]+)\"", records)}
     assert {"sagemaker:ListTrials", "sagemaker:Search", "sagemaker:AssociateTrialComponent"} <= called
+    # The cleanup deletes the experiment's MLflow runs too, through the App's one data-plane action.
+    handler = (Path(__file__).resolve().parents[2] / "lambdas" / "cleanup_experiment" / "handler.py").read_text()
+    assert "delete_experiment(mlflow" in handler
+    called.add("sagemaker:CallMlflowAppApi")
     granted: dict[str, list[str]] = {}
     for lid, statement, actions in _statements(synthesized.pipeline):
         if lid.startswith("FunctionsCleanupExperimentRole"):
