@@ -8,6 +8,8 @@ from contract import names
 from lambdas.cleanup_experiment.cleanup import CleanupCounts, delete_in_order
 from lambdas.experiment_records.clients import sagemaker_client
 from lambdas.experiment_records.events import InvalidEvent, optional_dict, required_str
+from lambdas.experiment_records.mlflow_client import MlflowError
+from lambdas.experiment_records.mlflow_records import client_from_environment, delete_experiment
 from lambdas.experiment_records.records import ExperimentRecords
 
 logger = Logger()
@@ -61,5 +63,12 @@ def handler(event: dict, context) -> dict:
         deferred_passes=deferred_passes,
     )
     output = result.to_event()
+    mlflow = client_from_environment()
+    if result.done and mlflow is not None:
+        # The MLflow records go with the SageMaker ones; a miss is reported, never an error.
+        try:
+            output["mlflow"] = {"deletedRuns": delete_experiment(mlflow, name)}
+        except MlflowError as error:
+            output["mlflow"] = {"unrecorded": f"MLflow experiment {name} not deleted: {error}"}
     logger.info("cleanup pass", extra=output)
     return output

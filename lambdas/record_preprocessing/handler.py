@@ -13,6 +13,8 @@ from contract.events import OUTCOME_STATUSES, RecordPreprocessingEvent, RecordPr
 from contract.run_plan import RunPlan
 from lambdas.experiment_records.clients import s3_client, sagemaker_client
 from lambdas.experiment_records.events import InvalidEvent, parse_event
+from lambdas.experiment_records.mlflow_client import MlflowClient
+from lambdas.experiment_records.mlflow_records import ExecutionRuns, client_from_environment, recorded
 from lambdas.experiment_records.records import (
     ComponentStatus,
     ExperimentRecords,
@@ -40,12 +42,18 @@ def read_stats(s3, output_s3_uri: str) -> dict:
 
 
 def record_preprocessing(
-    records: ExperimentRecords, s3, plan: RunPlan, status: str, error: TaskError | None
+    records: ExperimentRecords,
+    s3,
+    plan: RunPlan,
+    status: str,
+    error: TaskError | None,
+    mlflow: MlflowClient | None = None,
 ) -> RecordPreprocessingResult:
     """Adds the statistics to SageMaker's component of the processing job (its status, inputs and
     outputs are SageMaker's). UpdateTrialComponent works on a job's component: the SageMaker
     Experiments SDK's tracker logs parameters on `<processing job>-aws-processing-job` the same way."""
     name = plan.preprocessing.trial_component_name
+    stats: dict = {}
     if status == "Completed":
         stats = read_stats(s3, plan.preprocessing.output_s3_uri)
         if records.describe_component(name) is None:
@@ -57,6 +65,11 @@ def record_preprocessing(
     elif records.describe_component(name) is None:
         # The job never ran (CreateProcessingJob refused): no component from SageMaker, so one says why.
         _create(records, plan, ComponentStatus("Failed", error.reason() if error else "preprocessing failed"))
+    if mlflow is not None:
+        failure = None if status == "Completed" else (error.reason() if error else "preprocessing failed")
+        runs = ExecutionRuns(mlflow, plan.experiment_name, plan.execution_name)
+        for miss in recorded(lambda: runs.record_preprocessing(plan, status, stats, failure), "preprocessing run"):
+            logger.warning("not recorded in MLflow", extra={"what": miss.what, "reason": miss.reason})
     logger.info("preprocessing recorded", extra={"trialComponentName": name, "status": status})
     return RecordPreprocessingResult(trial_component_name=name, status=status)
 
@@ -81,4 +94,8 @@ def handler(event: dict, context) -> dict:
     if request.status not in OUTCOME_STATUSES:
         raise InvalidEvent(f"event.status: {request.status!r}; one of {', '.join(OUTCOME_STATUSES)}")
     records = ExperimentRecords(sagemaker_client())
-    return schema.dump(record_preprocessing(records, s3_client(), request.plan, request.status, request.error))
+    return schema.dump(
+        record_preprocessing(
+            records, s3_client(), request.plan, request.status, request.error, client_from_environment()
+        )
+    )

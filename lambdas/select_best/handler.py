@@ -6,22 +6,27 @@ import json
 
 from aws_lambda_powertools import Logger
 
-from contract import schema
+from contract import schema, tracking
 from contract.events import (
     COMPLETED,
     BestTrial,
     MapRunResult,
+    MlflowMiss,
     OutcomesSummary,
     SelectBestEvent,
     Selection,
     SweepOutcomes,
     TaskError,
     TrialIteration,
+    TrialOutcome,
     TrialResult,
 )
 from contract.layout import split_s3_uri
+from contract.run_plan import TrialPlan
 from lambdas.experiment_records.clients import s3_client
 from lambdas.experiment_records.events import parse_event
+from lambdas.experiment_records.mlflow_client import MlflowClient, MlflowError
+from lambdas.experiment_records.mlflow_records import ExecutionRuns, client_from_environment
 from lambdas.experiment_records.run_files import get_json, put_json, read_trials
 from lambdas.select_best.selection import (
     NoCompletedTrial,
@@ -68,7 +73,49 @@ def _child_result(child: dict) -> TrialResult | None:
     )
 
 
-def selection(request: SelectBestEvent, s3) -> Selection:
+def record_in_mlflow(
+    mlflow: MlflowClient | None,
+    request: SelectBestEvent,
+    plan: list[TrialPlan],
+    outcomes: list[TrialOutcome],
+    best: TrialOutcome | None,
+) -> list[MlflowMiss]:
+    """Each trial's MLflow run completed from its outcome, the best tagged on the execution's run; what
+    could not be recorded, never an error (the SageMaker records and the outcomes file stand)."""
+    if mlflow is None:
+        return []
+    runs = ExecutionRuns(mlflow, request.experiment_name, request.execution_name)
+    best_trial = (
+        BestTrial(
+            trial_name=best.trial_name,
+            training_job_name=best.training_job_name,
+            metric=request.objective.metric,
+            value=best.metrics[request.objective.metric],
+            model_artifact=best.model_artifact or "",
+        )
+        if best
+        else None
+    )
+    transform = (
+        {
+            tracking.TRANSFORM_JOB_TAG: request.transform.job_name,
+            tracking.TRANSFORM_OUTPUT_TAG: request.transform.output_s3_uri,
+        }
+        if request.transform and best
+        else {}
+    )
+    try:
+        misses = []
+        if request.preprocessing and not runs.has_preprocessing_run(request.preprocessing.job_name):
+            misses.append(MlflowMiss(what="preprocessing run", reason="RecordPreprocessing could not record it"))
+        return misses + runs.record_trials(plan, outcomes, best_trial, transform)
+    except MlflowError as error:
+        return [
+            MlflowMiss(what="execution run and trial runs", reason=str(error), trials=[o.trial_name for o in outcomes])
+        ]
+
+
+def selection(request: SelectBestEvent, s3, mlflow: MlflowClient | None = None) -> Selection:
     plan = read_trials(s3, request.trials)
     results = map_run_results(s3, request.results)
     outcomes = trial_outcomes(plan, results, map_run_arn=request.results.map_run_arn)
@@ -79,6 +126,15 @@ def selection(request: SelectBestEvent, s3) -> Selection:
     unrecorded = unrecorded_records(results, request.preprocessing_recording)
     if unrecorded:
         logger.warning("records not written", extra={"unrecorded": schema.dump(unrecorded)})
+    objective = request.objective
+    try:
+        best: TrialOutcome | None = select_best(outcomes, objective)
+        no_best: NoCompletedTrial | None = None
+    except NoCompletedTrial as refused:
+        best, no_best = None, refused
+    mlflow_misses = record_in_mlflow(mlflow, request, plan, outcomes, best)
+    if mlflow_misses:
+        logger.warning("not recorded in MLflow", extra={"mlflowUnrecorded": schema.dump(mlflow_misses)})
     put_json(
         s3,
         *split_s3_uri(request.outcomes_s3_uri),
@@ -88,6 +144,7 @@ def selection(request: SelectBestEvent, s3) -> Selection:
                 execution_name=request.execution_name,
                 trials=outcomes,
                 unrecorded=unrecorded,
+                mlflow_unrecorded=mlflow_misses,
             )
         ),
     )
@@ -98,10 +155,12 @@ def selection(request: SelectBestEvent, s3) -> Selection:
         completed=completed,
         failed=len(outcomes) - completed,
         unrecorded=len(unrecorded),
+        mlflow_unrecorded=[miss.line() for miss in mlflow_misses],
     )
     # After the outcomes are written: a sweep with no completed trial still leaves them to read.
-    objective = request.objective
-    best = select_best(outcomes, objective)
+    if best is None:
+        assert no_best is not None
+        raise no_best
     value = best.metrics[objective.metric]
     logger.info("best trial selected", extra={"trialName": best.trial_name, "metric": objective.metric, "value": value})
     return Selection(
@@ -119,4 +178,4 @@ def selection(request: SelectBestEvent, s3) -> Selection:
 
 @logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
-    return schema.dump(selection(parse_event(SelectBestEvent, event), s3_client()))
+    return schema.dump(selection(parse_event(SelectBestEvent, event), s3_client(), client_from_environment()))
