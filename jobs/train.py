@@ -22,6 +22,7 @@ from typing import SupportsFloat, SupportsInt, cast
 
 import contract
 from jobs.hyperparameters import InvalidHyperparameters, parse_hyperparameters
+from jobs.tracking import TrialRun
 
 NUM_CLASSES = 10
 FAILURE_REASON_LIMIT = 1024  # SageMaker keeps the first 1024 characters of the failure file
@@ -194,6 +195,7 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
             raise TrainingError(f"the checkpoint is at epoch {resumed['epoch']}, past epochs={hp['epochs']}")
         start_epoch, history = resumed["epoch"] + 1, resumed["history"]
 
+    mlflow_run = TrialRun(log)
     steps_per_epoch = -(-len(train_labels) // batch_size)
     total_steps = steps_per_epoch * epochs
     train_seconds = 0.0
@@ -223,6 +225,7 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
         log(f"Epoch {epoch}/{hp['epochs']}: {len(order) / elapsed:.0f} images/s on {device.type}")
         for name, value in metrics.items():
             log(contract.format_metric(name, value))
+        mlflow_run.log_epoch(epoch, metrics)
         save_checkpoint(env.paths.checkpoints, epoch, hp, model, optimizer, shuffle, history)
 
     final = history[-1]
@@ -239,6 +242,7 @@ def train(hp: dict[str, object], env: TrainingEnvironment, log=print) -> dict:
         "epochs": history,
         "final_metrics": {k: final[k] for k in contract.METRICS_BY_NAME},
         "images_per_second": trained_images / train_seconds if train_seconds else None,
+        "mlflow": {"runId": mlflow_run.run_id, "missed": mlflow_run.missed} if mlflow_run.uri else None,
     }
     env.output_data_dir.mkdir(parents=True, exist_ok=True)
     (env.output_data_dir / contract.TRAINING_SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
