@@ -10,7 +10,7 @@ CDK := NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile-cache $(NOD
 export JSII_NODE := $(NODE)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: run test lint preview synth setup setup-parts up benchmarks clean
+.PHONY: run test lint preview synth setup setup-parts up benchmarks clean chromium
 
 run: setup  ## The main job: local cloud up, stacks deployed, the notebook's five trials run, report written, cloud stopped
 	$(VENV)/bin/python -m local_cloud demo
@@ -45,7 +45,7 @@ synth: setup
 setup:
 	@$(MAKE) --no-print-directory -j4 setup-parts
 setup-parts: $(VENV)/.installed node_modules/.installed .venv-checkov/.installed .venv-sdk/.installed \
-	.wheels/lambda/requirements.txt
+	.venv-mlflow/.installed .wheels/lambda/requirements.txt chromium
 
 # Each stamp holds the hash of what it was installed from, so a restored cache (CI) whose files
 # are older than a fresh checkout is reused rather than reinstalled.
@@ -71,6 +71,20 @@ node_modules/.installed: package.json package-lock.json
 	  set -e; $(PYTHON) -m venv .venv-checkov; \
 	  .venv-checkov/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt; \
 	  cat $^ | sha256sum > $@; fi
+
+# The local cloud's MLflow tracking server (requirements-mlflow.txt): python -m local_cloud starts it.
+.venv-mlflow/.installed: requirements-mlflow.txt
+	@if [ "$$(cat $@ 2>/dev/null)" = "$$(cat $^ | sha256sum)" ]; then touch $@; else \
+	  set -e; $(PYTHON) -m venv .venv-mlflow; \
+	  .venv-mlflow/bin/pip install -q --disable-pip-version-check -r requirements-mlflow.txt; \
+	  cat $^ | sha256sum > $@; fi
+
+# Debian's Chromium, headless, for the browser test of the local MLflow UI (tests/e2e/test_mlflow_ui.py)
+# and the demo's screenshot of it; installed once (apt-get as root, else with sudo).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then APT=apt-get; else APT="sudo apt-get"; fi; \
+	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq --no-install-recommends chromium >/dev/null; }
 
 # The SageMaker SDK as the notebook's users run it: a client in the tests only (requirements-sdk.txt).
 .venv-sdk/.installed: requirements-sdk.txt

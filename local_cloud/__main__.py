@@ -33,11 +33,12 @@ def main() -> None:
 @main.command()
 @click.option("--port", type=int, required=True)
 @click.option("--run-dir", type=click.Path(path_type=Path), default=DEFAULT_RUN_DIR, show_default=True)
-def serve(port: int, run_dir: Path) -> None:
+@click.option("--mlflow-port", type=int, default=0, show_default=True, help="the MLflow server's; 0: none")
+def serve(port: int, run_dir: Path, mlflow_port: int) -> None:
     """Serve the local AWS in the foreground (LocalCloud starts this as its child process)."""
     from local_cloud.server import serve as serve_forever
 
-    serve_forever(port, run_dir.resolve())
+    serve_forever(port, run_dir.resolve(), mlflow_port)
 
 
 @main.command()
@@ -65,6 +66,8 @@ def up(port: int | None, run_dir: Path, deploy: bool) -> None:
 
             bucket = outputs[stacks.pipeline_stack_name()][stacks.BUCKET_OUTPUT]
             click.echo(f"sample dataset (the default dataset.s3Uri): {upload_sample_dataset(cloud, bucket)}")
+        if cloud.mlflow:
+            click.echo(f"MLflow UI (every execution's runs, earlier `make run` sweeps' too): {cloud.wait_for_mlflow()}")
         click.echo(
             f"in another shell:  export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_ACCESS_KEY_ID=local "
             "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1"

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from local_cloud.deploy import REGION, local_aws_env
+from local_cloud.mlflow.server import STARTUP_TIMEOUT_S, MlflowServerError, stop_tree, url_of, wait_ready
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RUN_DIR = PROJECT_ROOT / ".local-cloud"
@@ -37,18 +38,43 @@ class LocalCloud:
         port: int | None = None,
         startup_timeout_s: float = 60,
         server_env: dict[str, str] | None = None,
+        mlflow: bool = True,
     ) -> None:
-        """`server_env`: extra environment for the server (e.g. LOCAL_CLOUD_SPOT_INTERRUPTIONS)."""
+        """`server_env`: extra environment for the server (e.g. LOCAL_CLOUD_SPOT_INTERRUPTIONS);
+        `mlflow`: run the MLflow tracking server that stands for the stacks' MLflow App."""
         self.run_dir = Path(run_dir).resolve()
         self.port = port
         self.startup_timeout_s = startup_timeout_s
         self.process: subprocess.Popen | None = None
         self.process_group: int | None = None  # kept after stop(), to check nothing is left
         self.server_env = dict(server_env or {})
+        self.mlflow = mlflow
+        self.mlflow_port: int | None = None
 
     @property
     def endpoint_url(self) -> str:
         return f"http://localhost:{self.port}"
+
+    @property
+    def mlflow_url(self) -> str | None:
+        """The local MLflow server (its UI and REST API), once started; None without one."""
+        return url_of(self.mlflow_port) if self.mlflow_port else None
+
+    def wait_for_mlflow(self, timeout_s: float = STARTUP_TIMEOUT_S) -> str:
+        """Until the MLflow server answers (it starts beside the cloud, in seconds); its URL."""
+        if not self.mlflow_port:
+            raise LocalCloudError("this local cloud runs no MLflow server")
+        try:
+            wait_ready(self.mlflow_port, timeout_s, log=self.run_dir / "mlflow" / "server.log")
+        except MlflowServerError as error:
+            raise LocalCloudError(str(error)) from None
+        return url_of(self.mlflow_port)
+
+    def stop_mlflow(self) -> None:
+        """Stops the MLflow server alone, as a tracking server that goes down mid-sweep (tests)."""
+        pid_file = self.run_dir / "mlflow" / "server.pid"
+        if pid_file.is_file():
+            stop_tree(int(pid_file.read_text()))
 
     @property
     def server_log(self) -> Path:
@@ -77,6 +103,7 @@ class LocalCloud:
             raise LocalCloudError("already started")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
+        self.mlflow_port = free_port() if self.mlflow else None
         env = {**os.environ, **self.server_env, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
         with self.server_log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -89,6 +116,8 @@ class LocalCloud:
                     str(self.port),
                     "--run-dir",
                     str(self.run_dir),
+                    "--mlflow-port",
+                    str(self.mlflow_port or 0),
                 ],
                 cwd=PROJECT_ROOT,
                 env=env,

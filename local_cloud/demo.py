@@ -21,12 +21,14 @@ from contract import stacks
 from jobs.digits import write_digits
 from local_cloud.cloud import LocalCloud
 from local_cloud.deploy import deploy
+from local_cloud.mlflow.server import experiment_url
 from local_cloud.run_logs import describe_failure
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_HIDDEN_CHANNELS = (2, 5, 10, 20, 32)  # the MNIST experiment notebook's five trials
 OBJECTIVE = "test:accuracy"
 SAMPLE_ROWS = 20
+MLFLOW_SCREENSHOT = "mlflow-compare-trials.png"
 
 
 def run_demo(
@@ -53,6 +55,9 @@ def run_demo(
         _say(f"deployed {' and '.join(outputs)} with cdk in {timings['deploy']:.0f} s")
 
         _say(f"uploaded the digits sample dataset to {upload_sample_dataset(cloud, bucket)}")
+        mlflow_url = cloud.wait_for_mlflow() if cloud.mlflow else None
+        if mlflow_url:
+            _say(f"MLflow UI (the sweep's runs appear as it trains): {mlflow_url}")
 
         execution = f"{experiment_name}-local-{time.strftime('%Y%m%d%H%M%S')}"
         step = time.monotonic()
@@ -102,6 +107,13 @@ def run_demo(
         timings["report"] = time.monotonic() - step
         best = result["best"]
         _say(f"best trial: {best['trialName']} with {best['metric']} = {best['value']:.2f}%")
+        if mlflow_url:
+            missed = result["outcomes"].get("mlflowUnrecorded") or []
+            _say(
+                f"MLflow: the sweep's runs at {experiment_url(mlflow_url, experiment_name)}"
+                + ("" if not missed else " (not recorded: " + "; ".join(missed) + ")")
+            )
+            _mlflow_screenshot(mlflow_url, experiment_name, report_dir / "trials.json", report_dir / MLFLOW_SCREENSHOT)
         _say(
             f"batch transform: {accuracy['correct']}/{accuracy['records']} predictions right "
             f"({accuracy['accuracy']:.2f}%) with the best model"
@@ -122,14 +134,33 @@ def run_demo(
     leftovers = cloud.leftover_processes()
     _say(
         f"report: {report_dir} (trials.csv, trials.json, accuracy-vs-hidden-channels.png, transform-sample.csv, "
-        "run.json)"
+        f"run.json, {MLFLOW_SCREENSHOT})"
     )
     _say("timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
     if leftovers:
         _say(f"local cloud stopped but processes {leftovers} of its group are still alive")
         return 1
     _say("local cloud stopped; no process of it left behind")
+    if mlflow_url:
+        _say(f"`make up` serves these MLflow runs again ({cloud.run_dir / 'mlflow' / 'mlflow.db'} is kept)")
     return 0
+
+
+def _mlflow_screenshot(mlflow_url: str, experiment_name: str, trials_file: Path, destination: Path) -> None:
+    """MLflow's comparison of the sweep's trials (test:accuracy by hidden_channels), from headless Chromium."""
+    from local_cloud.mlflow import ui
+
+    if ui.chromium_path() is None:
+        _say("no chromium on PATH (make setup installs it): no MLflow screenshot")
+        return
+    try:
+        # In the plan's order, as `compare` wrote them best first.
+        trials = sorted(t["trial"] for t in json.loads(trials_file.read_text())["trials"])
+        ui.compare_trials(mlflow_url, experiment_name, trials, destination, x="hidden_channels")
+    except Exception as error:  # noqa: BLE001 - a picture is not worth failing the run for
+        _say(f"MLflow screenshot not taken: {type(error).__name__}: {error}")
+        return
+    _say(f"MLflow's comparison of the trials: {destination}")
 
 
 def upload_sample_dataset(cloud: LocalCloud, bucket: str) -> str:

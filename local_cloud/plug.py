@@ -103,6 +103,14 @@ PLUG_POINTS = (
         "moto 5.2.5 drops an AWS::KMS::Key with Tags from the stack (KeyError: 'TagKey')",
     ),
     PlugPoint(
+        "mlflow-apps-from-cloudformation",
+        "register",
+        "moto.cloudformation.parsing.get_model_map() (CloudFormationModel subclasses)",
+        "local_cloud.mlflow.apps.LocalMlflowApp",
+        "moto 5.2.5 has no AWS::SageMaker::MlflowApp: it skips the resource and its Fn::GetAtt Arn fails; "
+        "ours keeps the App, whose data plane is the local MLflow server",
+    ),
+    PlugPoint(
         "sagemaker-sync-tasks",
         "rebind",
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory.state_task_service_for",
@@ -215,6 +223,7 @@ def install() -> None:
     from local_cloud.awslambda import account_settings
     from local_cloud.experiments.metrics_responses import MetricsResponse
     from local_cloud.kms import TaggedKey  # noqa: F401 - defining the class registers it (below)
+    from local_cloud.mlflow.apps import LocalMlflowApp  # noqa: F401 - likewise
     from local_cloud.sagemaker.responses import SageMakerJobsResponse
     from local_cloud.servicequotas.responses import LocalServiceQuotasResponse
     from local_cloud.stepfunctions.cloudformation import ExecutingStateMachine  # noqa: F401 - likewise

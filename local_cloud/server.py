@@ -9,12 +9,25 @@ import threading
 import time
 from pathlib import Path
 
+from contract import tracking
 
-def serve(port: int, run_dir: Path) -> None:
-    """Serves until SIGTERM/SIGINT, then ends every job and Lambda process it started."""
+
+def serve(port: int, run_dir: Path, mlflow_port: int = 0) -> None:
+    """Serves until SIGTERM/SIGINT, then ends every job, Lambda and the MLflow server it started."""
     run_dir.mkdir(parents=True, exist_ok=True)
     # The Step Functions interpreter calls Lambda and the other services back through this port.
     os.environ["MOTO_PORT"] = str(port)
+    mlflow = None
+    if mlflow_port:
+        from local_cloud.mlflow.server import URL_ENV, MlflowServer
+
+        mlflow = MlflowServer(
+            run_dir,
+            mlflow_port,
+            s3_endpoint_url=f"http://localhost:{port}",
+            artifacts_uri=f"s3://{_bucket_name()}/{tracking.ARTIFACTS_PREFIX.rstrip('/')}",
+        ).start()
+        os.environ[URL_ENV] = mlflow.url  # for the runtime: the functions' and jobs' MLflow endpoint
     from local_cloud import plug
 
     runtime = plug.enable_local_runtime(run_dir=run_dir, endpoint_url=f"http://localhost:{port}")
@@ -36,12 +49,26 @@ def serve(port: int, run_dir: Path) -> None:
     signal.signal(signal.SIGINT, stop)
     _stop_when_orphaned(lambda: stop(None, None))
     print(f"local cloud serving on http://localhost:{port} (run folder {run_dir})", flush=True)
+    if mlflow:
+        print(f"MLflow tracking server starting on {mlflow.url} (log {mlflow.log})", flush=True)
     try:
         server.serve_forever()
     finally:
         runtime.children.terminate_all()
+        if mlflow:
+            mlflow.stop()
         print("local cloud stopped", flush=True)
     sys.exit(0)
+
+
+def _bucket_name() -> str:
+    """The project bucket as the data stack names it (infra.config.Config.bucket_name) in the local account."""
+    import json
+
+    from local_cloud.deploy import ACCOUNT, REGION, ROOT
+
+    project_tag = json.loads((ROOT / "cdk.json").read_text())["context"]["projectTag"]
+    return f"{project_tag}-{ACCOUNT}-{REGION}"
 
 
 def _stop_when_orphaned(stop, interval_s: float = 1.0) -> None:

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from contract import tracking
 from local_cloud.awslambda.bootstrap import INIT_MARK, RESULT_MARK
+from local_cloud.mlflow.server import URL_ENV as MLFLOW_URL_ENV
 from local_cloud.run_logs import lambda_log_dir
 from local_cloud.sagemaker.processes import ChildProcesses
 
@@ -258,6 +260,11 @@ class LambdaRuntime:
                 "LOCAL_LAMBDA_FUNCTION_ARN": function.arn,
             }
         )
+        # A function given an MLflow App ARN (MLFLOW_TRACKING_URI) reaches the App's data plane, which on
+        # the local cloud is its MLflow server, through the endpoint the SageMaker MLflow plugin honours.
+        mlflow_url = os.environ.get(MLFLOW_URL_ENV, "")
+        if mlflow_url and env.get(tracking.TRACKING_URI_ENV, "").startswith("arn:"):
+            env[tracking.CUSTOM_ENDPOINT_ENV] = mlflow_url
         return env
 
 

@@ -19,6 +19,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import contract
+from contract import tracking
+from local_cloud.mlflow.server import URL_ENV as MLFLOW_URL_ENV
 from local_cloud.sagemaker.processes import ChildProcesses
 
 if TYPE_CHECKING:
@@ -235,6 +237,25 @@ def api_access(context: JobContext, network_isolation: bool) -> dict[str, str]:
         "AWS_DEFAULT_REGION": context.region,
         "AWS_REGION": context.region,
     }
+
+
+def mlflow_access(request: dict) -> dict[str, str]:
+    """A training job's MlflowConfig as the job sees it: MLflow's variables naming the App, experiment and
+    run (the job's own Environment, set after these, wins), and the App's data plane, which is the local
+    MLflow server: SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT, where the SageMaker MLflow plugin sends an App ARN's
+    requests. Nothing under network isolation, where a job could not reach an App on AWS either."""
+    config = request.get("MlflowConfig") or {}
+    url = os.environ.get(MLFLOW_URL_ENV, "")
+    if not config.get("MlflowResourceArn") or request.get("EnableNetworkIsolation"):
+        return {}
+    env = {tracking.TRACKING_URI_ENV: config["MlflowResourceArn"]}
+    if config.get("MlflowExperimentName"):
+        env[tracking.EXPERIMENT_NAME_ENV] = config["MlflowExperimentName"]
+    if config.get("MlflowRunName"):
+        env[tracking.RUN_NAME_ENV] = config["MlflowRunName"]
+    if url:
+        env[tracking.CUSTOM_ENDPOINT_ENV] = url
+    return env
 
 
 def log_line(log: Path, message: str) -> None:

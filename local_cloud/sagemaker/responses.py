@@ -14,6 +14,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
 from local_cloud.experiments.responses import ExperimentsResponse
+from local_cloud.mlflow.apps import APPS, local_ui_url
 from local_cloud.sagemaker.jobs_api import KINDS, JobApiError
 
 if TYPE_CHECKING:
@@ -24,6 +25,16 @@ class SageMakerJobsResponse(ExperimentsResponse):
     """Experiments actions (inherited) plus the job actions that run jobs."""
 
     jobs: ClassVar[LocalJobs | None] = None  # set by plug.use_runtime, cleared by plug.restore_moto
+
+    # --- MLflow Apps (local_cloud/mlflow/apps.py): the ones the stacks made -------------------------------
+    def describe_mlflow_app(self) -> ActionResult:
+        return ActionResult(_mlflow_app(self._request()).describe())
+
+    def create_presigned_mlflow_app_url(self) -> ActionResult:
+        # CreatePresignedMlflowAppUrl: "Returns a presigned URL that you can use to connect to the MLflow
+        # UI attached to your MLflow App." The local server's UI needs no signature: its plain URL.
+        _mlflow_app(self._request())
+        return ActionResult({"AuthorizedUrl": local_ui_url()})
 
 
 def _create(kind: str):
@@ -61,6 +72,14 @@ def _stop(kind: str):
 
     handle.__name__ = f"stop_{kind}_job"
     return handle
+
+
+def _mlflow_app(request: dict):
+    arn = str(request.get("Arn") or "")
+    app = APPS.get(arn)
+    if app is None:
+        raise JsonRESTError("ResourceNotFound", f"MLflow App {arn} not found")
+    return app
 
 
 # moto dispatches an action to the response method named after it in snake_case.

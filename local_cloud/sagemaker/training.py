@@ -24,6 +24,7 @@ from local_cloud.sagemaker.job_run import (
     base_environment,
     container_command,
     in_root,
+    mlflow_access,
     now,
     read_failure,
     required,
@@ -269,6 +270,7 @@ def _attempt(
             env={
                 **base_environment(run.root),
                 **api_access(context, bool(request.get("EnableNetworkIsolation"))),
+                **mlflow_access(request),
                 **env,
                 **(request.get("Environment") or {}),
             },

@@ -16,7 +16,9 @@ import contract.functions
 from contract import stacks
 from tests.infra.templates import render_tokens, resources, state_machine_definition
 
-CONTEXT = {"localCloud": True}  # what local_cloud/deploy.py passes (LOCAL_CONTEXT)
+# What local_cloud/deploy.py passes (LOCAL_CONTEXT), without the MLflow App: these tests run the functions
+# in this process against moto, which has no MLflow; tests/e2e/test_mlflow_tracking.py checks MLflow's records.
+CONTEXT = {"localCloud": True, "mlflowTracking": False}
 TRAINING_MACHINE = "TrainingStateMachine"  # logical id prefixes in the pipeline stack
 CLEANUP_MACHINE = "CleanupStateMachine"
 

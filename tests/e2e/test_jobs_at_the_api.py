@@ -28,7 +28,9 @@ HYPERPARAMETERS = {"hidden_channels": "4", "epochs": "4", "batch_size": "8", "se
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    with LocalCloud(tmp_path_factory.mktemp("run"), server_env={SPOT_INTERRUPTIONS_ENV: json.dumps(PLAN)}) as running:
+    with LocalCloud(
+        tmp_path_factory.mktemp("run"), server_env={SPOT_INTERRUPTIONS_ENV: json.dumps(PLAN)}, mlflow=False
+    ) as running:
         running.client("s3").create_bucket(Bucket=BUCKET)
         upload_sample_dataset(running, BUCKET)
         yield running

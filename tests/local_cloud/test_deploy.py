@@ -1,6 +1,7 @@
 """`cdk bootstrap` + `cdk deploy --all` with the pinned CLI against the local cloud (context localCloud=true)."""
 
 import json
+import re
 
 import pytest
 
@@ -22,13 +23,23 @@ FUNCTIONS = (
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
-    with LocalCloud(tmp_path_factory.mktemp("deploy")) as cloud:
+    # No executions here: the MLflow server the App stands for is not needed (mlflow=False).
+    with LocalCloud(tmp_path_factory.mktemp("deploy"), mlflow=False) as cloud:
         yield cloud, deploy(cloud.endpoint_url, work_dir=cloud.run_dir, context={"trialConcurrency": "1"})
 
 
 def test_stacks_deploy_with_the_documented_outputs(deployed):
     cloud, outputs = deployed
-    assert {"BucketName", "KeyArn", "RepositoryName", "RepositoryUri"} <= set(outputs["ExperimentsData"])
+    assert {"BucketName", "KeyArn", "RepositoryName", "RepositoryUri", "MlflowArn", "MlflowUiUrl"} <= set(
+        outputs["ExperimentsData"]
+    )
+    # The App as the local cloud keeps it (local_cloud/mlflow/apps.py), with an ARN of the App's form.
+    app = outputs["ExperimentsData"]["MlflowArn"]
+    assert re.fullmatch(r"arn:aws:sagemaker:us-east-1:123456789012:mlflow-app/app-[A-Z0-9]{12}", app)
+    assert (
+        cloud.client("sagemaker").describe_mlflow_app(Arn=app)["ArtifactStoreUri"]
+        == f"s3://{outputs['ExperimentsPipeline']['BucketName']}/mlflow/"
+    )
     assert {
         "BucketName",
         "SageMakerRoleArn",

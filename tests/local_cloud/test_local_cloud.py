@@ -45,7 +45,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    with LocalCloud(tmp_path_factory.mktemp("run")) as running:
+    with LocalCloud(tmp_path_factory.mktemp("run"), mlflow=False) as running:
         iam = running.client("iam")
         role = iam.create_role(RoleName="local", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
         running.role = role  # type: ignore[attr-defined]  # the tests' role, kept on the fixture
@@ -325,11 +325,15 @@ def test_stop_ends_the_server_and_every_process_it_started(tmp_path):
             Code={"ZipFile": code.getvalue()},
             Timeout=120,
         )
-        cloud.client("lambda").invoke(FunctionName="sleeper", InvocationType="Event", Payload=b'{"sleep": 100}')
         group = cloud.process_group
         assert group is not None
+        cloud.wait_for_mlflow()
+        mlflow_server = int((cloud.run_dir / "mlflow" / "server.pid").read_text())
+        assert mlflow_server in members(group)  # started by the server, in its process group
+        before = len(members(group))  # the server, the MLflow server and its uvicorn
+        cloud.client("lambda").invoke(FunctionName="sleeper", InvocationType="Event", Payload=b'{"sleep": 100}')
         deadline = time.monotonic() + 20
-        while len(members(group)) < 2:  # the server and the Lambda's process
+        while len(members(group)) <= before:  # and the Lambda's process
             assert time.monotonic() < deadline, "the Lambda process never started"
             time.sleep(0.2)
     finally:
