@@ -51,7 +51,12 @@ def report_outcome(console: Console, description: dict) -> None:
         table.add_row(f"deleted {kind}", _count((output.get("deleted") or {}).get(kind)))
     for kind in KEPT_KINDS:
         table.add_row(f"kept {kind}", _count((output.get("kept") or {}).get(kind)))
+    mlflow = output.get("mlflow") or {}  # absent when the stacks run without MLflow
+    if "deletedRuns" in mlflow:
+        table.add_row("deleted MLflow runs", _count(mlflow["deletedRuns"]))
     console.print(table)
+    if mlflow.get("unrecorded"):
+        console.print(f"[yellow]{mlflow['unrecorded']}[/]", soft_wrap=True)
 
 
 def _count(value) -> str:

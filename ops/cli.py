@@ -75,6 +75,7 @@ for _command in (
     cli_records.compare,
     cli_records.lineage,
     cli_records.experiments,
+    cli_records.mlflow_ui,
     cli_runs.cleanup,
 ):
     cli.add_command(_command)

@@ -139,3 +139,23 @@ def experiments(ctx):
             utc(summary.get("LastModifiedTime")),
         )
     console.print(table)
+
+
+# --- mlflow-ui ------------------------------------------------------------------------------------
+# CreatePresignedMlflowAppUrl: ExpiresInSeconds "The duration in seconds that your presigned URL is
+# valid. The presigned URL can be used only once." (5 to 300); the UI session it opens lasts
+# SessionExpirationDurationInSeconds (1800 to 43200).
+PRESIGNED_URL_SECONDS = 300
+UI_SESSION_SECONDS = 12 * 3600
+
+
+@click.command("mlflow-ui")
+@click.pass_context
+def mlflow_ui(ctx):
+    """Print a URL that opens the MLflow UI of the deployed MLflow App (single use, valid 5 minutes)."""
+    aws: AwsAccess = ctx.obj
+    arn = aws.mlflow_app_arn()
+    answer = aws.sagemaker.create_presigned_mlflow_app_url(
+        Arn=arn, ExpiresInSeconds=PRESIGNED_URL_SECONDS, SessionExpirationDurationInSeconds=UI_SESSION_SECONDS
+    )
+    console_out().print(answer["AuthorizedUrl"], soft_wrap=True)

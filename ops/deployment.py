@@ -73,6 +73,23 @@ class AwsAccess:
     def deployment(self) -> Deployment:
         return Deployment.look_up(self)
 
+    def mlflow_app_arn(self) -> str:
+        """The data stack's MlflowArn output (deployed with context mlflowTracking=true)."""
+        name = stacks.data_stack_name(self.stack_prefix)
+        try:
+            found = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in error.response.get("Error", {}).get("Message", ""):
+                raise OperatorError(f"stack {name} is not deployed in {self.where}: run `cdk deploy --all`") from None
+            raise
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in found[0].get("Outputs", [])}
+        if stacks.MLFLOW_ARN_OUTPUT not in outputs:
+            raise OperatorError(
+                f"stack {name} has no MLflow App (output {stacks.MLFLOW_ARN_OUTPUT}): "
+                "deploy with `cdk deploy --all -c mlflowTracking=true`"
+            )
+        return outputs[stacks.MLFLOW_ARN_OUTPUT]
+
 
 @dataclass(frozen=True)
 class Deployment:
