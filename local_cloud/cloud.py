@@ -145,6 +145,8 @@ class LocalCloud:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 self.process = None
+                # Whatever it started before it exited (its group outlives it) goes with it.
+                _signal_group(process.pid, signal.SIGKILL)
                 raise LocalCloudError(
                     f"the local cloud exited at start; its log {self.server_log}:\n" + _tail(self.server_log)
                 )

@@ -17,17 +17,6 @@ def serve(port: int, run_dir: Path, mlflow_port: int = 0) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     # The Step Functions interpreter calls Lambda and the other services back through this port.
     os.environ["MOTO_PORT"] = str(port)
-    mlflow = None
-    if mlflow_port:
-        from local_cloud.mlflow.server import URL_ENV, MlflowServer
-
-        mlflow = MlflowServer(
-            run_dir,
-            mlflow_port,
-            s3_endpoint_url=f"http://localhost:{port}",
-            artifacts_uri=f"s3://{_bucket_name()}/{tracking.ARTIFACTS_PREFIX.rstrip('/')}",
-        ).start()
-        os.environ[URL_ENV] = mlflow.url  # for the runtime: the functions' and jobs' MLflow endpoint
     from local_cloud import plug
 
     runtime = plug.enable_local_runtime(run_dir=run_dir, endpoint_url=f"http://localhost:{port}")
@@ -41,6 +30,18 @@ def serve(port: int, run_dir: Path, mlflow_port: int = 0) -> None:
         threaded=True,
         request_handler=MotoRequestHandler,
     )
+    # Once the API's port is bound: a server that cannot start leaves no MLflow server behind.
+    mlflow = None
+    if mlflow_port:
+        from local_cloud.mlflow.server import URL_ENV, MlflowServer
+
+        mlflow = MlflowServer(
+            run_dir,
+            mlflow_port,
+            s3_endpoint_url=f"http://localhost:{port}",
+            artifacts_uri=f"s3://{_bucket_name()}/{tracking.ARTIFACTS_PREFIX.rstrip('/')}",
+        ).start()
+        os.environ[URL_ENV] = mlflow.url  # read by the runtime at each invocation: the MLflow endpoint
 
     def stop(signum, frame) -> None:  # shutdown() waits for serve_forever: call it off the main thread
         threading.Thread(target=server.shutdown, daemon=True).start()

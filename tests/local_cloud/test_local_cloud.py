@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import re
 import time
 import zipfile
@@ -388,6 +389,14 @@ def test_an_execution_started_without_a_name_gets_one(cloud):
     assert name and name != "None" and execution.endswith(":" + name)
 
 
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def test_a_local_cloud_that_cannot_start_is_an_error_line_not_a_traceback(tmp_path):
     """`python -m local_cloud up` on a port already taken: click's Error line with the server log's tail."""
     import socket
@@ -407,4 +416,6 @@ def test_a_local_cloud_that_cannot_start_is_an_error_line_not_a_traceback(tmp_pa
         )
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("Error: the local cloud exited at start; its log"), result.stderr
+    left = [pid for pid in os.listdir("/proc") if pid.isdigit() and str(tmp_path) in _cmdline(pid)]
+    assert left == [], "a process of the failed local cloud (its MLflow server?) is still running"
     assert "Traceback" not in result.stderr.split("\n", 1)[0] and "LocalCloudError" not in result.stderr
