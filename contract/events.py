@@ -287,6 +287,25 @@ class SelectBestEvent:
 
 
 @dataclass(frozen=True)
+class RecordTransformEvent:
+    """The batch transform that completed: a nested MLflow run of the execution's (its model, input and
+    output). MLflow only: SageMaker records the job as `<job>-aws-transform-job` on the best trial."""
+
+    experiment_name: str = field(doc="the experiment")
+    execution_name: str = field(doc="the execution")
+    transform: TransformPlan = field(doc="the transform job and its input and output")
+    model_name: str = field(doc="the model it ran")
+    best: BestTrial = field(doc="the trial the model was trained by")
+
+
+@dataclass(frozen=True)
+class TransformRecording:
+    """RecordTransform's result: what MLflow lacks of the transform (empty when recorded or tracking is off)."""
+
+    mlflow_unrecorded: list[str] = field(doc="a line per miss", default_factory=list)
+
+
+@dataclass(frozen=True)
 class SweepOutcomes:
     """The outcomes file (`runs/<experiment>/<execution>/results/outcomes.json`): every trial of the
     sweep, a rerun's earlier completed trials included, in the sweep's order."""
@@ -339,6 +358,7 @@ class PipelineState(RunPlan):
     transform_job: TransformJobReference | None = field(
         doc="the Describe of a transform job that Transform adopted", default=None
     )
+    transform_recording: TransformRecording | None = field(doc="RecordTransform's result", default=None)
 
 
 @dataclass(frozen=True)
@@ -366,6 +386,7 @@ class BestSummary:
 class TransformSummary:
     job_name: str = field(doc="the transform job")
     output_s3_uri: str = field(doc="its predictions")
+    mlflow_unrecorded: list[str] = field(doc="what MLflow lacks of it (RecordTransform)", default_factory=list)
 
 
 @dataclass(frozen=True)

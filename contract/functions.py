@@ -72,6 +72,12 @@ RECORD_TRAINING = Function(
 SELECT_BEST = Function(
     "select_best", "Makes the trials' outcomes and selects the best", events.SelectBestEvent, events.Selection
 )
+RECORD_TRANSFORM = Function(
+    "record_transform",
+    "Records the batch transform in MLflow",
+    events.RecordTransformEvent,
+    events.TransformRecording,
+)
 CLEANUP_EXPERIMENT = Function(
     "cleanup_experiment",
     "Deletes an experiment's records in API order",
@@ -87,7 +93,8 @@ ALL_FUNCTIONS = (
     RECORD_TRIAL,
     RECORD_TRAINING,
     SELECT_BEST,
+    RECORD_TRANSFORM,
     CLEANUP_EXPERIMENT,
 )
-# Every function but these two writes SageMaker Experiments records.
-PURE_FUNCTIONS = (VALIDATE_INPUT, SELECT_BEST)
+# Every function but these writes SageMaker Experiments records.
+PURE_FUNCTIONS = (VALIDATE_INPUT, SELECT_BEST, RECORD_TRANSFORM)

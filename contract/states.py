@@ -17,6 +17,8 @@ TRAIN_TRIALS = "TrainTrials"  # the Map: one iteration per trial
 SELECT_BEST = "SelectBest"
 CREATE_MODEL = "CreateModel"
 TRANSFORM = "Transform"
+RECORD_TRANSFORM = "RecordTransform"  # the transform's MLflow run; never fails the execution
+TRANSFORM_NOT_RECORDED = "TransformNotRecorded"  # ...and what its Catch makes of a RecordTransform failure
 SUMMARIZE = "Summarize"
 # In each TrainTrials iteration:
 RECORD_TRIAL = "RecordTrial"
@@ -87,6 +89,7 @@ LAMBDA_STATES = frozenset(
         RECORD_TRIAL,
         RECORD_TRAINING,
         SELECT_BEST,
+        RECORD_TRANSFORM,
         DELETE_RECORDS,
     }
 )

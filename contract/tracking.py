@@ -26,8 +26,9 @@ def app_endpoint(region: str) -> str:
 # --- Runs and tags ------------------------------------------------------------------------------------
 # An execution is a parent run named after it in the MLflow experiment named like the SageMaker
 # experiment; each trial a nested run named after the trial (MLflow nests a run by the tag
-# mlflow.parentRunId); the preprocessing a nested run of that name.
+# mlflow.parentRunId); the preprocessing and the batch transform nested runs of those names.
 PREPROCESSING_RUN_NAME = "preprocessing"
+TRANSFORM_RUN_NAME = "transform"
 PARENT_RUN_TAG = "mlflow.parentRunId"
 RUN_NAME_TAG = "mlflow.runName"
 EXECUTION_TAG = "sagemaker.execution"
@@ -56,6 +57,12 @@ RUN_FAILED = "FAILED"
 def trial_filter(trial_name: str) -> str:
     """The runs/search filter that finds a trial's run (a dotted tag key is quoted with backticks)."""
     return f"tags.`{TRIAL_TAG}` = '{trial_name}'"
+
+
+def nested_filter(run_name: str, tag: str, value: str) -> str:
+    """A nested run of a fixed name (preprocessing, transform) by its job's tag: the name as well, since the
+    parent run carries some of the same tags (the transform's job and output)."""
+    return f"attributes.run_name = '{run_name}' and tags.`{tag}` = '{value}'"
 
 
 def execution_filter(execution_id: str) -> str:

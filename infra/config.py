@@ -40,7 +40,7 @@ class Config:
     # Lambda refuses one that leaves fewer than 100 unreserved ("You can reserve concurrency for as
     # many functions as you like, as long as you leave at least 100 simultaneous executions
     # unreserved for functions that aren't configured with a per-function limit", Lambda API
-    # reference, PutFunctionConcurrency). 7 functions x 5 need a quota of 135; new accounts get
+    # reference, PutFunctionConcurrency). 8 functions x 5 need a quota of 140; new accounts get
     # less. Check an account with `python -m infra.quota_check` before deploying with a value.
     lambda_reserved_concurrency: int | None
     log_retention_days: int

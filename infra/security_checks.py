@@ -113,7 +113,7 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
             )
 
     records = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
-    recorders = [f for f in lambdas if f.node.id not in ("ValidateInput", "SelectBest")]
+    recorders = [f for f in lambdas if f.node.id not in ("ValidateInput", "SelectBest", "RecordTransform")]
     for function in recorders:
         for kind in ("experiment", "experiment-trial", "experiment-trial-component"):
             _ack(

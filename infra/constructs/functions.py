@@ -82,6 +82,7 @@ RECORD_TRIAL = FunctionSpec(functions.RECORD_TRIAL, Duration.minutes(2))
 RECORD_TRAINING = FunctionSpec(functions.RECORD_TRAINING, Duration.minutes(2))
 # Two minutes: besides the outcomes it completes each trial's MLflow run (three calls a trial).
 SELECT_BEST = FunctionSpec(functions.SELECT_BEST, Duration.minutes(2))
+RECORD_TRANSFORM = FunctionSpec(functions.RECORD_TRANSFORM, Duration.minutes(1))
 CLEANUP_EXPERIMENT = FunctionSpec(functions.CLEANUP_EXPERIMENT, Duration.minutes(5))
 ALL_FUNCTIONS = (
     VALIDATE_INPUT,
@@ -90,12 +91,13 @@ ALL_FUNCTIONS = (
     RECORD_TRIAL,
     RECORD_TRAINING,
     SELECT_BEST,
+    RECORD_TRANSFORM,
     CLEANUP_EXPERIMENT,
 )
 assert [spec.function for spec in ALL_FUNCTIONS] == list(functions.ALL_FUNCTIONS)  # every function deployed
-# Every function but these two writes SageMaker Experiments records.
+# Every function but these writes SageMaker Experiments records.
 PURE_FUNCTIONS = tuple(spec for spec in ALL_FUNCTIONS if spec.function in functions.PURE_FUNCTIONS)
-MLFLOW_FUNCTIONS = (RECORD_EXPERIMENT, RECORD_PREPROCESSING, SELECT_BEST, CLEANUP_EXPERIMENT)
+MLFLOW_FUNCTIONS = (RECORD_EXPERIMENT, RECORD_PREPROCESSING, SELECT_BEST, RECORD_TRANSFORM, CLEANUP_EXPERIMENT)
 
 # Exactly the calls of lambdas/experiment_records/records.py that the recorders make.
 EXPERIMENT_RECORD_ACTIONS = [

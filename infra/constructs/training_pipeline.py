@@ -23,9 +23,11 @@ from contract.events import (
     RecordingOutcome,
     RecordPreprocessingEvent,
     RecordTrainingEvent,
+    RecordTransformEvent,
     RecordTrialEvent,
     SelectBestEvent,
     Selection,
+    TransformRecording,
     TrialIteration,
     TrialResult,
 )
@@ -294,6 +296,32 @@ class TrainingPipeline(Construct):
             ),
             result_path=sfn.JsonPath.DISCARD,
         )
+        # The transform's MLflow run (nothing when tracking is off). Its misses are its result; a failure
+        # of the function itself (past the Lambda retries) is caught and made one, so the output says it.
+        record_transform = _invoke(
+            self,
+            states.RECORD_TRANSFORM,
+            functions[fns.RECORD_TRANSFORM],
+            template(
+                RecordTransformEvent,
+                experiment_name=STATE.experiment_name,
+                execution_name=STATE.execution_name,
+                transform=STATE.transform,
+                model_name=STATE.model.model_name,
+                best=best,
+            ),
+            result_path=str(STATE.transform_recording),
+            result_selector=reselect(TransformRecording, "$.Payload"),
+        )
+        transform_not_recorded = sfn.Pass(
+            self,
+            states.TRANSFORM_NOT_RECORDED,
+            parameters={
+                "mlflowUnrecorded.$": f"States.Array(States.Format('transform run: {{}}', {STATE.error.cause}))"
+            },
+            result_path=str(STATE.transform_recording),
+        )
+        record_transform.add_catch(transform_not_recorded, errors=[sfn.Errors.ALL], result_path=str(STATE.error))
         summarize = sfn.Pass(
             self,
             states.SUMMARIZE,
@@ -303,7 +331,11 @@ class TrainingPipeline(Construct):
                 outcomes=STATE.selection.outcomes,
                 best=selector(trialName=best.trial_name, metric=best.metric, value=best.value),
                 model=STATE.model.model_name,
-                transform=selector(jobName=STATE.transform.job_name, outputS3Uri=STATE.transform.output_s3_uri),
+                transform=selector(
+                    jobName=STATE.transform.job_name,
+                    outputS3Uri=STATE.transform.output_s3_uri,
+                    mlflowUnrecorded=STATE.transform_recording.mlflow_unrecorded,
+                ),
             ),
         )
 
@@ -321,9 +353,11 @@ class TrainingPipeline(Construct):
             job_adoption.TRANSFORM,
             job_name_path=STATE.transform.job_name,
             result_path=STATE.transform_job,
-            completed=summarize,
+            completed=record_transform,
             failed=transform_failed,
         )
+        record_transform.next(summarize)
+        transform_not_recorded.next(summarize)
 
         # Before the definition is rendered: a retry added after the state machine is lost.
         for job in (preprocess, transform):
@@ -349,7 +383,7 @@ class TrainingPipeline(Construct):
             .otherwise(preprocess)
         )
         preprocess.next(record_preprocessing).next(trials)
-        trials.next(select_best).next(create_model).next(transform).next(summarize)
+        trials.next(select_best).next(create_model).next(transform).next(record_transform)
         definition = validate.next(record_experiment).next(rerun_choice)
         self.state_machine = logged_state_machine(
             self,

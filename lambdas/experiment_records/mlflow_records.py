@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from contract import names, tracking
 from contract.events import COMPLETED, BestTrial, MlflowMiss, TrialOutcome
-from contract.run_plan import RunPlan, TrialPlan
+from contract.run_plan import RunPlan, TransformPlan, TrialPlan
 from lambdas.experiment_records.mlflow_client import Endpoint, MlflowClient, MlflowError
 
 EPOCH_METRIC = "test:accuracy"  # the metric whose history tells whether the job logged every epoch
@@ -87,7 +87,7 @@ class ExecutionRuns:
         run = self.nested_run(
             tracking.PREPROCESSING_RUN_NAME,
             {tracking.PROCESSING_JOB_TAG: job},
-            f"tags.`{tracking.PROCESSING_JOB_TAG}` = '{job}'",
+            tracking.nested_filter(tracking.PREPROCESSING_RUN_NAME, tracking.PROCESSING_JOB_TAG, job),
             parent,
         )
         outputs = {f"output.{name}": f"{plan.preprocessing.output_s3_uri}{name}/" for name in _outputs()}
@@ -97,8 +97,33 @@ class ExecutionRuns:
         self.client.log_batch(run, params={k: str(v) for k, v in stats.items()}, tags=tags)
         self.client.end_run(run, tracking.RUN_FINISHED if status == COMPLETED else tracking.RUN_FAILED, now_ms())
 
+    def record_transform(self, transform: TransformPlan, model_name: str, best: BestTrial) -> None:
+        """The completed transform: a nested run with the model it ran and where it read and wrote."""
+        parent = self.parent_run()
+        run = self.nested_run(
+            tracking.TRANSFORM_RUN_NAME,
+            {tracking.TRANSFORM_JOB_TAG: transform.job_name},
+            tracking.nested_filter(tracking.TRANSFORM_RUN_NAME, tracking.TRANSFORM_JOB_TAG, transform.job_name),
+            parent,
+        )
+        self.client.log_batch(
+            run,
+            params={"model": model_name, "trial": best.trial_name},
+            tags={
+                tracking.STATUS_TAG: COMPLETED,
+                tracking.MODEL_ARTIFACT_TAG: best.model_artifact,
+                "input": transform.input_s3_uri,
+                "output": transform.output_s3_uri,
+            },
+        )
+        self.client.end_run(run, tracking.RUN_FINISHED, now_ms())
+
     def has_preprocessing_run(self, job: str) -> bool:
-        return self.client.find_run(self.experiment_id, f"tags.`{tracking.PROCESSING_JOB_TAG}` = '{job}'") is not None
+        found = self.client.find_run(
+            self.experiment_id,
+            tracking.nested_filter(tracking.PREPROCESSING_RUN_NAME, tracking.PROCESSING_JOB_TAG, job),
+        )
+        return found is not None
 
     def record_trials(
         self, plan: list[TrialPlan], outcomes: list[TrialOutcome], best: BestTrial | None, transform: dict[str, str]

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-cloud-mlflow-outag
 EXPERIMENT = "e2e-outage"
 EXECUTION = "e2e-outage-sweep"
 # Small batches over several epochs: each trial trains for seconds, so the server goes down mid-training.
-HYPERPARAMETERS = {"epochs": 6, "batch_size": 8}
+HYPERPARAMETERS = {"epochs": 4, "batch_size": 16}
 TRIALS = [{"hidden_channels": 2}, {"hidden_channels": 4}]
 
 

@@ -50,7 +50,7 @@ def test_the_execution_is_a_parent_run_with_a_nested_run_per_trial_and_the_prepr
     parent = runs[EXECUTION]
     assert parent.info.status == "FINISHED"
     assert parent.data.tags[tracking.EXECUTION_TAG] == EXECUTION
-    names = {t["trialName"] for t in sweep["trials"]} | {tracking.PREPROCESSING_RUN_NAME}
+    names = {t["trialName"] for t in sweep["trials"]} | {tracking.PREPROCESSING_RUN_NAME, tracking.TRANSFORM_RUN_NAME}
     assert set(runs) == names | {EXECUTION}
     for name in names:
         assert runs[name].data.tags[tracking.PARENT_RUN_TAG] == parent.info.run_id, name
@@ -94,7 +94,16 @@ def test_the_best_trial_is_tagged_on_the_parent_and_nothing_was_missed(sweep, ru
     assert tags[tracking.BEST_TRIAL_TAG] == sweep["best"]["trialName"]
     assert float(tags[tracking.BEST_VALUE_TAG]) == pytest.approx(sweep["best"]["value"])
     assert tags[tracking.TRANSFORM_OUTPUT_TAG] == sweep["transform"]["outputS3Uri"]
-    assert sweep["outcomes"]["mlflowUnrecorded"] == []
+    assert sweep["outcomes"]["mlflowUnrecorded"] == [] and sweep["transform"]["mlflowUnrecorded"] == []
+
+
+def test_the_transform_is_a_nested_run_with_its_model_input_and_output(sweep, runs):
+    transform = runs[tracking.TRANSFORM_RUN_NAME]
+    assert transform.info.status == "FINISHED"
+    assert transform.data.params == {"model": sweep["model"], "trial": sweep["best"]["trialName"]}
+    assert transform.data.tags[tracking.TRANSFORM_JOB_TAG] == sweep["transform"]["jobName"]
+    assert transform.data.tags["output"] == sweep["transform"]["outputS3Uri"]
+    assert "/preprocessed/transform/" in transform.data.tags["input"]
 
 
 def test_the_mlflow_ui_renders_the_sweeps_runs(deployed, sweep):
@@ -114,7 +123,7 @@ def test_cleanup_leaves_no_active_run_of_the_experiment(deployed, sweep, mlflow)
     assert mlflow.search_runs([experiment_id], run_view_type=ViewType.ACTIVE_ONLY) == []
     assert mlflow.get_experiment(experiment_id).lifecycle_stage == "deleted"
     # Softly: the runs are kept in the deleted stage until the backend is purged (README).
-    assert len(mlflow.search_runs([experiment_id], run_view_type=ViewType.DELETED_ONLY)) == len(TRIALS) + 2
+    assert len(mlflow.search_runs([experiment_id], run_view_type=ViewType.DELETED_ONLY)) == len(TRIALS) + 3
 
 
 def test_ops_mlflow_ui_prints_where_the_ui_opens(deployed):

@@ -27,11 +27,11 @@ def variant(tmp_path_factory):
 
 def test_a_configured_reservation_reaches_every_function(variant):
     functions = resources(variant.pipeline, "AWS::Lambda::Function")
-    assert len(functions) == 7
+    assert len(functions) == 8
     assert {f["Properties"]["ReservedConcurrentExecutions"] for f in functions.values()} == {3}
-    # What the pre-deploy quota check reads: 21 executions, so the account needs 121.
+    # What the pre-deploy quota check reads: 24 executions, so the account needs 124.
     (by_function,) = reservations_in_assembly(variant.outdir).values()
-    assert sum(by_function.values()) == 21
+    assert sum(by_function.values()) == 24
 
 
 def test_with_a_reservation_the_concurrency_finding_is_not_acknowledged(variant):

@@ -25,6 +25,8 @@ TRAINING_STATES = {
     states.SELECT_BEST,
     states.CREATE_MODEL,
     states.TRANSFORM,
+    states.RECORD_TRANSFORM,
+    states.TRANSFORM_NOT_RECORDED,
     states.SUMMARIZE,
     states.RECORD_TRIAL,
     states.TRAIN,

@@ -48,9 +48,9 @@ def test_sagemaker_role_s3_access_is_scoped_to_the_bucket_prefixes(synthesized):
 
 def test_every_function_has_own_role_log_retention_tracing_and_no_reservation_by_default(synthesized):
     functions = resources(synthesized.pipeline, "AWS::Lambda::Function")
-    assert len(functions) == 7
+    assert len(functions) == 8
     roles = {json.dumps(f["Properties"]["Role"]) for f in functions.values()}
-    assert len(roles) == 7
+    assert len(roles) == 8
     log_groups = resources(synthesized.pipeline, "AWS::Logs::LogGroup")
     for function in functions.values():
         props = function["Properties"]

@@ -33,6 +33,7 @@ def test_training_states_run_in_the_designed_order(training):
         "SelectBest",
         "CreateModel",
         "Transform",
+        "RecordTransform",
         "Summarize",
     ]
     trial = training["States"]["TrainTrials"]["ItemProcessor"]
@@ -226,7 +227,7 @@ def test_preprocessing_failure_is_recorded_then_fails_the_execution(training):
             "RecordPreprocessing",
             "RecordPreprocessingFailure",
         ),
-        ("Transform", "Transform", "$.transform.jobName", "$.transformJob", "Summarize", "TransformFailed"),
+        ("Transform", "Transform", "$.transform.jobName", "$.transformJob", "RecordTransform", "TransformFailed"),
     ],
 )
 def test_a_processing_or_transform_job_name_in_use_is_adopted(
@@ -411,7 +412,7 @@ def test_every_lambda_state_retries_throttling_with_backoff(training, cleanup):
         for name, state in walk_states(definition)
         if state.get("Resource", "").endswith(":states:::lambda:invoke")
     ]
-    assert len(invoking) == 8
+    assert len(invoking) == 9
     for name, state in invoking:
         (retrier,) = [r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]]
         assert retrier["BackoffRate"] >= 2 and retrier["JitterStrategy"] == "FULL", name
@@ -468,3 +469,14 @@ def test_a_training_job_name_in_use_is_described_until_it_ends(training):
     }
     assert ended["Choices"][1]["Next"] == "AdoptedJobFailed" and trial["AdoptedJobFailed"]["Next"] == "RecordTraining"
     assert ended["Default"] == "WaitForAdoptedJob" and trial["WaitForAdoptedJob"]["Next"] == "DescribeTrainingJob"
+
+
+def test_a_record_transform_that_fails_is_a_miss_in_the_output_not_a_failed_execution(training):
+    top = training["States"]
+    (catch,) = top["RecordTransform"]["Catch"]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "TransformNotRecorded"}
+    not_recorded = top["TransformNotRecorded"]
+    assert not_recorded["ResultPath"] == "$.transformRecording" and not_recorded["Next"] == "Summarize"
+    assert top["RecordTransform"]["Next"] == "Summarize"
+    summary = top["Summarize"]["Parameters"]["transform"]
+    assert summary["mlflowUnrecorded.$"] == "$.transformRecording.mlflowUnrecorded"

@@ -17,6 +17,7 @@ FUNCTIONS = (
     "record_trial",
     "record_training",
     "select_best",
+    "record_transform",
     "cleanup_experiment",
 )
 

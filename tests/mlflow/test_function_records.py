@@ -9,11 +9,20 @@ import time
 import pytest
 
 from contract import tracking
-from contract.events import BestTrial, MapRunResult, ResultWriterDetails, SelectBestEvent, TrialOutcome
-from contract.run_plan import Objective, TrialPlan, TrialsFile
+from contract.events import (
+    BestTrial,
+    MapRunResult,
+    RecordTransformEvent,
+    ResultWriterDetails,
+    SelectBestEvent,
+    TransformRecording,
+    TrialOutcome,
+)
+from contract.run_plan import Objective, TransformPlan, TrialPlan, TrialsFile
 from jobs.tracking import TrialRun
 from lambdas.experiment_records.mlflow_client import Endpoint, MlflowClient, MlflowError
 from lambdas.experiment_records.mlflow_records import ExecutionRuns, delete_experiment, run_tags
+from lambdas.record_transform.handler import record_transform
 from lambdas.select_best.handler import record_in_mlflow
 
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-app/app-ABCDEF123456"
@@ -245,3 +254,54 @@ def test_an_app_arn_is_reached_at_its_endpoint_signed_for_sagemaker():
 def test_an_error_names_the_call(closed_port_url):
     with pytest.raises(MlflowError, match=r"experiments/get-by-name: .* unreachable"):
         client_of(closed_port_url).experiment("x")
+
+
+def transform_event(experiment: str, trial: TrialPlan) -> RecordTransformEvent:
+    return RecordTransformEvent(
+        experiment_name=experiment,
+        execution_name="execution-1",
+        transform=TransformPlan(
+            job_name=f"{experiment}-transform",
+            input_s3_uri=f"s3://bucket/runs/{experiment}/preprocessed/transform/",
+            output_s3_uri=f"s3://bucket/runs/{experiment}/transform/",
+        ),
+        model_name=f"{experiment}-model",
+        best=best_of(trial, 81.0),
+    )
+
+
+def test_the_transform_is_a_nested_run_once_however_often_it_is_recorded(mlflow_server):
+    client = client_of(mlflow_server.url)
+    plan = plan_of("sweep-g", 2)
+    event = transform_event("sweep-g", plan[0])
+    runs = ExecutionRuns(client, "sweep-g", "execution-1")
+    job_logs(mlflow_server.url, "sweep-g", plan[0], epochs=2)
+    # SelectBest first, as in the state machine: it tags the transform's job and output on the parent.
+    transform_tags = {
+        tracking.TRANSFORM_JOB_TAG: event.transform.job_name,
+        tracking.TRANSFORM_OUTPUT_TAG: event.transform.output_s3_uri,
+    }
+    assert runs.record_trials(plan, [completed(plan[0], 81.0)], best_of(plan[0], 81.0), transform_tags) == []
+
+    assert record_transform(client, event) == TransformRecording()
+    assert record_transform(client, event) == TransformRecording()  # a retried state
+
+    (transform,) = [r for r in client.search_runs(runs.experiment_id) if r["info"]["run_name"] == "transform"]
+    tags = run_tags(transform)
+    assert tags[tracking.PARENT_RUN_TAG] == runs.parent_run()
+    assert tags[tracking.TRANSFORM_JOB_TAG] == "sweep-g-transform"
+    assert tags["output"] == "s3://bucket/runs/sweep-g/transform/"
+    assert {p["key"]: p["value"] for p in transform["data"]["params"]} == {
+        "model": "sweep-g-model",
+        "trial": plan[0].trial_name,
+    }
+    assert transform["info"]["status"] == "FINISHED"
+    parent = client._call("GET", "runs/get", {"run_id": runs.parent_run()})["run"]  # noqa: SLF001 - no wrapper
+    assert "model" not in {p["key"] for p in parent["data"].get("params", [])}  # the parent stays the parent
+
+
+def test_a_transform_the_server_cannot_take_is_a_line_of_the_output(closed_port_url):
+    recording = record_transform(client_of(closed_port_url), transform_event("sweep-h", plan_of("sweep-h", 2)[0]))
+    (line,) = recording.mlflow_unrecorded
+    assert line.startswith("transform run: ") and "unreachable" in line
+    assert record_transform(None, transform_event("sweep-h", plan_of("sweep-h", 2)[0])) == TransformRecording()

@@ -1,0 +1,1 @@
+"""The record_transform function (handler.handler); see docs/lambda-contracts.md."""
