@@ -93,13 +93,24 @@ def history_figures(sfn, arn: str) -> tuple[int, int, int]:
     return events, largest, largest_after_plan
 
 
-def run_once(concurrency: int, hidden_channels: list[int], epochs: int | None) -> dict:
-    with tempfile.TemporaryDirectory(prefix="local-pipeline-") as run_dir, LocalCloud(run_dir) as cloud:
+def run_once(concurrency: int, hidden_channels: list[int], epochs: int | None, mlflow: bool = True) -> dict:
+    """One deploy and one execution; `mlflow`: the stacks' MLflow App and the local MLflow server, or neither
+    (context mlflowTracking=false)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="local-pipeline-") as run_dir,
+        LocalCloud(run_dir, mlflow=mlflow) as cloud,
+    ):
         assert cloud.process_group is not None  # started by the with statement
         memory = PeakMemory(cloud.process_group)
         memory.start()
         started = time.monotonic()
-        outputs = deploy(cloud.endpoint_url, work_dir=cloud.run_dir, context={"trialConcurrency": str(concurrency)})
+        outputs = deploy(
+            cloud.endpoint_url,
+            work_dir=cloud.run_dir,
+            context={"trialConcurrency": str(concurrency), "mlflowTracking": str(mlflow).lower()},
+        )
+        if mlflow:
+            cloud.wait_for_mlflow()
         deploy_s = time.monotonic() - started
         pipeline = outputs[stacks.pipeline_stack_name()]
         sfn, sagemaker = cloud.client("stepfunctions"), cloud.client("sagemaker")
@@ -135,6 +146,7 @@ def run_once(concurrency: int, hidden_channels: list[int], epochs: int | None) -
         output = json.loads(described["output"])
         return {
             "concurrency": concurrency,
+            "mlflow": mlflow,
             "deploy_s": deploy_s,
             "wall_s": wall_s,
             "jobs": len(jobs),
@@ -159,15 +171,23 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,2", help="trialConcurrency values to compare")
     parser.add_argument("--epochs", type=int, default=None, help="epochs of every trial (default: the contract's)")
     parser.add_argument("--sweep", type=int, default=None, help="N trials instead, hidden_channels 1..20 over and over")
+    parser.add_argument(
+        "--mlflow", default="on", help="on, off, or on,off: with MLflow tracking, without, or both (its cost)"
+    )
     args = parser.parse_args()
     hidden = [int(h) for h in args.trials.split(",")]
     if args.sweep:
         hidden = [i % 20 + 1 for i in range(args.sweep)]
         args.trials = f"1..20 cycled, {args.sweep} trials"
-    results = [run_once(int(c), hidden, args.epochs) for c in args.concurrency.split(",")]
+    results = [
+        run_once(int(c), hidden, args.epochs, mlflow=(m == "on"))
+        for m in args.mlflow.split(",")
+        for c in args.concurrency.split(",")
+    ]
     epochs = f", epochs {args.epochs}" if args.epochs else ""
     print(f"local pipeline, {len(hidden)} trials (hidden_channels {args.trials}{epochs}), digits dataset")
     header = (
+        "MLflow",
         "MaxConcurrency",
         "wall s",
         "jobs busy s",
@@ -190,6 +210,7 @@ def main() -> int:
         print(
             " | ".join(
                 [
+                    "on" if r["mlflow"] else "off",
                     f"{r['concurrency']}",
                     f"{r['wall_s']:.1f}",
                     f"{r['job_busy_s']:.1f}",
@@ -209,11 +230,20 @@ def main() -> int:
                 ]
             )
         )
-    if len(results) >= 2:
+    if len(results) >= 2 and results[0]["mlflow"] == results[1]["mlflow"]:
         first, second = results[0], results[1]
         print(
             f"wall time ratio MaxConcurrency {first['concurrency']} / {second['concurrency']}: "
             f"{first['wall_s'] / second['wall_s']:.2f}x"
+        )
+    on = [r for r in results if r["mlflow"]]
+    off = [r for r in results if not r["mlflow"]]
+    for with_mlflow, without in zip(on, off, strict=False):
+        extra = with_mlflow["wall_s"] - without["wall_s"]
+        print(
+            f"MLflow's cost at MaxConcurrency {with_mlflow['concurrency']}: {extra:+.1f} s wall "
+            f"({extra / len(hidden):+.2f} s per trial), peak memory {with_mlflow['peak_memory_gb']:.2f} GB "
+            f"against {without['peak_memory_gb']:.2f} GB"
         )
     peak = max(r["peak_memory_gb"] for r in results)
     print(f"peak memory of the whole local cloud: {peak:.2f} GB")
