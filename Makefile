@@ -79,10 +79,11 @@ node_modules/.installed: package.json package-lock.json
 	  .venv-mlflow/bin/pip install -q --disable-pip-version-check -r requirements-mlflow.txt; \
 	  cat $^ | sha256sum > $@; fi
 
-# Debian's Chromium, headless, for the browser test of the local MLflow UI (tests/e2e/test_mlflow_ui.py)
-# and the demo's screenshot of it; installed once (apt-get as root, else with sudo).
+# Debian's Chromium, headless, for the browser test of the local MLflow UI (tests/e2e/test_mlflow_tracking.py)
+# and the demo's screenshot of it; installed once (apt-get as root, else with sudo) unless a Chromium or
+# Chrome is already there (GitHub's Ubuntu runners have google-chrome).
 chromium:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then APT=apt-get; else APT="sudo apt-get"; fi; \
 	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq --no-install-recommends chromium >/dev/null; }
 

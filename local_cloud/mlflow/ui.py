@@ -12,13 +12,14 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = "chromium"
+# Debian's package (make setup installs it), else what other systems call it (Ubuntu, GitHub's runners).
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 LOAD_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1400, "height": 900}
 
 
 def chromium_path() -> str | None:
-    return shutil.which(CHROMIUM)
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
 def _browser(playwright):
