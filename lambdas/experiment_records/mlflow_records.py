@@ -145,22 +145,28 @@ class ExecutionRuns:
             if trial_name in wanted:
                 by_trial[trial_name] = run["info"]["run_id"]
         misses: dict[tuple[str, str], list[str]] = {}
+        unreachable: MlflowError | None = None
         for index, outcome in enumerate(outcomes):
             trial = plans.get(outcome.trial_name)
             try:
                 short = self._record_trial(outcome, trial, by_trial.get(outcome.trial_name), parent)
             except MlflowError as error:
                 if not error.code:  # unreachable: the rest cannot be recorded either
-                    rest = [o.trial_name for o in outcomes[index:]]
-                    misses.setdefault(("trial runs", str(error)), []).extend(rest)
+                    unreachable = error
+                    misses.setdefault(("trial runs", str(error)), []).extend(o.trial_name for o in outcomes[index:])
                     break
                 misses.setdefault(("trial run", str(error)), []).append(outcome.trial_name)
                 continue
             if short:
                 misses.setdefault(("per-epoch metrics", short), []).append(outcome.trial_name)
-        else:
+        found = [MlflowMiss(what=what, reason=reason, trials=trials) for (what, reason), trials in misses.items()]
+        try:
+            if unreachable:
+                raise unreachable
             self._record_best(parent, best, transform)
-        return [MlflowMiss(what=what, reason=reason, trials=trials) for (what, reason), trials in misses.items()]
+        except MlflowError as error:
+            found.append(MlflowMiss(what="the best trial on the execution run", reason=str(error)))
+        return found
 
     def _record_trial(self, outcome: TrialOutcome, trial: TrialPlan | None, run_id: str | None, parent: str) -> str:
         """Records the trial; returns why its per-epoch metrics fall short ('' when they are all there)."""

@@ -305,3 +305,20 @@ def test_a_transform_the_server_cannot_take_is_a_line_of_the_output(closed_port_
     (line,) = recording.mlflow_unrecorded
     assert line.startswith("transform run: ") and "unreachable" in line
     assert record_transform(None, transform_event("sweep-h", plan_of("sweep-h", 2)[0])) == TransformRecording()
+
+
+def test_a_server_lost_mid_sweep_misses_the_rest_and_the_best_trials_tags(mlflow_server, closed_port_url):
+    plan = plan_of("sweep-i", 2, 5)
+    up = ExecutionRuns(client_of(mlflow_server.url), "sweep-i", "execution-1")
+    parent, experiment_id = up.parent_run(), up.experiment_id
+    # The same execution, its server gone once the parent is known (the client's first calls succeeded).
+    down = ExecutionRuns(client_of(closed_port_url), "sweep-i", "execution-1")
+    down._experiment_id = experiment_id  # noqa: SLF001 - as if looked up before the server went
+    down.parent_run = lambda: parent  # type: ignore[method-assign]
+    down.client.search_runs = up.client.search_runs  # type: ignore[method-assign]  # answered before it went
+
+    misses = down.record_trials(plan, [completed(plan[0], 81.0), completed(plan[1], 82.0)], best_of(plan[1], 82.0), {})
+
+    assert [m.what for m in misses] == ["trial runs", "the best trial on the execution run"]
+    assert misses[0].trials == [t.trial_name for t in plan]
+    assert all("unreachable" in m.reason for m in misses)
