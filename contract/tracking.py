@@ -54,6 +54,10 @@ RUN_FINISHED = "FINISHED"
 RUN_FAILED = "FAILED"
 
 
+def end_status(succeeded: bool) -> str:
+    return RUN_FINISHED if succeeded else RUN_FAILED
+
+
 def trial_filter(trial_name: str) -> str:
     """The runs/search filter that finds a trial's run (a dotted tag key is quoted with backticks)."""
     return f"tags.`{TRIAL_TAG}` = '{trial_name}'"

@@ -114,7 +114,7 @@ class MlflowClient:
     def find_run(self, experiment_id: str, filter_string: str) -> dict | None:
         """The oldest active run the filter finds (a retried call may have made two)."""
         runs = self.search_runs(experiment_id, filter_string)
-        return min(runs, key=lambda run: int(run["info"].get("start_time") or 0)) if runs else None
+        return min(runs, key=start_time) if runs else None
 
     def create_run(self, experiment_id: str, run_name: str, tags: dict[str, str], start_time_ms: int) -> str:
         run = self._call(
@@ -201,6 +201,11 @@ class MlflowClient:
         request = AWSRequest(method=method, url=url, data=data, headers=signed_headers)
         SigV4Auth(credentials, tracking.APP_SIGNING_SERVICE, self.endpoint.region).add_auth(request)
         return dict(request.headers.items())
+
+
+def start_time(run: dict) -> int:
+    """A run's start (ms): the oldest of two runs a retried call made is the one kept."""
+    return int(run["info"].get("start_time") or 0)
 
 
 def _cut(value: str, limit: int) -> str:

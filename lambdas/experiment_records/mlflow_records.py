@@ -8,12 +8,13 @@ tracking server that is down or refuses a call never fails a trial or the execut
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
+import contract
 from contract import names, tracking
 from contract.events import COMPLETED, BestTrial, MlflowMiss, TrialOutcome
 from contract.run_plan import RunPlan, TransformPlan, TrialPlan
-from lambdas.experiment_records.mlflow_client import Endpoint, MlflowClient, MlflowError
+from lambdas.experiment_records.mlflow_client import Endpoint, MlflowClient, MlflowError, start_time
 
 EPOCH_METRIC = "test:accuracy"  # the metric whose history tells whether the job logged every epoch
 
@@ -90,12 +91,14 @@ class ExecutionRuns:
             tracking.nested_filter(tracking.PREPROCESSING_RUN_NAME, tracking.PROCESSING_JOB_TAG, job),
             parent,
         )
-        outputs = {f"output.{name}": f"{plan.preprocessing.output_s3_uri}{name}/" for name in _outputs()}
+        outputs = {
+            f"output.{name}": f"{plan.preprocessing.output_s3_uri}{name}/" for name in contract.PROCESSING_OUTPUTS
+        }
         tags = {tracking.STATUS_TAG: status, "input.raw": plan.dataset.s3_uri, **outputs}
         if failure:
             tags[tracking.FAILURE_REASON_TAG] = failure
         self.client.log_batch(run, params={k: str(v) for k, v in stats.items()}, tags=tags)
-        self.client.end_run(run, tracking.RUN_FINISHED if status == COMPLETED else tracking.RUN_FAILED, now_ms())
+        self.client.end_run(run, tracking.end_status(status == COMPLETED), now_ms())
 
     def record_transform(self, transform: TransformPlan, model_name: str, best: BestTrial) -> None:
         """The completed transform: a nested run with the model it ran and where it read and wrote."""
@@ -140,7 +143,7 @@ class ExecutionRuns:
         # parent, so the runs are matched by their trial tag (the oldest wins, as in find_run).
         wanted = set(plans)
         by_trial: dict[str, str] = {}
-        for run in sorted(self.client.search_runs(self.experiment_id), key=_start_time, reverse=True):
+        for run in sorted(self.client.search_runs(self.experiment_id), key=start_time, reverse=True):
             trial_name = run_tags(run).get(tracking.TRIAL_TAG, "")
             if trial_name in wanted:
                 by_trial[trial_name] = run["info"]["run_id"]
@@ -184,8 +187,7 @@ class ExecutionRuns:
         if run_id is None:  # the job never logged (it did not start, or could not reach the server)
             run_id = self.nested_run(outcome.trial_name, tags, tracking.trial_filter(outcome.trial_name), parent)
         self.client.log_batch(run_id, params=dict(outcome.hyperparameters), tags=tags)
-        status = tracking.RUN_FINISHED if outcome.status == COMPLETED else tracking.RUN_FAILED
-        self.client.end_run(run_id, status, now_ms())
+        self.client.end_run(run_id, tracking.end_status(outcome.status == COMPLETED), now_ms())
         if outcome.status != COMPLETED or trial is None:
             return ""
         expected = int(float(trial.hyperparameters.get("epochs", "0") or 0))
@@ -206,21 +208,11 @@ class ExecutionRuns:
                 }
             )
         self.client.log_batch(parent, tags=tags)
-        self.client.end_run(parent, tracking.RUN_FINISHED if best else tracking.RUN_FAILED, now_ms())
-
-
-def _start_time(run: dict) -> int:
-    return int(run["info"].get("start_time") or 0)
+        self.client.end_run(parent, tracking.end_status(best is not None), now_ms())
 
 
 def run_tags(run: dict) -> dict[str, str]:
     return {tag["key"]: tag.get("value", "") for tag in (run.get("data") or {}).get("tags") or []}
-
-
-def _outputs() -> Iterable[str]:
-    import contract
-
-    return contract.PROCESSING_OUTPUTS
 
 
 def recorded(call: Callable[[], object], what: str) -> list[MlflowMiss]:

@@ -78,24 +78,13 @@ def record_in_mlflow(
     request: SelectBestEvent,
     plan: list[TrialPlan],
     outcomes: list[TrialOutcome],
-    best: TrialOutcome | None,
+    best: BestTrial | None,
 ) -> list[MlflowMiss]:
     """Each trial's MLflow run completed from its outcome, the best tagged on the execution's run; what
     could not be recorded, never an error (the SageMaker records and the outcomes file stand)."""
     if mlflow is None:
         return []
     runs = ExecutionRuns(mlflow, request.experiment_name, request.execution_name)
-    best_trial = (
-        BestTrial(
-            trial_name=best.trial_name,
-            training_job_name=best.training_job_name,
-            metric=request.objective.metric,
-            value=best.metrics[request.objective.metric],
-            model_artifact=best.model_artifact or "",
-        )
-        if best
-        else None
-    )
     transform = (
         {
             tracking.TRANSFORM_JOB_TAG: request.transform.job_name,
@@ -108,7 +97,7 @@ def record_in_mlflow(
         misses = []
         if request.preprocessing and not runs.has_preprocessing_run(request.preprocessing.job_name):
             misses.append(MlflowMiss(what="preprocessing run", reason="RecordPreprocessing could not record it"))
-        return misses + runs.record_trials(plan, outcomes, best_trial, transform)
+        return misses + runs.record_trials(plan, outcomes, best, transform)
     except MlflowError as error:
         return [
             MlflowMiss(what="execution run and trial runs", reason=str(error), trials=[o.trial_name for o in outcomes])
@@ -128,7 +117,15 @@ def selection(request: SelectBestEvent, s3, mlflow: MlflowClient | None = None) 
         logger.warning("records not written", extra={"unrecorded": schema.dump(unrecorded)})
     objective = request.objective
     try:
-        best: TrialOutcome | None = select_best(outcomes, objective)
+        chosen = select_best(outcomes, objective)
+        # The execution keeps what the transform and the output need, not the hyperparameters.
+        best: BestTrial | None = BestTrial(
+            trial_name=chosen.trial_name,
+            training_job_name=chosen.training_job_name,
+            metric=objective.metric,
+            value=chosen.metrics[objective.metric],
+            model_artifact=chosen.model_artifact or "",
+        )
         no_best: NoCompletedTrial | None = None
     except NoCompletedTrial as refused:
         best, no_best = None, refused
@@ -161,19 +158,8 @@ def selection(request: SelectBestEvent, s3, mlflow: MlflowClient | None = None) 
     if best is None:
         assert no_best is not None
         raise no_best
-    value = best.metrics[objective.metric]
-    logger.info("best trial selected", extra={"trialName": best.trial_name, "metric": objective.metric, "value": value})
-    return Selection(
-        # The execution keeps what the transform and the output need, not the hyperparameters.
-        best=BestTrial(
-            trial_name=best.trial_name,
-            training_job_name=best.training_job_name,
-            metric=objective.metric,
-            value=value,
-            model_artifact=best.model_artifact or "",
-        ),
-        outcomes=summary,
-    )
+    logger.info("best trial selected", extra={"trialName": best.trial_name, "metric": best.metric, "value": best.value})
+    return Selection(best=best, outcomes=summary)
 
 
 @logger.inject_lambda_context
