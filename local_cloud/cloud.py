@@ -15,6 +15,8 @@ from pathlib import Path
 
 from local_cloud.deploy import REGION, local_aws_env
 from local_cloud.mlflow.server import STARTUP_TIMEOUT_S, MlflowServerError, stop_tree, url_of, wait_ready
+from local_cloud.proc import group_members
+from local_cloud.run_logs import tail
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RUN_DIR = PROJECT_ROOT / ".local-cloud"
@@ -148,7 +150,7 @@ class LocalCloud:
                 # Whatever it started before it exited (its group outlives it) goes with it.
                 _signal_group(process.pid, signal.SIGKILL)
                 raise LocalCloudError(
-                    f"the local cloud exited at start; its log {self.server_log}:\n" + _tail(self.server_log)
+                    f"the local cloud exited at start; its log {self.server_log}:\n" + tail(self.server_log, 30)
                 )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/data.json", timeout=2):
@@ -206,22 +208,6 @@ def _group_alive(group: int) -> bool:
         return True
 
 
-def group_members(group: int) -> list[int]:
-    """Pids of the live (not zombie) processes in a process group, read from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
 def listening_sockets(pids: list[int]) -> set[tuple[str, int]]:
     """(address, port) of the TCP sockets in LISTEN state that `pids` hold, read from /proc (Linux)."""
     inodes: set[str] = set()
@@ -249,9 +235,3 @@ def _proc_address(hex_address: str, family: int) -> str:
     if sys.byteorder == "little":
         raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     return socket.inet_ntop(family, raw)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    if not path.is_file():
-        return "(no log)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -12,6 +12,13 @@ from pathlib import Path
 JOB_NAME_FIELDS = {"TrainingJobName": "training", "ProcessingJobName": "processing", "TransformJobName": "transform"}
 
 
+def tail(log: Path, lines: int) -> str:
+    """The last lines of a log, or "(no log)"."""
+    if not log.is_file():
+        return "(no log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 # The layout, written here once for the writers (sagemaker/job_run.py, awslambda/runtime.py) and the reader below.
 def job_log(run_dir: Path, kind: str, name: str) -> Path:
     """A SageMaker job's log (kind: processing, training, transform)."""

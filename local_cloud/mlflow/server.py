@@ -12,10 +12,10 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from local_cloud.proc import ProcessExited, descendants, wait_until_ok
+from local_cloud.run_logs import tail
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MLFLOW = PROJECT_ROOT / ".venv-mlflow" / "bin" / "mlflow"
@@ -112,45 +112,19 @@ class MlflowServer:
 
 def wait_ready(port: int, timeout_s: float, *, log: Path, alive=lambda: True) -> None:
     """Until GET /health answers 200 (`mlflow server` migrates its database first: seconds)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not alive():
-            raise MlflowServerError(f"the MLflow server exited at start; its log {log}:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(f"{url_of(port)}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        time.sleep(0.2)
-    raise MlflowServerError(f"the MLflow server did not answer within {timeout_s:.0f} s; its log {log}")
+    try:
+        wait_until_ok(f"{url_of(port)}/health", timeout_s, alive=alive)
+    except ProcessExited:
+        raise MlflowServerError(f"the MLflow server exited at start; its log {log}:\n{tail(log, 20)}") from None
+    except TimeoutError:
+        raise MlflowServerError(f"the MLflow server did not answer within {timeout_s:.0f} s; its log {log}") from None
 
 
 def stop_tree(pid: int) -> None:
     """SIGTERM to `mlflow server` and its uvicorn child (both in the cloud's process group)."""
-    for member in [*_children(pid), pid]:
+    for member in [*descendants(pid), pid]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(member, signal.SIGTERM)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-            found.extend(_children(int(entry)))
-    return found
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.is_file() else "(no log)"
 
 
 def experiment_url(base_url: str, experiment_name: str) -> str:

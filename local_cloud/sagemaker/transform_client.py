@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
+from local_cloud.proc import ProcessExited, wait_until_ok
 from local_cloud.sagemaker.job_run import JobFailure
 
 SERVE_READY_TIMEOUT_S = 120
@@ -17,21 +17,15 @@ class TransformError(JobFailure):
 
 
 def wait_until_serving(endpoint: str, server: subprocess.Popen, timeout_s: float = SERVE_READY_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise TransformError(
-                f"ClientError: the model server exited with code {server.returncode} before "
-                "answering /ping; see the transform job's log"
-            )
-        try:
-            with urllib.request.urlopen(endpoint + "/ping", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        time.sleep(0.2)
-    raise TransformError(f"ClientError: the model server did not answer /ping within {timeout_s:.0f} s")
+    try:
+        wait_until_ok(endpoint + "/ping", timeout_s, alive=lambda: server.poll() is None)
+    except ProcessExited:
+        raise TransformError(
+            f"ClientError: the model server exited with code {server.returncode} before "
+            "answering /ping; see the transform job's log"
+        ) from None
+    except TimeoutError:
+        raise TransformError(f"ClientError: the model server did not answer /ping within {timeout_s:.0f} s") from None
 
 
 def invoke(endpoint: str, body: bytes, *, content_type: str | None, accept: str | None) -> bytes:
