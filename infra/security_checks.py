@@ -21,6 +21,19 @@ def register_security_checks(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))
 
 
+# The wildcard actions of CDK's bucket.grant_read_write and key.grant_encrypt_decrypt, which cdk-nag's
+# IAM5 names one by one: acknowledged for each role granted a bucket prefix and the key that way.
+READ_WRITE_GRANT_ACTIONS = (
+    "s3:GetObject*",
+    "s3:GetBucket*",
+    "s3:List*",
+    "s3:DeleteObject*",
+    "s3:Abort*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+)
+
+
 def acknowledge_findings(data: cdk.Stack, pipeline: cdk.Stack, *, project_tag: str) -> None:
     _data_stack(data)
     # The bucket ARN as cdk-nag prints it (see Config.bucket_name).
@@ -46,15 +59,7 @@ def _data_stack(data: cdk.Stack) -> None:
     if mlflow is not None:  # context mlflowTracking
         role = mlflow.node.find_child("Role")
         bucket = data.get_logical_id(store.node.find_child("Bucket").node.default_child)
-        for action in (
-            "s3:GetObject*",
-            "s3:GetBucket*",
-            "s3:List*",
-            "s3:DeleteObject*",
-            "s3:Abort*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-        ):
+        for action in READ_WRITE_GRANT_ACTIONS:
             _ack(
                 role,
                 f"{AWS}IAM5[Action::{action}]",
@@ -135,15 +140,7 @@ def _pipeline_stack(pipeline: cdk.Stack, *, bucket_arn: str) -> None:
     )
 
     sagemaker_role = pipeline.node.find_child("SageMaker").node.find_child("Role")
-    for action in (
-        "s3:GetObject*",
-        "s3:GetBucket*",
-        "s3:List*",
-        "s3:DeleteObject*",
-        "s3:Abort*",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-    ):
+    for action in READ_WRITE_GRANT_ACTIONS:
         _ack(
             sagemaker_role,
             f"{AWS}IAM5[Action::{action}]",
