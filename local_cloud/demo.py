@@ -154,7 +154,7 @@ def _mlflow_screenshot(mlflow_url: str, experiment_name: str, trials_file: Path,
         _say("no chromium on PATH (make setup installs it): no MLflow screenshot")
         return
     try:
-        # In the plan's order, as `compare` wrote them best first.
+        # By name (`compare` wrote them best first): the compare page's columns in a stable order.
         trials = sorted(t["trial"] for t in json.loads(trials_file.read_text())["trials"])
         ui.compare_trials(mlflow_url, experiment_name, trials, destination, x="hidden_channels")
     except Exception as error:  # noqa: BLE001 - a picture is not worth failing the run for

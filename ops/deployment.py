@@ -76,19 +76,27 @@ class AwsAccess:
     def mlflow_app_arn(self) -> str:
         """The data stack's MlflowArn output (deployed with context mlflowTracking=true)."""
         name = stacks.data_stack_name(self.stack_prefix)
-        try:
-            found = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
-        except ClientError as error:
-            if "does not exist" in error.response.get("Error", {}).get("Message", ""):
-                raise OperatorError(f"stack {name} is not deployed in {self.where}: run `cdk deploy --all`") from None
-            raise
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in found[0].get("Outputs", [])}
+        outputs = self.stack_outputs(name)[1]
         if stacks.MLFLOW_ARN_OUTPUT not in outputs:
             raise OperatorError(
                 f"stack {name} has no MLflow App (output {stacks.MLFLOW_ARN_OUTPUT}): "
                 "deploy with `cdk deploy --all -c mlflowTracking=true`"
             )
         return outputs[stacks.MLFLOW_ARN_OUTPUT]
+
+    def stack_outputs(self, name: str) -> tuple[dict, dict[str, str]]:
+        """(DescribeStacks' stack, its outputs by key); OperatorError when the stack is not deployed."""
+        try:
+            found = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in error.response.get("Error", {}).get("Message", ""):
+                raise OperatorError(
+                    f"stack {name} is not deployed in {self.where}: run `cdk deploy --all` "
+                    f"(or pass the --stack-prefix it was deployed with)"
+                ) from None
+            raise
+        stack = found[0]
+        return stack, {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
 @dataclass(frozen=True)
@@ -104,17 +112,7 @@ class Deployment:
     @classmethod
     def look_up(cls, aws: AwsAccess) -> Deployment:
         name = aws.pipeline_stack_name
-        try:
-            stacks = aws.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
-        except ClientError as error:
-            if "does not exist" in error.response.get("Error", {}).get("Message", ""):
-                raise OperatorError(
-                    f"stack {name} is not deployed in {aws.where}: run `cdk deploy --all` "
-                    f"(or pass the --stack-prefix it was deployed with)"
-                ) from None
-            raise
-        stack = stacks[0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        stack, outputs = aws.stack_outputs(name)
         missing = [
             key
             for key in (TRAINING_STATE_MACHINE_OUTPUT, CLEANUP_STATE_MACHINE_OUTPUT, BUCKET_OUTPUT)
