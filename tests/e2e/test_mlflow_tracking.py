@@ -1,5 +1,6 @@
 """End to end on the local cloud: a sweep's MLflow records, read back with MLflow's own client; its UI in Chromium."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,7 @@ def test_cleanup_leaves_no_active_run_of_the_experiment(deployed, sweep, mlflow)
     described = deployed.run(deployed.cleanup, {"experimentName": EXPERIMENT}, name="e2e-mlflow-cleanup")
 
     assert described["status"] == "SUCCEEDED", describe_failure(deployed.cloud.run_dir, described["history"])
+    assert json.loads(described["output"])["mlflow"] == {"deletedRuns": len(TRIALS) + 3}  # what `ops cleanup` shows
     assert mlflow.search_runs([experiment_id], run_view_type=ViewType.ACTIVE_ONLY) == []
     assert mlflow.get_experiment(experiment_id).lifecycle_stage == "deleted"
     # Softly: the runs are kept in the deleted stage until the backend is purged (README).
